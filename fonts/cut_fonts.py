@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Cut the Liberation Sans faces down to the Windows-1252 repertoire.
+
+Build-time step (run by fonts/CMakeLists.txt with Debian's python3-fonttools).
+The cut faces hold only the ~230 glyphs of Windows-1252, no layout tables and
+no hinting, so libharu embeds them with the cheap single-byte WinAnsiEncoding
+(~17 KB per face instead of ~400 KB, and no 4 ms UTF-8 CID set-up).
+
+Licensing: a cut face is a Modified Version under the SIL OFL 1.1, and
+"Liberation" and "Arimo" are Reserved Font Names, so the cut faces are renamed
+"Panel Sans". The untouched originals stay in fonts/liberation/ and are used
+for every character outside Windows-1252.
+
+usage: cut_fonts.py SRC_DIR OUT_DIR
+"""
+import os
+import sys
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+FAMILY = "Panel Sans"
+PS_FAMILY = "PanelSans"
+STYLES = {  # source file suffix -> (subfamily name, PostScript suffix)
+    "Regular": ("Regular", "Regular"),
+    "Bold": ("Bold", "Bold"),
+    "Italic": ("Italic", "Italic"),
+    "BoldItalic": ("Bold Italic", "BoldItalic"),
+}
+# Windows-1252: ASCII, Latin-1 and the 27 characters at 0x80-0x9F.
+UNICODES = (list(range(0x20, 0x7F)) + list(range(0xA0, 0x100)) + [
+    0x20AC, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030,
+    0x0160, 0x2039, 0x0152, 0x017D, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x017E, 0x0178])
+
+
+def cut(src, dst, style):
+    font = TTFont(src)
+    options = subset.Options()
+    options.layout_features = []
+    options.hinting = False
+    options.glyph_names = False
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
+    options.drop_tables += ["GDEF", "GPOS", "GSUB", "gasp", "FFTM", "kern", "DSIG"]
+    options.notdef_outline = True
+    sub = subset.Subsetter(options)
+    sub.populate(unicodes=UNICODES)
+    sub.subset(font)
+    subfamily, ps_style = STYLES[style]
+    name = font["name"]
+    full = FAMILY if subfamily == "Regular" else f"{FAMILY} {subfamily}"
+    ps = f"{PS_FAMILY}-{ps_style}"
+    version = name.getDebugName(5) or ""
+    for rec in list(name.names):
+        if rec.nameID in (1, 16):
+            name.setName(FAMILY, rec.nameID, rec.platformID, rec.platEncID, rec.langID)
+        elif rec.nameID in (2, 17):
+            name.setName(subfamily, rec.nameID, rec.platformID, rec.platEncID, rec.langID)
+        elif rec.nameID == 3:
+            name.setName(f"{ps};{version};Windows-1252 cut of Liberation Sans",
+                         3, rec.platformID, rec.platEncID, rec.langID)
+        elif rec.nameID == 4:
+            name.setName(full, 4, rec.platformID, rec.platEncID, rec.langID)
+        elif rec.nameID == 6:
+            name.setName(ps, 6, rec.platformID, rec.platEncID, rec.langID)
+    font.save(dst)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    src_dir, out_dir = sys.argv[1], sys.argv[2]
+    os.makedirs(out_dir, exist_ok=True)
+    for style in STYLES:
+        cut(os.path.join(src_dir, f"LiberationSans-{style}.ttf"),
+            os.path.join(out_dir, f"PanelSans-{style}.ttf"), style)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+#include "renderers/layout/flow.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+#include "renderers/layout/paginate.h"
+
+namespace pp::layout {
+
+// ---- TextBlock ----------------------------------------------------------------
+
+TextBlock::TextBlock(std::shared_ptr<const TextContent> content)
+    : content_(std::move(content)), begin_(0), end_(content_->lines.size()) {}
+
+TextBlock::TextBlock(std::shared_ptr<const TextContent> content, size_t begin, size_t end)
+    : content_(std::move(content)), begin_(begin), end_(end) {}
+
+double TextBlock::Height() const {
+  return static_cast<double>(end_ - begin_) * content_->style.leading;
+}
+
+double TextBlock::MinHeadHeight() const {
+  const TextStyle& s = content_->style;
+  const size_t n = end_ - begin_;
+  if (n < static_cast<size_t>(s.orphans + s.widows)) return Height();
+  return s.orphans * s.leading;
+}
+
+std::optional<SplitResult> TextBlock::Split(double avail, bool force) const {
+  const TextStyle& s = content_->style;
+  const size_t n = end_ - begin_;
+  size_t k = static_cast<size_t>(std::floor((avail + text::kEpsilon) / s.leading));
+  if (k >= n) return std::nullopt;  // it fits whole: nothing to split
+  if (!force) {
+    // Widows: leave at least `widows` lines for the next page; orphans: put
+    // at least `orphans` lines on this one.
+    if (n < static_cast<size_t>(s.widows)) return std::nullopt;
+    k = std::min(k, n - s.widows);
+    if (k < static_cast<size_t>(s.orphans)) return std::nullopt;
+  }
+  if (k == 0) return std::nullopt;
+  auto head = std::make_shared<TextBlock>(content_, begin_, begin_ + k);
+  auto tail = std::make_shared<TextBlock>(content_, begin_ + k, end_);
+  head->space_before = space_before;
+  head->path = tail->path = path;
+  tail->space_after = space_after;
+  return SplitResult{std::move(head), std::move(tail)};
+}
+
+void DrawLine(const text::Line& line, const std::vector<std::string>& uris, double size,
+              Color color, double x, double baseline, Page* page) {
+  for (const text::Piece& p : line.pieces) {
+    page->texts.push_back(
+        TextItem{p.face, size, x + p.x, baseline, p.width, p.text, color});
+    if (p.tag >= 0 && static_cast<size_t>(p.tag) < uris.size()) {
+      // The clickable area spans the glyphs' ascent and descent.
+      page->links.push_back(
+          LinkItem{x + p.x, baseline - 0.22 * size, p.width, 1.14 * size, uris[p.tag], -1, 0});
+    }
+  }
+}
+
+void TextBlock::Draw(DrawContext& ctx, double x, double top) const {
+  const TextContent& c = *content_;
+  const TextStyle& s = c.style;
+  if (begin_ == 0 && c.outline_level >= 0 && ctx.outline != nullptr) {
+    ctx.outline->push_back(OutlineEntry{c.outline_title, c.outline_level, ctx.page_index, top});
+  }
+  if (begin_ == 0 && c.label) {
+    DrawLine(*c.label, c.uris, s.size, s.color, x + c.label_x, top - s.baseline, ctx.page);
+  }
+  for (size_t i = begin_; i < end_; ++i) {
+    const text::Line& line = c.lines[i];
+    double lx = x + s.indent;
+    if (s.align == HAlign::kCenter) lx += (s.width - line.width) / 2;
+    if (s.align == HAlign::kRight) lx += s.width - line.width;
+    const double baseline = top - static_cast<double>(i - begin_) * s.leading - s.baseline;
+    DrawLine(line, c.uris, s.size, s.color, lx, baseline, ctx.page);
+  }
+}
+
+// ---- BoxFlow ------------------------------------------------------------------
+
+BoxFlow::BoxFlow(Frame frame, std::vector<FlowPtr> children)
+    : frame_(frame), children_(std::move(children)) {
+  double y = 0;
+  const Flowable* prev = nullptr;
+  for (const FlowPtr& c : children_) {
+    y += Gap(prev, *c);
+    offsets_.push_back(y);
+    y += c->Height();
+    prev = c.get();
+  }
+  height_ = y + 2 * frame_.padding;
+}
+
+double BoxFlow::MinHeadHeight() const {
+  if (children_.empty()) return height_;
+  // The first child's smallest head (and, if it keeps with the next, that
+  // one's too) inside the padding.
+  double h = 2 * frame_.padding;
+  for (size_t i = 0; i < children_.size(); ++i) {
+    if (children_[i]->keep_with_next && i + 1 < children_.size()) {
+      h += children_[i]->Height() + Gap(children_[i].get(), *children_[i + 1]);
+      continue;
+    }
+    h += children_[i]->MinHeadHeight();
+    break;
+  }
+  return std::min(h, height_);
+}
+
+std::optional<SplitResult> BoxFlow::Split(double avail, bool force) const {
+  const double inner = avail - 2 * frame_.padding;
+  if (inner <= 0) return std::nullopt;
+  std::deque<FlowPtr> queue(children_.begin(), children_.end());
+  FillResult r = Fill(&queue, inner, force);
+  if (r.placed.empty() || queue.empty()) return std::nullopt;
+  std::vector<FlowPtr> head_children;
+  head_children.reserve(r.placed.size());
+  for (Placed& p : r.placed) head_children.push_back(std::move(p.flow));
+  auto head = std::make_shared<BoxFlow>(frame_, std::move(head_children));
+  auto tail = std::make_shared<BoxFlow>(frame_, std::vector<FlowPtr>(queue.begin(), queue.end()));
+  head->space_before = space_before;
+  tail->space_after = space_after;
+  head->path = tail->path = path;
+  return SplitResult{std::move(head), std::move(tail)};
+}
+
+void BoxFlow::Draw(DrawContext& ctx, double x, double top) const {
+  const double half = frame_.rule / 2;
+  ctx.page->frames.push_back(FrameItem{x + half, top - height_ + half, frame_.width - frame_.rule,
+                                       height_ - frame_.rule, frame_.rule, frame_.color});
+  for (size_t i = 0; i < children_.size(); ++i) {
+    children_[i]->Draw(ctx, x + frame_.padding, top - frame_.padding - offsets_[i]);
+  }
+}
+
+}  // namespace pp::layout

@@ -1,0 +1,746 @@
+#include "renderers/layout/measure.h"
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "renderers/layout/table_flow.h"
+
+namespace pp::layout {
+namespace {
+
+using text::Style;
+
+constexpr Color kBlack = {0, 0, 0};
+
+// Collects styled spans for the line breaker. Span text points either into
+// the document (which outlives measuring) or into `owned_` (stable: deque).
+class SpanBuilder {
+ public:
+  void Add(std::string_view text, Style style, int tag = -1) {
+    if (!text.empty()) spans_.push_back(text::Span{text, style, tag});
+  }
+  void AddOwned(std::string text, Style style) {
+    owned_.push_back(std::move(text));
+    Add(owned_.back(), style);
+  }
+  void AddRuns(const doc::Runs& runs, bool force_bold = false, bool force_italic = false) {
+    for (const doc::Run& r : runs) {
+      int tag = -1;
+      if (!r.link.empty()) {
+        tag = static_cast<int>(uris_.size());
+        uris_.push_back(r.link);
+      }
+      Add(r.text, text::StyleOf(r.bold || force_bold, r.italic || force_italic), tag);
+    }
+  }
+  void AddLink(std::string_view text, Style style, std::string uri) {
+    const int tag = static_cast<int>(uris_.size());
+    uris_.push_back(std::move(uri));
+    Add(text, style, tag);
+  }
+  const std::vector<text::Span>& spans() const { return spans_; }
+  std::vector<std::string> TakeUris() { return std::move(uris_); }
+
+ private:
+  std::vector<text::Span> spans_;
+  std::vector<std::string> uris_;
+  std::deque<std::string> owned_;
+};
+
+std::string ToRoman(int n, bool upper) {
+  static constexpr std::pair<int, const char*> kTable[] = {
+      {1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"}, {100, "c"}, {90, "xc"},
+      {50, "l"},   {40, "xl"},  {10, "x"},  {9, "ix"},   {5, "v"},   {4, "iv"}, {1, "i"}};
+  std::string out;
+  for (const auto& [value, text] : kTable) {
+    while (n >= value) {
+      out += text;
+      n -= value;
+    }
+  }
+  if (upper) {
+    for (char& c : out) c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+// a, b, ..., z, aa, ab, ... (spreadsheet style).
+std::string ToAlpha(int n) {
+  std::string out;
+  ++n;
+  while (n > 0) {
+    --n;
+    out.insert(out.begin(), static_cast<char>('a' + n % 26));
+    n /= 26;
+  }
+  return out;
+}
+
+class PaperBuilder {
+ public:
+  PaperBuilder(const doc::Paper& paper, const text::FontSet& fonts, const HouseStyle& style,
+               const InterruptCheck& interrupt)
+      : paper_(paper), fonts_(fonts), s_(style), interrupt_(interrupt) {
+    const text::FaceMetrics& m = fonts.face(text::FaceId(text::Family::kPanelSans, Style::kRegular));
+    ascent_ = m.ascent / 1000.0;
+    descent_ = m.descent / 1000.0;
+  }
+
+  absl::StatusOr<std::vector<FlowPtr>> Build() {
+    TitleBlock();
+    if (paper_.summary) Summary(*paper_.summary);
+    for (size_t i = 0; i < paper_.sections.size() && pending_.ok(); ++i) {
+      Section(paper_.sections[i], static_cast<int>(i) + 1);
+    }
+    if (!pending_.ok()) return pending_;
+    return std::move(flows_);
+  }
+
+ private:
+
+  TextStyle MakeStyle(double size, double indent, double width, HAlign align = HAlign::kLeft) const {
+    TextStyle t;
+    t.size = size;
+    t.leading = size * s_.leading_factor;
+    t.baseline = (t.leading - (ascent_ - descent_) * size) / 2 + ascent_ * size;
+    t.indent = indent;
+    t.width = width;
+    t.align = align;
+    t.color = kBlack;
+    return t;
+  }
+
+  // A block of text in a region of width `region_w`; the text column starts
+  // at `indent`. `label` hangs at `label_x`.
+  std::shared_ptr<TextBlock> Text(SpanBuilder& sb, const TextStyle& ts,
+                                  const std::vector<text::Span>* label = nullptr,
+                                  double label_x = 0) {
+    auto c = std::make_shared<TextContent>();
+    c->style = ts;
+    c->lines = text::BreakLines(sb.spans(), fonts_, ts.size, ts.width);
+    c->uris = sb.TakeUris();
+    if (label != nullptr) {
+      c->label = text::SetLine(*label, fonts_, ts.size);
+      c->label_x = label_x;
+    }
+    return std::make_shared<TextBlock>(std::move(c));
+  }
+
+  std::shared_ptr<TextBlock> WithOutline(std::shared_ptr<TextBlock> block, std::string title,
+                                         int level) {
+    auto c = std::make_shared<TextContent>(block->content());
+    c->outline_title = std::move(title);
+    c->outline_level = level;
+    auto b = std::make_shared<TextBlock>(std::move(c));
+    b->space_before = block->space_before;
+    b->space_after = block->space_after;
+    b->keep_with_next = block->keep_with_next;
+    b->path = block->path;
+    return b;
+  }
+
+  static void Space(Flowable& f, double before, double after, bool keep = false) {
+    f.space_before = before;
+    f.space_after = after;
+    f.keep_with_next = keep;
+  }
+
+  // ---- First page -------------------------------------------------------------
+
+  void TitleBlock() {
+    const double w = s_.body_width();
+    if (!paper_.organisation_lines.empty()) {
+      std::string lockup;
+      for (const std::string& l : paper_.organisation_lines) {
+        if (!lockup.empty()) lockup += '\n';
+        lockup += l;
+      }
+      SpanBuilder sb;
+      sb.Add(lockup, Style::kBold);
+      auto b = Text(sb, MakeStyle(s_.lockup_size, 0, w));
+      Space(*b, 0, 20, true);
+      b->path = "paper.organisation_lines";
+      flows_.push_back(std::move(b));
+    }
+    {
+      SpanBuilder sb;
+      sb.Add(paper_.panel_name, Style::kBold);
+      auto b = Text(sb, MakeStyle(s_.panel_size, 0, w, HAlign::kCenter));
+      Space(*b, 0, 4, true);
+      b->path = "paper.panel_name";
+      flows_.push_back(std::move(b));
+    }
+    {
+      SpanBuilder sb;
+      sb.AddOwned(FormatDate(paper_.meeting_date, paper_.show_weekday), Style::kRegular);
+      auto b = Text(sb, MakeStyle(s_.date_size, 0, w, HAlign::kCenter));
+      Space(*b, 0, 18, true);
+      b->path = "paper.meeting_date";
+      flows_.push_back(std::move(b));
+    }
+    {
+      SpanBuilder sb;
+      sb.Add(paper_.title, Style::kBold);
+      auto b = Text(sb, MakeStyle(s_.title_size, 0, w, HAlign::kCenter));
+      Space(*b, 0, 12, !paper_.report_by.empty());
+      b->path = "paper.title";
+      flows_.push_back(std::move(b));
+    }
+    if (!paper_.report_by.empty()) {
+      SpanBuilder sb;
+      sb.Add("Report by: ", Style::kBold);
+      sb.Add(paper_.report_by, Style::kRegular);
+      auto b = Text(sb, MakeStyle(s_.report_by_size, 0, w, HAlign::kCenter));
+      Space(*b, 0, 0);
+      b->path = "paper.report_by";
+      flows_.push_back(std::move(b));
+    }
+  }
+
+  // ---- Report Summary -----------------------------------------------------------
+
+  void Heading(std::string_view text, double size, double indent, double width, double before,
+               double after, std::vector<FlowPtr>* out, const std::string& path,
+               std::string outline = {}, int level = -1, bool italic = false) {
+    SpanBuilder sb;
+    sb.Add(text, italic ? Style::kBoldItalic : Style::kBold);
+    auto b = Text(sb, MakeStyle(size, indent, width));
+    Space(*b, before, after, true);
+    b->path = path;
+    if (level >= 0) b = WithOutline(std::move(b), std::move(outline), level);
+    out->push_back(std::move(b));
+  }
+
+  void Paragraphs(const std::vector<doc::Paragraph>& paras, double indent, double region_w,
+                  std::vector<FlowPtr>* out) {
+    for (const doc::Paragraph& p : paras) {
+      SpanBuilder sb;
+      sb.AddRuns(p.runs);
+      auto b = Text(sb, MakeStyle(s_.body_size, indent, region_w - indent));
+      Space(*b, s_.paragraph_space, s_.paragraph_space);
+      b->path = p.path;
+      out->push_back(std::move(b));
+    }
+  }
+
+  void Items(const std::vector<doc::ListItem>& items, doc::ListStyle style, double base_x,
+             double region_w, std::vector<FlowPtr>* out) {
+    // The label column is wide enough for the widest label.
+    double col = style == doc::ListStyle::kNone ? 0 : s_.list_indent;
+    if (style != doc::ListStyle::kBullet && style != doc::ListStyle::kNone) {
+      for (size_t i = 0; i < items.size(); ++i) {
+        const std::string label = ListLabel(style, static_cast<int>(i));
+        col = std::max(col, text::MeasureText(label, Style::kRegular, fonts_, s_.body_size) + 6);
+        if (i > 64) break;  // labels only grow slowly; the last one is checked below
+      }
+      if (!items.empty()) {
+        const std::string last = ListLabel(style, static_cast<int>(items.size()) - 1);
+        col = std::max(col, text::MeasureText(last, Style::kRegular, fonts_, s_.body_size) + 6);
+      }
+    }
+    // Text never gets narrower than a third of the region, however deep.
+    col = std::min(col, std::max(0.0, (region_w - base_x) * 2 / 3));
+    for (size_t i = 0; i < items.size(); ++i) {
+      const doc::ListItem& item = items[i];
+      SpanBuilder sb;
+      sb.AddRuns(item.runs);
+      const std::string label_text = ListLabel(style, static_cast<int>(i));
+      std::vector<text::Span> label;
+      if (!label_text.empty()) label.push_back(text::Span{label_text, Style::kRegular, -1});
+      auto b = Text(sb, MakeStyle(s_.body_size, base_x + col, region_w - base_x - col),
+                    label.empty() ? nullptr : &label, base_x);
+      Space(*b, s_.list_item_space, s_.list_item_space);
+      b->path = item.path;
+      out->push_back(std::move(b));
+      for (const doc::List& sub : item.sublists) {
+        Items(sub.items, sub.style, base_x + col, region_w, out);
+      }
+    }
+  }
+
+  void Summary(const doc::ReportSummary& sum) {
+    const double pad = s_.summary_padding;
+    const double region_w = sum.boxed ? s_.body_width() - 2 * pad : s_.body_width();
+    std::vector<FlowPtr> kids;
+    const std::string& p = sum.path;
+    Heading("Report Summary", s_.summary_title_size, 0, region_w, 0, 8, &kids, p,
+            "Report Summary", 0);
+    Paragraphs(sum.body, 0, region_w, &kids);
+    auto sub = [&](std::string_view title, const std::string& path) {
+      Heading(title, s_.body_size, 0, region_w, s_.subheading_space_before, 6, &kids, path);
+    };
+    if (!sum.purpose.empty()) {
+      sub("Overall Summary of the Purpose of the Report", p + ".purpose");
+      Paragraphs(sum.purpose, 0, region_w, &kids);
+    }
+    if (!sum.key_considerations.empty()) {
+      sub("Key Considerations for the Panel", p + ".key_considerations");
+      Items(sum.key_considerations, doc::ListStyle::kBullet, 0, region_w, &kids);
+    }
+    if (!sum.interdependencies.empty()) {
+      sub("Interdependencies/Cross Cutting Issues", p + ".interdependencies");
+      Items(sum.interdependencies, doc::ListStyle::kBullet, 0, region_w, &kids);
+    }
+    if (sum.recommendations) {
+      const doc::Recommendations& rec = *sum.recommendations;
+      sub("Recommendations", rec.path);
+      if (!rec.lead_in.empty()) {
+        SpanBuilder sb;
+        sb.AddRuns(rec.lead_in);
+        auto b = Text(sb, MakeStyle(s_.body_size, 0, region_w));
+        Space(*b, s_.paragraph_space, 4);
+        b->path = rec.path + ".lead_in";
+        kids.push_back(std::move(b));
+      }
+      Items(rec.items, rec.label_style, 0, region_w, &kids);
+    }
+    if (sum.boxed) {
+      auto box = std::make_shared<BoxFlow>(
+          BoxFlow::Frame{s_.body_width(), pad, s_.summary_rule, kBlack}, std::move(kids));
+      Space(*box, s_.summary_space_before, s_.section_space_before);
+      box->path = sum.path;
+      flows_.push_back(std::move(box));
+    } else {
+      for (FlowPtr& k : kids) flows_.push_back(std::move(k));
+    }
+  }
+
+  // ---- Sections -----------------------------------------------------------------
+
+  void Section(const doc::Section& sec, int number) {
+    const double w = s_.body_width();
+    const double indent = s_.numbered_text_indent;
+    {
+      SpanBuilder sb;
+      sb.Add(sec.heading, Style::kBold);
+      const std::string label_text = absl::StrCat(number, ".");
+      std::vector<text::Span> label = {text::Span{label_text, Style::kBold, -1}};
+      auto b = Text(sb, MakeStyle(s_.section_heading_size, indent, w - indent), &label, 0);
+      Space(*b, s_.section_space_before, s_.section_space_after, true);
+      b->path = sec.path;
+      flows_.push_back(WithOutline(std::move(b), absl::StrCat(number, ". ", sec.heading), 0));
+    }
+    int para = 0;
+    for (const doc::Block& block : sec.blocks) {
+      PollQuietly();
+      std::visit(
+          [&](const auto& b) { Block(b, sec, number, &para); }, block);
+    }
+  }
+
+  void Block(const doc::Paragraph& p, const doc::Section& sec, int number, int* para) {
+    const double w = s_.body_width();
+    const double indent = s_.numbered_text_indent;
+    SpanBuilder sb;
+    sb.AddRuns(p.runs);
+    std::shared_ptr<TextBlock> b;
+    if (sec.numbered_paragraphs && !p.unnumbered) {
+      ++*para;
+      const std::string label_text = absl::StrCat(number, ".", *para, ".");
+      std::vector<text::Span> label = {text::Span{label_text, Style::kRegular, -1}};
+      b = Text(sb, MakeStyle(s_.body_size, indent, w - indent), &label, 0);
+    } else {
+      b = Text(sb, MakeStyle(s_.body_size, indent, w - indent));
+    }
+    Space(*b, s_.paragraph_space, s_.paragraph_space);
+    b->path = p.path;
+    flows_.push_back(std::move(b));
+  }
+
+  void Block(const doc::Subheading& h, const doc::Section&, int, int*) {
+    Heading(h.text, s_.body_size, s_.numbered_text_indent, s_.body_width() - s_.numbered_text_indent,
+            s_.subheading_space_before, s_.subheading_space_after, &flows_, h.path, h.text, 1,
+            h.italic);
+  }
+
+  void Block(const doc::List& list, const doc::Section&, int, int*) {
+    Items(list.items, list.style, s_.numbered_text_indent, s_.body_width(), &flows_);
+  }
+
+  void Block(const doc::ContactDetails& cd, const doc::Section&, int, int*) {
+    const double w = s_.body_width();
+    const double indent = s_.numbered_text_indent;
+    for (const doc::Contact& c : cd.contacts) {
+      SpanBuilder sb;
+      sb.AddOwned(absl::StrCat(c.role, ": ", c.name, c.unit.empty() ? "" : ", ", c.unit),
+                  Style::kRegular);
+      if (!c.email.empty()) {
+        sb.Add(" ", Style::kRegular);
+        sb.AddLink(c.email, Style::kRegular, "mailto:" + c.email);
+      }
+      if (!c.phone.empty()) sb.AddOwned(absl::StrCat(", ", c.phone), Style::kRegular);
+      auto b = Text(sb, MakeStyle(s_.body_size, indent, w - indent));
+      Space(*b, s_.paragraph_space, s_.paragraph_space);
+      b->path = c.path;
+      flows_.push_back(std::move(b));
+    }
+  }
+
+  void Block(const doc::Appendices& a, const doc::Section&, int, int*) {
+    const double w = s_.body_width();
+    const double indent = s_.numbered_text_indent;
+    auto line = [&](SpanBuilder& sb, const std::string& path) {
+      auto b = Text(sb, MakeStyle(s_.body_size, indent, w - indent));
+      Space(*b, s_.paragraph_space, s_.paragraph_space);
+      b->path = path;
+      flows_.push_back(std::move(b));
+    };
+    if (a.appendices.empty() && a.background_papers.empty()) {
+      SpanBuilder sb;
+      sb.Add("None", Style::kRegular);
+      line(sb, a.path);
+      return;
+    }
+    for (size_t i = 0; i < a.appendices.size(); ++i) {
+      SpanBuilder sb;
+      sb.AddOwned(absl::StrCat(a.appendices[i].label, " \xE2\x80\x93 "), Style::kBold);
+      sb.Add(a.appendices[i].title, Style::kRegular);
+      line(sb, absl::StrCat(a.path, ".appendices[", i, "]"));
+    }
+    if (!a.background_papers.empty()) {
+      Heading("Background papers", s_.body_size, indent, w - indent, s_.subheading_space_before,
+              s_.subheading_space_after, &flows_, a.path + ".background_papers");
+      std::vector<doc::ListItem> items;
+      for (size_t i = 0; i < a.background_papers.size(); ++i) {
+        const doc::BackgroundPaper& bp = a.background_papers[i];
+        doc::ListItem item;
+        item.runs.push_back(doc::Run{bp.title, false, false, bp.link});
+        item.path = absl::StrCat(a.path, ".background_papers[", i, "]");
+        items.push_back(std::move(item));
+      }
+      Items(items, doc::ListStyle::kBullet, indent, w, &flows_);
+    }
+  }
+
+  // ---- Tables -------------------------------------------------------------------
+
+  struct CellSpec {
+    std::vector<SpanBuilder> paragraphs;  // one per paragraph
+    double size = 10;
+    doc::Align align = doc::Align::kLeft;
+  };
+
+  // Measures a cell's paragraphs into positioned lines.
+  Cell MeasureCell(const TableData& d, std::vector<SpanBuilder>& paras, int column, int span,
+                   double size, doc::Align align, std::optional<Color> fill, Color color = kBlack) {
+    Cell cell;
+    cell.column = column;
+    cell.span = span;
+    cell.fill = fill;
+    const double inner = d.column_x[static_cast<size_t>(column + span)] -
+                         d.column_x[static_cast<size_t>(column)] - 2 * d.padding_x;
+    const TextStyle ts = MakeStyle(size, 0, inner);
+    auto uris = std::make_shared<std::vector<std::string>>();
+    double top = 0;
+    for (size_t pi = 0; pi < paras.size(); ++pi) {
+      SpanBuilder& sb = paras[pi];
+      // Tags are per paragraph; shift them into the cell's uri table.
+      const int base = static_cast<int>(uris->size());
+      std::vector<text::Line> lines = text::BreakLines(sb.spans(), fonts_, size, inner);
+      for (std::string& u : sb.TakeUris()) uris->push_back(std::move(u));
+      if (pi > 0) top += s_.cell_paragraph_space;
+      for (text::Line& l : lines) {
+        for (text::Piece& piece : l.pieces) {
+          if (piece.tag >= 0) piece.tag += base;
+        }
+        CellLine cl;
+        cl.x = align == doc::Align::kCenter  ? (inner - l.width) / 2
+               : align == doc::Align::kRight ? inner - l.width
+                                             : 0;
+        cl.top = top;
+        cl.size = size;
+        cl.leading = ts.leading;
+        cl.baseline = ts.baseline;
+        cl.color = color;
+        cl.line = std::move(l);
+        cell.lines.push_back(std::move(cl));
+        top += ts.leading;
+      }
+    }
+    cell.content_height = top;
+    if (!uris->empty()) cell.uris = std::move(uris);
+    return cell;
+  }
+
+  std::shared_ptr<TableData> NewTable(const std::vector<double>& shares) {
+    auto d = std::make_shared<TableData>();
+    double total = 0;
+    for (double x : shares) total += x;
+    const double w = s_.body_width();
+    double acc = 0;
+    d->column_x.push_back(0);
+    for (double x : shares) {
+      acc += x;
+      d->column_x.push_back(w * acc / total);
+    }
+    d->column_x.back() = w;
+    d->padding_x = s_.cell_padding_x;
+    d->padding_y = s_.cell_padding_y;
+    d->rule = s_.table_rule;
+    d->rule_color = kBlack;
+    d->split_threshold = s_.body_height() / 2;
+    return d;
+  }
+
+  static SpanBuilder LabelledRuns(std::string_view label, const doc::Runs& runs) {
+    SpanBuilder sb;
+    sb.Add(label, Style::kBold);
+    sb.AddRuns(runs);
+    return sb;
+  }
+
+  void Block(const doc::ImprovementTable& t, const doc::Section&, int, int*) {
+    std::vector<double> shares(std::begin(s_.improvement_columns), std::end(s_.improvement_columns));
+    std::shared_ptr<TableData> d = NewTable(shares);
+    const double size = s_.table_size;
+    {
+      Row header;
+      for (int c = 0; c < 3; ++c) {
+        std::vector<SpanBuilder> p(1);
+        p[0].Add(t.column_headings[static_cast<size_t>(c)], Style::kBold);
+        header.cells.push_back(MeasureCell(*d, p, c, 1, size, c == 2 ? doc::Align::kCenter : doc::Align::kLeft,
+                                           s_.header_fill));
+      }
+      header.path = t.path;
+      FinishRow(*d, &header);
+      d->header.push_back(std::move(header));
+    }
+    for (size_t g = 0; g < t.groups.size(); ++g) {
+      const doc::ImprovementGroup& group = t.groups[g];
+      const int gi = static_cast<int>(g);
+      auto band = [&](std::string text_value) {
+        Row r;
+        std::vector<SpanBuilder> p(1);
+        p[0].AddOwned(std::move(text_value), Style::kBold);
+        r.cells.push_back(MeasureCell(*d, p, 0, 3, s_.table_area_size, doc::Align::kLeft, s_.band_fill));
+        r.keep_with_next = true;
+        r.group = gi;
+        r.is_band = true;
+        r.path = group.path;
+        FinishRow(*d, &r);
+        return r;
+      };
+      d->rows.push_back(band(group.name));
+      d->continued_bands.push_back(band(group.name + " (continued)"));
+      d->continued_bands.back().is_band = false;
+      for (const doc::ImprovementArea& area : group.areas) {
+        PollQuietly();
+        AreaRows(*d, area, gi);
+      }
+    }
+    auto flow = std::make_shared<TableFlow>(std::move(d));
+    Space(*flow, s_.table_space_before, s_.table_space_after);
+    flow->path = t.path;
+    flows_.push_back(std::move(flow));
+  }
+
+  void AreaRows(TableData& d, const doc::ImprovementArea& area, int group) {
+    const double size = s_.table_size;
+    auto push = [&](Row r, bool keep = false) {
+      r.group = group;
+      r.keep_with_next = keep;
+      r.path = area.path;
+      FinishRow(d, &r);
+      d.rows.push_back(std::move(r));
+    };
+    {
+      Row r;
+      std::vector<SpanBuilder> name(1);
+      name[0].Add(area.name, Style::kBold);
+      r.cells.push_back(MeasureCell(d, name, 0, 2, s_.table_area_size, doc::Align::kLeft, std::nullopt));
+      std::vector<SpanBuilder> status(1);
+      status[0].Add(area.status, Style::kBold);
+      Cell c = MeasureCell(d, status, 2, 1, size, doc::Align::kCenter, area.status_fill,
+                           area.status_text);
+      c.center_vertically = true;
+      r.cells.push_back(std::move(c));
+      push(std::move(r), /*keep=*/true);
+    }
+    bool full = !area.main_issue.empty() || !area.monitoring.empty();
+    for (const doc::ImprovementAction& a : area.actions) full = full || !a.runs.empty();
+    auto spanning = [&](std::string_view label, const doc::Runs& runs) {
+      Row r;
+      std::vector<SpanBuilder> p;
+      p.push_back(LabelledRuns(label, runs));
+      r.cells.push_back(MeasureCell(d, p, 0, 3, size, doc::Align::kLeft, std::nullopt));
+      push(std::move(r));
+    };
+    doc::Runs lead_runs;
+    if (!area.lead.empty()) lead_runs.push_back(doc::Run{area.lead, false, false, {}});
+    if (full) {
+      if (!area.lead.empty()) spanning("Lead: ", lead_runs);
+      if (!area.aim.empty()) spanning("Aim: ", area.aim);
+      if (!area.main_issue.empty()) spanning("Main Issue: ", area.main_issue);
+      if (!area.actions.empty() || !area.progress.empty()) {
+        Row r;
+        std::vector<SpanBuilder> actions;
+        for (const doc::ImprovementAction& a : area.actions) {
+          SpanBuilder sb;
+          sb.Add(a.code, Style::kBold);
+          if (!a.runs.empty()) sb.Add(" ", Style::kRegular);
+          sb.AddRuns(a.runs);
+          actions.push_back(std::move(sb));
+        }
+        std::vector<SpanBuilder> progress;
+        for (const doc::Paragraph& p : area.progress) {
+          SpanBuilder sb;
+          sb.AddRuns(p.runs);
+          progress.push_back(std::move(sb));
+        }
+        if (area.actions.empty()) {
+          r.cells.push_back(MeasureCell(d, progress, 0, 3, size, doc::Align::kLeft, std::nullopt));
+        } else {
+          r.cells.push_back(MeasureCell(d, actions, 0, 1, size, doc::Align::kLeft, std::nullopt));
+          r.cells.push_back(MeasureCell(d, progress, 1, 2, size, doc::Align::kLeft, std::nullopt));
+        }
+        push(std::move(r));
+      }
+      if (!area.monitoring.empty()) spanning("Monitoring: ", area.monitoring);
+      return;
+    }
+    // Compact form: Lead and Aim beside the action code and the narrative.
+    Row r;
+    std::vector<SpanBuilder> left;
+    if (!area.lead.empty()) left.push_back(LabelledRuns("Lead: ", lead_runs));
+    if (!area.aim.empty()) left.push_back(LabelledRuns("Aim: ", area.aim));
+    std::vector<SpanBuilder> right;
+    std::string codes;
+    for (const doc::ImprovementAction& a : area.actions) {
+      if (!codes.empty()) codes += ", ";
+      codes += a.code;
+    }
+    for (size_t i = 0; i < area.progress.size(); ++i) {
+      SpanBuilder sb;
+      if (i == 0 && !codes.empty()) {
+        sb.AddOwned(codes + " ", Style::kBold);
+      }
+      sb.AddRuns(area.progress[i].runs);
+      right.push_back(std::move(sb));
+    }
+    if (area.progress.empty() && !codes.empty()) {
+      SpanBuilder sb;
+      sb.AddOwned(codes, Style::kBold);
+      right.push_back(std::move(sb));
+    }
+    if (left.empty() && right.empty()) return;
+    r.cells.push_back(MeasureCell(d, left, 0, 1, size, doc::Align::kLeft, std::nullopt));
+    r.cells.push_back(MeasureCell(d, right, 1, 2, size, doc::Align::kLeft, std::nullopt));
+    push(std::move(r));
+  }
+
+  void Block(const doc::Table& t, const doc::Section&, int, int*) {
+    std::shared_ptr<TableData> d = NewTable(t.column_widths);
+    const double size = t.font_size;
+    auto make_row = [&](const doc::TableRow& tr, bool header) {
+      Row r;
+      int col = 0;
+      for (const doc::TableCell& tc : tr.cells) {
+        std::vector<SpanBuilder> paras;
+        for (const doc::Paragraph& p : tc.paragraphs) {
+          SpanBuilder sb;
+          sb.AddRuns(p.runs, header || tc.bold);
+          paras.push_back(std::move(sb));
+        }
+        std::optional<Color> fill = tc.fill;
+        if (!fill && header) fill = s_.header_fill;
+        const int span = std::max(1, tc.column_span);
+        if (col + span > static_cast<int>(d->column_x.size()) - 1) break;  // validated upstream
+        r.cells.push_back(MeasureCell(*d, paras, col, span, size, tc.align, fill));
+        col += span;
+      }
+      r.path = tr.path;
+      FinishRow(*d, &r);
+      return r;
+    };
+    const size_t header_rows = static_cast<size_t>(std::max(0, t.header_rows));
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      PollQuietly();
+      if (i < header_rows) {
+        d->header.push_back(make_row(t.rows[i], true));
+      } else {
+        d->rows.push_back(make_row(t.rows[i], false));
+      }
+    }
+    if (!t.caption.empty()) {
+      SpanBuilder sb;
+      sb.Add(t.caption, Style::kBold);
+      auto b = Text(sb, MakeStyle(s_.body_size, 0, s_.body_width()));
+      Space(*b, s_.table_space_before, 4, true);
+      b->path = t.path + ".caption";
+      flows_.push_back(std::move(b));
+    }
+    auto flow = std::make_shared<TableFlow>(std::move(d));
+    Space(*flow, s_.table_space_before, s_.table_space_after);
+    flow->path = t.path;
+    flows_.push_back(std::move(flow));
+  }
+
+  // Polls the interrupt every 256 calls; a stop is kept in pending_ and
+  // returned by Build().
+  void PollQuietly() {
+    if (interrupt_ && (++polls_ & 255) == 0 && pending_.ok()) pending_ = interrupt_();
+  }
+
+  const doc::Paper& paper_;
+  const text::FontSet& fonts_;
+  const HouseStyle& s_;
+  const InterruptCheck& interrupt_;
+  double ascent_ = 0.8, descent_ = -0.2;
+  std::vector<FlowPtr> flows_;
+  unsigned polls_ = 0;
+  absl::Status pending_;
+};
+
+}  // namespace
+
+std::string FormatDate(const doc::Date& date, bool weekday) {
+  static constexpr const char* kMonths[] = {"January", "February", "March",     "April",
+                                            "May",     "June",     "July",      "August",
+                                            "September", "October", "November", "December"};
+  static constexpr const char* kDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                          "Friday", "Saturday", "Sunday"};
+  if (date.month < 1 || date.month > 12) return "";
+  std::string out;
+  if (weekday) {
+    const absl::CivilDay day(date.year, date.month, date.day);
+    out = absl::StrCat(kDays[static_cast<int>(absl::GetWeekday(day))], " ");
+  }
+  absl::StrAppend(&out, date.day, " ", kMonths[date.month - 1], " ", date.year);
+  return out;
+}
+
+std::string ListLabel(doc::ListStyle style, int n) {
+  switch (style) {
+    case doc::ListStyle::kBullet:
+      return "\xE2\x80\xA2";  // •
+    case doc::ListStyle::kLowerAlphaDot:
+      return ToAlpha(n) + ".";
+    case doc::ListStyle::kLowerAlphaParen:
+      return "(" + ToAlpha(n) + ")";
+    case doc::ListStyle::kDecimalDot:
+      return absl::StrCat(n + 1, ".");
+    case doc::ListStyle::kDecimalParen:
+      return absl::StrCat("(", n + 1, ")");
+    case doc::ListStyle::kLowerRomanDot:
+      return ToRoman(n + 1, false) + ".";
+    case doc::ListStyle::kUpperRomanDot:
+      return ToRoman(n + 1, true) + ".";
+    case doc::ListStyle::kNone:
+      return "";
+  }
+  return "";
+}
+
+absl::StatusOr<std::vector<FlowPtr>> MeasurePaper(const doc::Paper& paper,
+                                                  const text::FontSet& fonts,
+                                                  const HouseStyle& style,
+                                                  const InterruptCheck& interrupt) {
+  PaperBuilder builder(paper, fonts, style, interrupt);
+  return builder.Build();
+}
+
+}  // namespace pp::layout

@@ -1,0 +1,83 @@
+#include "renderers/layout/paginate.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace pp::layout {
+namespace {
+
+// Height needed from `gap` on to place queue[i] (a keep-with-next flowable),
+// the keep-with-next flowables after it, and the smallest head of the first
+// one that doesn't keep with its successor.
+double KeepGroupHeight(const std::deque<FlowPtr>& queue, size_t i) {
+  double h = queue[i]->Height();
+  for (size_t j = i + 1; j < queue.size(); ++j) {
+    h += Gap(queue[j - 1].get(), *queue[j]);
+    if (queue[j]->keep_with_next) {
+      h += queue[j]->Height();
+      continue;
+    }
+    h += queue[j]->MinHeadHeight();
+    break;
+  }
+  return h;
+}
+
+}  // namespace
+
+FillResult Fill(std::deque<FlowPtr>* queue, double avail, bool fresh) {
+  FillResult r;
+  double y = 0;
+  const Flowable* prev = nullptr;
+  while (!queue->empty()) {
+    const FlowPtr f = queue->front();
+    const bool at_top = r.placed.empty();
+    const double gap = Gap(prev, *f);
+    const bool force = at_top && fresh;
+    if (f->keep_with_next && !force &&
+        !text::Fits(y + gap + KeepGroupHeight(*queue, 0), avail)) {
+      break;  // the heading would be stranded: start the next region with it
+    }
+    if (text::Fits(y + gap + f->Height(), avail)) {
+      r.placed.push_back(Placed{f, y + gap});
+      y += gap + f->Height();
+      prev = f.get();
+      queue->pop_front();
+      continue;
+    }
+    std::optional<SplitResult> split = f->Split(avail - y - gap, force);
+    if (split && split->head) {
+      r.placed.push_back(Placed{split->head, y + gap});
+      y += gap + split->head->Height();
+      queue->front() = split->tail;
+    }
+    break;
+  }
+  r.used = y;
+  return r;
+}
+
+absl::StatusOr<std::vector<FillResult>> Paginate(std::vector<FlowPtr> flows,
+                                                 const PaginateOptions& options) {
+  std::deque<FlowPtr> queue(std::make_move_iterator(flows.begin()),
+                            std::make_move_iterator(flows.end()));
+  std::vector<FillResult> pages;
+  while (!queue.empty()) {
+    if (options.interrupt) {
+      if (absl::Status s = options.interrupt(); !s.ok()) return s;
+    }
+    if (static_cast<int>(pages.size()) >= options.max_pages) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the document needs more than ", options.max_pages, " pages (the page limit)"));
+    }
+    FillResult page = Fill(&queue, options.body_height, /*fresh=*/true);
+    if (page.placed.empty()) {
+      const std::string& path = queue.front()->path;
+      return absl::InvalidArgumentError(absl::StrCat(
+          path.empty() ? "content" : path, ": cannot be laid out even on an empty page"));
+    }
+    pages.push_back(std::move(page));
+  }
+  return pages;
+}
+
+}  // namespace pp::layout

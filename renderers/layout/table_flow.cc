@@ -1,0 +1,204 @@
+#include "renderers/layout/table_flow.h"
+
+#include <algorithm>
+
+namespace pp::layout {
+
+void FinishRow(const TableData& data, Row* row) {
+  double h = 0;
+  for (const Cell& c : row->cells) h = std::max(h, c.content_height);
+  row->height = h + 2 * data.padding_y;
+}
+
+std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& row, double avail,
+                                            int min_lines) {
+  const double inner = avail - 2 * data.padding_y;
+  if (inner <= 0) return std::nullopt;
+  Row head = row, tail = row;
+  head.keep_with_next = false;
+  head.is_band = tail.is_band = false;
+  size_t most_head = 0, most_tail = 0;
+  for (size_t ci = 0; ci < row.cells.size(); ++ci) {
+    const Cell& cell = row.cells[ci];
+    const size_t n = cell.lines.size();
+    size_t j = 0;
+    while (j < n && text::Fits(cell.lines[j].top + cell.lines[j].leading, inner)) ++j;
+    const size_t min = static_cast<size_t>(min_lines);
+    if (j < n) {
+      // Orphans and widows inside the cell.
+      if (j < min) {
+        j = 0;
+      } else if (n - j < min) {
+        j = n >= 2 * min ? n - min : 0;
+      }
+    }
+    Cell& h = head.cells[ci];
+    Cell& t = tail.cells[ci];
+    h.lines.assign(cell.lines.begin(), cell.lines.begin() + static_cast<ptrdiff_t>(j));
+    t.lines.assign(cell.lines.begin() + static_cast<ptrdiff_t>(j), cell.lines.end());
+    h.content_height = j == 0 ? 0 : cell.lines[j - 1].top + cell.lines[j - 1].leading;
+    if (j < n) {
+      const double shift = cell.lines[j].top;
+      for (CellLine& l : t.lines) l.top -= shift;
+      t.content_height = cell.content_height - shift;
+    } else {
+      t.content_height = 0;
+    }
+    most_head = std::max(most_head, j);
+    most_tail = std::max(most_tail, n - j);
+  }
+  if (most_head < static_cast<size_t>(min_lines) || most_tail < static_cast<size_t>(min_lines)) {
+    return std::nullopt;
+  }
+  FinishRow(data, &head);
+  FinishRow(data, &tail);
+  return std::make_pair(std::move(head), std::move(tail));
+}
+
+TableFlow::TableFlow(std::shared_ptr<const TableData> data)
+    : data_(std::move(data)), begin_(0), end_(data_->rows.size()) {}
+
+TableFlow::TableFlow(std::shared_ptr<const TableData> data, size_t begin, size_t end,
+                     std::shared_ptr<const Row> first, std::shared_ptr<const Row> last)
+    : data_(std::move(data)), begin_(begin), end_(end), first_(std::move(first)),
+      last_(std::move(last)) {}
+
+const Row& TableFlow::RowAt(size_t i) const {
+  if (i == begin_ && first_) return *first_;
+  if (i + 1 == end_ && last_) return *last_;
+  return data_->rows[i];
+}
+
+const Row* TableFlow::ContinuedBand() const {
+  if (begin_ >= end_) return nullptr;
+  const Row& first = RowAt(begin_);
+  if (first.group < 0 || first.is_band) return nullptr;
+  // The first fragment of a table never starts inside a group unless the
+  // table itself does; a group starts with its band row.
+  if (begin_ == 0 && !first_) return nullptr;
+  if (static_cast<size_t>(first.group) >= data_->continued_bands.size()) return nullptr;
+  return &data_->continued_bands[static_cast<size_t>(first.group)];
+}
+
+double TableFlow::TopHeight() const {
+  double h = 0;
+  for (const Row& r : data_->header) h += r.height;
+  if (const Row* band = ContinuedBand()) h += band->height;
+  return h;
+}
+
+double TableFlow::Height() const {
+  double h = TopHeight();
+  for (size_t i = begin_; i < end_; ++i) h += RowAt(i).height;
+  return h;
+}
+
+double TableFlow::MinHeadHeight() const {
+  double h = TopHeight();
+  for (size_t i = begin_; i < end_; ++i) {
+    const Row& r = RowAt(i);
+    if (r.height > data_->split_threshold) {
+      // Two lines of the tallest cell and the padding.
+      double two = 0;
+      for (const Cell& c : r.cells) {
+        if (c.lines.size() >= 2) two = std::max(two, c.lines[1].top + c.lines[1].leading);
+      }
+      return h + std::min(r.height, two + 2 * data_->padding_y);
+    }
+    h += r.height;
+    if (!r.keep_with_next) break;
+  }
+  return h;
+}
+
+std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
+  double y = TopHeight();
+  if (!text::Fits(y, avail)) return std::nullopt;
+  size_t k = begin_;
+  while (k < end_ && text::Fits(y + RowAt(k).height, avail)) {
+    y += RowAt(k).height;
+    ++k;
+  }
+  if (k == end_) return std::nullopt;  // fits whole
+
+  std::optional<std::pair<Row, Row>> halves;
+  const Row& row = RowAt(k);
+  const bool first_row_forced = force && k == begin_;
+  if (row.height > data_->split_threshold || first_row_forced) {
+    halves = SplitRow(*data_, row, avail - y, 2);
+    if (!halves && first_row_forced) halves = SplitRow(*data_, row, avail - y, 1);
+  }
+  if (!halves) {
+    // Never end a page on a band or an area header.
+    while (k > begin_ && RowAt(k - 1).keep_with_next) --k;
+    if (k == begin_ && force) {
+      // Waiting cannot help: place the rows that fit, keep rules aside.
+      k = begin_;
+      double yy = TopHeight();
+      while (k < end_ && text::Fits(yy + RowAt(k).height, avail)) yy += RowAt(k++).height;
+    }
+    if (k == begin_) return std::nullopt;
+  }
+
+  std::shared_ptr<const Row> head_half, tail_half;
+  if (halves) {
+    head_half = std::make_shared<const Row>(std::move(halves->first));
+    tail_half = std::make_shared<const Row>(std::move(halves->second));
+  }
+  const size_t head_end = halves ? k + 1 : k;
+  std::shared_ptr<const Row> head_first = (k == begin_ && halves) ? head_half : first_;
+  std::shared_ptr<const Row> head_last = (halves && k > begin_) ? head_half : nullptr;
+  if (k == begin_ && halves) head_last = nullptr;
+  std::shared_ptr<const Row> tail_first = halves ? tail_half : nullptr;
+  std::shared_ptr<const Row> tail_last = (halves && k + 1 == end_) ? nullptr : last_;
+
+  auto head = std::shared_ptr<TableFlow>(
+      new TableFlow(data_, begin_, head_end, std::move(head_first), std::move(head_last)));
+  auto tail = std::shared_ptr<TableFlow>(
+      new TableFlow(data_, k, end_, std::move(tail_first), std::move(tail_last)));
+  head->space_before = space_before;
+  tail->space_after = space_after;
+  head->path = tail->path = path;
+  return SplitResult{std::move(head), std::move(tail)};
+}
+
+void TableFlow::DrawRow(const Row& row, DrawContext& ctx, double x, double top) const {
+  const TableData& d = *data_;
+  for (const Cell& cell : row.cells) {
+    const double x0 = x + d.column_x[static_cast<size_t>(cell.column)];
+    const double x1 = x + d.column_x[static_cast<size_t>(cell.column + cell.span)];
+    const double bottom = top - row.height;
+    if (cell.fill) ctx.page->fills.push_back(FillItem{x0, bottom, x1 - x0, row.height, *cell.fill});
+    ctx.page->frames.push_back(
+        FrameItem{x0, bottom, x1 - x0, row.height, d.rule, d.rule_color});
+    double content_top = top - d.padding_y;
+    if (cell.center_vertically) {
+      content_top -= (row.height - 2 * d.padding_y - cell.content_height) / 2;
+    }
+    static const std::vector<std::string> kNoUris;
+    const std::vector<std::string>& uris = cell.uris ? *cell.uris : kNoUris;
+    for (const CellLine& l : cell.lines) {
+      DrawLine(l.line, uris, l.size, l.color, x0 + d.padding_x + l.x,
+               content_top - l.top - l.baseline, ctx.page);
+    }
+  }
+}
+
+void TableFlow::Draw(DrawContext& ctx, double x, double top) const {
+  double y = top;
+  for (const Row& r : data_->header) {
+    DrawRow(r, ctx, x, y);
+    y -= r.height;
+  }
+  if (const Row* band = ContinuedBand()) {
+    DrawRow(*band, ctx, x, y);
+    y -= band->height;
+  }
+  for (size_t i = begin_; i < end_; ++i) {
+    const Row& r = RowAt(i);
+    DrawRow(r, ctx, x, y);
+    y -= r.height;
+  }
+}
+
+}  // namespace pp::layout

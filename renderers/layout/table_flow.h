@@ -1,0 +1,110 @@
+// File: renderers/layout/table_flow.h
+//
+// TableFlow: a measured grid that splits across pages.
+//
+// Rules (the product's contract for every table, general or improvement):
+// * Header rows are drawn at the top of every fragment (repeated on each
+//   continuation page).
+// * A body row that does not fit in the space left moves whole to the next
+//   page, unless it is taller than `split_threshold` (half a page body):
+//   then it splits between lines, leaving at least two lines of it on each
+//   side (in every cell that is cut, and in the row as a whole).
+// * A row marked keep_with_next (a group band, an improvement-area header)
+//   is never the last row on a page; a fragment never holds headers alone.
+// * When a page break falls inside a group, the next fragment repeats the
+//   group's band as "<name> (continued)" under the header rows.
+// Rows are shared, immutable data; fragments are index ranges into them,
+// plus at most two replacement rows for the halves of split rows, so a
+// 100,000-row table paginates in linear time.
+#ifndef PANELPAPER_RENDERERS_LAYOUT_TABLE_FLOW_H_
+#define PANELPAPER_RENDERERS_LAYOUT_TABLE_FLOW_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "renderers/layout/flow.h"
+
+namespace pp::layout {
+
+// One line inside a cell; `top` is measured from the cell's content top.
+struct CellLine {
+  text::Line line;
+  double x = 0;         // from the cell's content left
+  double top = 0;
+  double size = 10;
+  double leading = 11.5;
+  double baseline = 9;  // from the line's top
+  Color color;
+};
+
+struct Cell {
+  int column = 0;
+  int span = 1;
+  std::vector<CellLine> lines;
+  double content_height = 0;
+  std::optional<Color> fill;
+  bool center_vertically = false;
+  std::shared_ptr<const std::vector<std::string>> uris;  // Piece::tag -> link
+};
+
+struct Row {
+  std::vector<Cell> cells;
+  double height = 0;          // including padding
+  bool keep_with_next = false;
+  int group = -1;             // index into TableData::continued_bands, or -1
+  bool is_band = false;       // the group's own band row
+  std::string path;
+};
+
+struct TableData {
+  std::vector<double> column_x;  // column left edges from the table's left; back() = width
+  double padding_x = 4;
+  double padding_y = 3;
+  double rule = 0.5;
+  Color rule_color;
+  double split_threshold = 0;    // rows taller than this may split
+  std::vector<Row> header;
+  std::vector<Row> rows;
+  std::vector<Row> continued_bands;  // per group
+};
+
+// Sets row.height from its cells' content heights and the padding.
+void FinishRow(const TableData& data, Row* row);
+
+class TableFlow final : public Flowable {
+ public:
+  explicit TableFlow(std::shared_ptr<const TableData> data);
+
+  double Height() const override;
+  double MinHeadHeight() const override;
+  std::optional<SplitResult> Split(double avail, bool force) const override;
+  void Draw(DrawContext& ctx, double x, double top) const override;
+
+  // Fragment introspection (tests).
+  size_t begin() const { return begin_; }
+  size_t end() const { return end_; }
+  const Row& RowAt(size_t i) const;
+  const Row* ContinuedBand() const;
+
+ private:
+  TableFlow(std::shared_ptr<const TableData> data, size_t begin, size_t end,
+            std::shared_ptr<const Row> first, std::shared_ptr<const Row> last);
+  double TopHeight() const;
+  void DrawRow(const Row& row, DrawContext& ctx, double x, double top) const;
+
+  std::shared_ptr<const TableData> data_;
+  size_t begin_, end_;
+  std::shared_ptr<const Row> first_;  // replaces rows[begin_] (tail of a split row)
+  std::shared_ptr<const Row> last_;   // replaces rows[end_ - 1] (head of a split row)
+};
+
+// Splits `row` so its head fits in `avail` (row height incl. padding) with at
+// least `min_lines` lines on each side; nothing if that is impossible.
+std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& row, double avail,
+                                            int min_lines);
+
+}  // namespace pp::layout
+
+#endif  // PANELPAPER_RENDERERS_LAYOUT_TABLE_FLOW_H_

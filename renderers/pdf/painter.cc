@@ -1,0 +1,456 @@
+#include "renderers/pdf/painter.h"
+
+#include <hpdf.h>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "renderers/common/utf8.h"
+
+namespace pp::pdf {
+namespace {
+
+// ---- Encodings ------------------------------------------------------------------
+
+struct Mapping {
+  char32_t cp;
+  unsigned char code;
+};
+
+// Windows-1252 0x80-0x9F.
+constexpr Mapping kWinAnsiHigh[] = {
+    {0x20AC, 0x80}, {0x201A, 0x82}, {0x0192, 0x83}, {0x201E, 0x84}, {0x2026, 0x85},
+    {0x2020, 0x86}, {0x2021, 0x87}, {0x02C6, 0x88}, {0x2030, 0x89}, {0x0160, 0x8A},
+    {0x2039, 0x8B}, {0x0152, 0x8C}, {0x017D, 0x8E}, {0x2018, 0x91}, {0x2019, 0x92},
+    {0x201C, 0x93}, {0x201D, 0x94}, {0x2022, 0x95}, {0x2013, 0x96}, {0x2014, 0x97},
+    {0x02DC, 0x98}, {0x2122, 0x99}, {0x0161, 0x9A}, {0x203A, 0x9B}, {0x0153, 0x9C},
+    {0x017E, 0x9E}, {0x0178, 0x9F}};
+
+// PDFDocEncoding 0x80-0xA0 (PDF 32000-1, Annex D).
+constexpr Mapping kPdfDocHigh[] = {
+    {0x2022, 0x80}, {0x2020, 0x81}, {0x2021, 0x82}, {0x2026, 0x83}, {0x2014, 0x84},
+    {0x2013, 0x85}, {0x0192, 0x86}, {0x2044, 0x87}, {0x2039, 0x88}, {0x203A, 0x89},
+    {0x2212, 0x8A}, {0x2030, 0x8B}, {0x201E, 0x8C}, {0x201C, 0x8D}, {0x201D, 0x8E},
+    {0x2018, 0x8F}, {0x2019, 0x90}, {0x201A, 0x91}, {0x2122, 0x92}, {0xFB01, 0x93},
+    {0xFB02, 0x94}, {0x0141, 0x95}, {0x0152, 0x96}, {0x0160, 0x97}, {0x0178, 0x98},
+    {0x017D, 0x99}, {0x0131, 0x9A}, {0x0142, 0x9B}, {0x0153, 0x9C}, {0x0161, 0x9D},
+    {0x017E, 0x9E}, {0x20AC, 0xA0}};
+
+// Encodes ASCII, the Latin-1 range [latin1_from, 0xFF] (minus `hole`) and
+// the `high` table; false if a character has no code.
+template <size_t N>
+bool Encode(std::string_view utf8, const Mapping (&high)[N], char32_t latin1_from, char32_t hole,
+            std::string* out) {
+  out->clear();
+  out->reserve(utf8.size());
+  size_t pos = 0;
+  while (pos < utf8.size()) {
+    const char32_t cp = DecodeUtf8(utf8, &pos);
+    if (cp >= 0x20 && cp < 0x7F) {
+      out->push_back(static_cast<char>(cp));
+      continue;
+    }
+    if (cp >= latin1_from && cp <= 0xFF && cp != hole) {
+      out->push_back(static_cast<char>(cp));
+      continue;
+    }
+    bool found = false;
+    for (const Mapping& m : high) {
+      if (m.cp == cp) {
+        out->push_back(static_cast<char>(m.code));
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+// ---- libharu document ---------------------------------------------------------
+
+// Inside Painter: stop at the first libharu error.
+#define PP_PAINT_RETURN_IF_FAILED() \
+  do {                              \
+    if (failed()) return Failure(); \
+  } while (0)
+
+
+struct ErrorSink {
+  HPDF_STATUS error = HPDF_OK;
+  HPDF_STATUS detail = 0;
+};
+
+void RecordError(HPDF_STATUS error_no, HPDF_STATUS detail_no, void* user_data) noexcept {
+  auto* sink = static_cast<ErrorSink*>(user_data);
+  if (sink->error == HPDF_OK) {
+    sink->error = error_no;
+    sink->detail = detail_no;
+  }
+}
+
+struct DocDeleter {
+  void operator()(HPDF_Doc d) const { HPDF_Free(d); }
+};
+using DocPtr = std::unique_ptr<std::remove_pointer_t<HPDF_Doc>, DocDeleter>;
+
+class Painter {
+ public:
+  Painter(const layout::PageLayout& layout, const text::FontSet& fonts, const PaintOptions& opts)
+      : layout_(layout), fonts_(fonts), opts_(opts) {}
+
+  absl::StatusOr<std::string> Run() {
+    doc_.reset(HPDF_New(RecordError, &sink_));
+    if (!doc_) return absl::InternalError("libharu: HPDF_New failed");
+    HPDF_Doc pdf = doc_.get();
+    Check(HPDF_SetCompressionMode(pdf, opts_.compress_content ? HPDF_COMP_ALL : HPDF_COMP_METADATA),
+          "HPDF_SetCompressionMode");
+    PP_PAINT_RETURN_IF_FAILED();
+
+    pages_.reserve(layout_.pages.size());
+    for (const layout::Page& page : layout_.pages) {
+      PaintPage(page);
+      PP_PAINT_RETURN_IF_FAILED();
+    }
+    Links();
+    PP_PAINT_RETURN_IF_FAILED();
+    Outline();
+    PP_PAINT_RETURN_IF_FAILED();
+    for (const layout::PageLabel& l : layout_.labels) {
+      Check(HPDF_AddPageLabel(pdf, static_cast<HPDF_UINT>(l.first_page), HPDF_PAGE_NUM_STYLE_DECIMAL,
+                              static_cast<HPDF_UINT>(l.start), nullptr),
+            "HPDF_AddPageLabel");
+    }
+    Info();
+    PP_PAINT_RETURN_IF_FAILED();
+    return Save();
+  }
+
+ private:
+
+  bool failed() const { return sink_.error != HPDF_OK || !where_.empty(); }
+
+  absl::Status Failure() const {
+    return absl::InternalError(absl::StrFormat("libharu error 0x%04X/%d in %s",
+                                               static_cast<unsigned>(sink_.error),
+                                               static_cast<int>(sink_.detail),
+                                               where_.empty() ? "a drawing call" : where_));
+  }
+
+  void Check(HPDF_STATUS st, const char* what) {
+    if ((st != HPDF_OK || sink_.error != HPDF_OK) && where_.empty()) where_ = what;
+  }
+  template <typename T>
+  T CheckHandle(T handle, const char* what) {
+    if ((handle == nullptr || sink_.error != HPDF_OK) && where_.empty()) where_ = what;
+    return handle;
+  }
+
+  // The libharu font for a face, loaded on first use.
+  HPDF_Font Font(text::FaceId id) {
+    HPDF_Font& slot = fonts_loaded_[id.index];
+    if (slot != nullptr) return slot;
+    const text::FaceMetrics& face = fonts_.face(id);
+    HPDF_Doc pdf = doc_.get();
+    if (face.file.empty()) {
+      where_ = "font set has no file for a face";
+      return nullptr;
+    }
+    if (!face.single_byte) EnableUtf8();
+    const char* name = CheckHandle(HPDF_LoadTTFontFromFile(pdf, face.file.c_str(), HPDF_TRUE),
+                                   "HPDF_LoadTTFontFromFile");
+    if (name == nullptr || *name == '\0') {
+      if (where_.empty()) where_ = "HPDF_LoadTTFontFromFile";
+      return nullptr;
+    }
+    slot = CheckHandle(HPDF_GetFont(pdf, name, face.single_byte ? "WinAnsiEncoding" : "UTF-8"),
+                       "HPDF_GetFont");
+    return slot;
+  }
+
+  void EnableUtf8() {
+    if (utf8_enabled_) return;
+    Check(HPDF_UseUTFEncodings(doc_.get()), "HPDF_UseUTFEncodings");
+    utf8_enabled_ = true;
+  }
+
+  static void Rgb(const layout::Color& c, HPDF_REAL* r, HPDF_REAL* g, HPDF_REAL* b) {
+    *r = static_cast<HPDF_REAL>(c.r / 255.0);
+    *g = static_cast<HPDF_REAL>(c.g / 255.0);
+    *b = static_cast<HPDF_REAL>(c.b / 255.0);
+  }
+
+  void PaintPage(const layout::Page& p) {
+    HPDF_Page page = CheckHandle(HPDF_AddPage(doc_.get()), "HPDF_AddPage");
+    if (failed()) return;
+    pages_.push_back(page);
+    Check(HPDF_Page_SetWidth(page, static_cast<HPDF_REAL>(layout_.width)), "HPDF_Page_SetWidth");
+    Check(HPDF_Page_SetHeight(page, static_cast<HPDF_REAL>(layout_.height)), "HPDF_Page_SetHeight");
+    HPDF_REAL r, g, b;
+
+    // Fills.
+    bool have_fill = false;
+    layout::Color fill_color;
+    for (const layout::FillItem& f : p.fills) {
+      if (!have_fill || !(f.color == fill_color)) {
+        Rgb(f.color, &r, &g, &b);
+        Check(HPDF_Page_SetRGBFill(page, r, g, b), "HPDF_Page_SetRGBFill");
+        fill_color = f.color;
+        have_fill = true;
+      }
+      Check(HPDF_Page_Rectangle(page, static_cast<HPDF_REAL>(f.x), static_cast<HPDF_REAL>(f.y),
+                                static_cast<HPDF_REAL>(f.w), static_cast<HPDF_REAL>(f.h)),
+            "HPDF_Page_Rectangle");
+      Check(HPDF_Page_Fill(page), "HPDF_Page_Fill");
+    }
+    if (failed()) return;
+
+    // Text.
+    if (!p.texts.empty()) {
+      Check(HPDF_Page_BeginText(page), "HPDF_Page_BeginText");
+      text::FaceId face;
+      double size = -1;
+      bool have_color = false;
+      layout::Color color;
+      std::string bytes;
+      for (const layout::TextItem& t : p.texts) {
+        if (size < 0 || !(t.face == face) || t.size != size) {
+          HPDF_Font font = Font(t.face);
+          if (failed()) return;
+          Check(HPDF_Page_SetFontAndSize(page, font, static_cast<HPDF_REAL>(t.size)),
+                "HPDF_Page_SetFontAndSize");
+          face = t.face;
+          size = t.size;
+        }
+        if (!have_color || !(t.color == color)) {
+          Rgb(t.color, &r, &g, &b);
+          Check(HPDF_Page_SetRGBFill(page, r, g, b), "HPDF_Page_SetRGBFill");
+          color = t.color;
+          have_color = true;
+        }
+        const char* str = t.text.c_str();
+        if (fonts_.face(t.face).single_byte) {
+          if (!ToWinAnsi(t.text, &bytes)) {
+            where_ = "text outside Windows-1252 reached a WinAnsi face";
+            return;
+          }
+          str = bytes.c_str();
+        }
+        Check(HPDF_Page_TextOut(page, static_cast<HPDF_REAL>(t.x), static_cast<HPDF_REAL>(t.y), str),
+              "HPDF_Page_TextOut");
+      }
+      Check(HPDF_Page_EndText(page), "HPDF_Page_EndText");
+    }
+    if (failed()) return;
+
+    // Rules and frames.
+    double width = -1;
+    bool have_stroke = false;
+    layout::Color stroke;
+    auto pen = [&](double w, const layout::Color& c) {
+      if (w != width) {
+        Check(HPDF_Page_SetLineWidth(page, static_cast<HPDF_REAL>(w)), "HPDF_Page_SetLineWidth");
+        width = w;
+      }
+      if (!have_stroke || !(c == stroke)) {
+        Rgb(c, &r, &g, &b);
+        Check(HPDF_Page_SetRGBStroke(page, r, g, b), "HPDF_Page_SetRGBStroke");
+        stroke = c;
+        have_stroke = true;
+      }
+    };
+    for (const layout::RuleItem& l : p.rules) {
+      pen(l.width, l.color);
+      Check(HPDF_Page_MoveTo(page, static_cast<HPDF_REAL>(l.x1), static_cast<HPDF_REAL>(l.y1)),
+            "HPDF_Page_MoveTo");
+      Check(HPDF_Page_LineTo(page, static_cast<HPDF_REAL>(l.x2), static_cast<HPDF_REAL>(l.y2)),
+            "HPDF_Page_LineTo");
+      Check(HPDF_Page_Stroke(page), "HPDF_Page_Stroke");
+    }
+    for (const layout::FrameItem& f : p.frames) {
+      pen(f.width, f.color);
+      Check(HPDF_Page_Rectangle(page, static_cast<HPDF_REAL>(f.x), static_cast<HPDF_REAL>(f.y),
+                                static_cast<HPDF_REAL>(f.w), static_cast<HPDF_REAL>(f.h)),
+            "HPDF_Page_Rectangle");
+      Check(HPDF_Page_Stroke(page), "HPDF_Page_Stroke");
+    }
+  }
+
+  HPDF_Destination Destination(int page_index, double y) {
+    if (page_index < 0 || static_cast<size_t>(page_index) >= pages_.size()) {
+      where_ = "link or bookmark to a page that does not exist";
+      return nullptr;
+    }
+    HPDF_Destination d = CheckHandle(HPDF_Page_CreateDestination(pages_[static_cast<size_t>(page_index)]),
+                                     "HPDF_Page_CreateDestination");
+    if (d != nullptr) {
+      Check(HPDF_Destination_SetFitH(d, static_cast<HPDF_REAL>(y)), "HPDF_Destination_SetFitH");
+    }
+    return d;
+  }
+
+  void Links() {
+    for (size_t i = 0; i < layout_.pages.size() && !failed(); ++i) {
+      for (const layout::LinkItem& l : layout_.pages[i].links) {
+        const HPDF_Rect rect = {static_cast<HPDF_REAL>(l.x), static_cast<HPDF_REAL>(l.y),
+                                static_cast<HPDF_REAL>(l.x + l.w), static_cast<HPDF_REAL>(l.y + l.h)};
+        HPDF_Annotation a;
+        if (!l.uri.empty()) {
+          a = CheckHandle(HPDF_Page_CreateURILinkAnnot(pages_[i], rect, l.uri.c_str()),
+                          "HPDF_Page_CreateURILinkAnnot");
+        } else {
+          HPDF_Destination d = Destination(l.target_page, l.target_y);
+          if (failed()) return;
+          a = CheckHandle(HPDF_Page_CreateLinkAnnot(pages_[i], rect, d), "HPDF_Page_CreateLinkAnnot");
+        }
+        if (failed()) return;
+        Check(HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0), "HPDF_LinkAnnot_SetBorderStyle");
+      }
+    }
+  }
+
+  // A text string for metadata and bookmarks: PDFDocEncoding bytes when the
+  // text allows (cheap), else UTF-8 through libharu's UTF-8 encoder (which
+  // writes UTF-16BE).
+  HPDF_Encoder TextEncoding(const std::string& utf8, std::string* bytes) {
+    if (ToPdfDocEncoding(utf8, bytes)) return nullptr;
+    EnableUtf8();
+    *bytes = utf8;
+    return CheckHandle(HPDF_GetEncoder(doc_.get(), "UTF-8"), "HPDF_GetEncoder");
+  }
+
+  void Outline() {
+    if (layout_.outline.empty()) return;
+    std::vector<HPDF_Outline> parents;  // parents[level] = last entry of that level
+    std::string bytes;
+    for (const layout::OutlineEntry& e : layout_.outline) {
+      const size_t level = std::min(static_cast<size_t>(std::max(e.level, 0)), parents.size());
+      HPDF_Encoder enc = TextEncoding(e.title, &bytes);
+      if (failed()) return;
+      HPDF_Outline parent = level == 0 ? nullptr : parents[level - 1];
+      HPDF_Outline o = CheckHandle(HPDF_CreateOutline(doc_.get(), parent, bytes.c_str(), enc),
+                                   "HPDF_CreateOutline");
+      if (failed()) return;
+      HPDF_Destination d = Destination(e.page, e.y);
+      if (failed()) return;
+      Check(HPDF_Outline_SetDestination(o, d), "HPDF_Outline_SetDestination");
+      Check(HPDF_Outline_SetOpened(o, HPDF_TRUE), "HPDF_Outline_SetOpened");
+      parents.resize(level);
+      parents.push_back(o);
+    }
+    Check(HPDF_SetPageMode(doc_.get(), HPDF_PAGE_MODE_USE_OUTLINE), "HPDF_SetPageMode");
+  }
+
+  void InfoDate(HPDF_InfoType type, const std::optional<doc::Timestamp>& ts) {
+    if (!ts) return;
+    const int64_t secs = ts->seconds;
+    // Civil UTC from seconds (days from 1970-01-01; Howard Hinnant's algorithm).
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    const int64_t rem = secs - days * 86400;
+    days += 719468;
+    const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const int64_t doe = days - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    HPDF_Date date = {};
+    date.year = static_cast<HPDF_INT>(y);
+    date.month = static_cast<HPDF_INT>(m);
+    date.day = static_cast<HPDF_INT>(d);
+    date.hour = static_cast<HPDF_INT>(rem / 3600);
+    date.minutes = static_cast<HPDF_INT>(rem % 3600 / 60);
+    date.seconds = static_cast<HPDF_INT>(rem % 60);
+    date.ind = 'Z';
+    Check(HPDF_SetInfoDateAttr(doc_.get(), type, date), "HPDF_SetInfoDateAttr");
+  }
+
+  void Info() {
+    const layout::DocInfo& i = layout_.info;
+    const std::pair<HPDF_InfoType, const std::string*> fields[] = {
+        {HPDF_INFO_TITLE, &i.title},       {HPDF_INFO_AUTHOR, &i.author},
+        {HPDF_INFO_SUBJECT, &i.subject},   {HPDF_INFO_KEYWORDS, &i.keywords},
+        {HPDF_INFO_CREATOR, &i.creator},   {HPDF_INFO_PRODUCER, &i.producer}};
+    // PDFDocEncoding bytes when every string allows it; otherwise all go
+    // through libharu's UTF-8 encoder (written as UTF-16BE).
+    std::vector<std::string> encoded;
+    bool pdfdoc = true;
+    for (const auto& [type, value] : fields) {
+      encoded.emplace_back();
+      pdfdoc = pdfdoc && ToPdfDocEncoding(*value, &encoded.back());
+    }
+    if (!pdfdoc) {
+      EnableUtf8();
+      Check(HPDF_SetCurrentEncoder(doc_.get(), "UTF-8"), "HPDF_SetCurrentEncoder");
+    }
+    for (size_t k = 0; k < std::size(fields); ++k) {
+      const auto& [type, value] = fields[k];
+      if (value->empty()) continue;
+      Check(HPDF_SetInfoAttr(doc_.get(), type, pdfdoc ? encoded[k].c_str() : value->c_str()),
+            "HPDF_SetInfoAttr");
+    }
+    InfoDate(HPDF_INFO_CREATION_DATE, i.created);
+    InfoDate(HPDF_INFO_MOD_DATE, i.modified);
+  }
+
+  absl::StatusOr<std::string> Save() {
+    HPDF_Doc pdf = doc_.get();
+    Check(HPDF_SaveToStream(pdf), "HPDF_SaveToStream");
+    PP_PAINT_RETURN_IF_FAILED();
+    const HPDF_UINT32 size = HPDF_GetStreamSize(pdf);
+    std::string out(size, '\0');
+    HPDF_UINT32 got = 0;
+    while (got < size) {
+      HPDF_UINT32 n = size - got;
+      const HPDF_STATUS st = HPDF_ReadFromStream(pdf, reinterpret_cast<HPDF_BYTE*>(&out[got]), &n);
+      got += n;
+      if (st == HPDF_STREAM_EOF) break;
+      if (st != HPDF_OK) {
+        where_ = "HPDF_ReadFromStream";
+        break;
+      }
+      if (n == 0) break;
+    }
+    if (got != size && where_.empty()) where_ = "HPDF_ReadFromStream (short read)";
+    PP_PAINT_RETURN_IF_FAILED();
+    return out;
+  }
+
+  const layout::PageLayout& layout_;
+  const text::FontSet& fonts_;
+  const PaintOptions& opts_;
+  ErrorSink sink_;  // declared before doc_: outlives it
+  DocPtr doc_;
+  std::string where_;
+  std::array<HPDF_Font, text::kFaceCount> fonts_loaded_ = {};
+  std::vector<HPDF_Page> pages_;
+  bool utf8_enabled_ = false;
+};
+
+}  // namespace
+
+#undef PP_PAINT_RETURN_IF_FAILED
+
+bool ToWinAnsi(std::string_view utf8, std::string* out) {
+  return Encode(utf8, kWinAnsiHigh, 0xA0, 0, out);
+}
+
+bool ToPdfDocEncoding(std::string_view utf8, std::string* out) {
+  // PDFDocEncoding leaves 0xAD undefined; 0xA0 is the euro sign there.
+  return Encode(utf8, kPdfDocHigh, 0xA1, 0xAD, out);
+}
+
+absl::StatusOr<std::string> Paint(const layout::PageLayout& layout, const text::FontSet& fonts,
+                                  const PaintOptions& options) {
+  if (layout.pages.empty()) return absl::InvalidArgumentError("a PDF needs at least one page");
+  Painter painter(layout, fonts, options);
+  return painter.Run();
+}
+
+}  // namespace pp::pdf

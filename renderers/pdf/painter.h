@@ -1,0 +1,48 @@
+// File: renderers/pdf/painter.h
+//
+// Paint: PageLayout -> PDF bytes, with libharu. This module is the only one
+// that includes <hpdf.h>. It never measures and never decides: every
+// position comes from the layout.
+//
+// What it writes:
+// * fonts embedded and subset; Panel Sans faces as single-byte WinAnsi
+//   TrueType fonts (cheap), fallback faces as UTF-8 CID fonts (only when a
+//   document uses them);
+// * document information from DocInfo (dates only from there, never the
+//   clock), an outline, page labels, and link annotations without borders;
+// * deterministic bytes: the same layout gives the same file.
+//
+// libharu errors: a noexcept handler records the first error; every handle
+// and return code is checked; after the first error the document is
+// abandoned and an INTERNAL status names the libharu error and the call.
+// Nothing longjmps or throws through C frames.
+//
+//   PP_ASSIGN_OR_RETURN(std::string pdf, pdf::Paint(layout, *fonts, {}));
+#ifndef PANELPAPER_RENDERERS_PDF_PAINTER_H_
+#define PANELPAPER_RENDERERS_PDF_PAINTER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "renderers/layout/page_layout.h"
+#include "renderers/text/font_set.h"
+
+namespace pp::pdf {
+
+struct PaintOptions {
+  // Compress page content streams (fonts and other data are always compressed).
+  bool compress_content = true;
+};
+
+absl::StatusOr<std::string> Paint(const layout::PageLayout& layout, const text::FontSet& fonts,
+                                  const PaintOptions& options = {});
+
+// Text-string helpers (exposed for tests): UTF-8 -> Windows-1252 bytes for
+// WinAnsi fonts, and UTF-8 -> PDFDocEncoding for metadata strings; false
+// when a character has no code in that encoding.
+bool ToWinAnsi(std::string_view utf8, std::string* out);
+bool ToPdfDocEncoding(std::string_view utf8, std::string* out);
+
+}  // namespace pp::pdf
+
+#endif  // PANELPAPER_RENDERERS_PDF_PAINTER_H_

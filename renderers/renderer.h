@@ -1,0 +1,45 @@
+// File: renderers/renderer.h
+//
+// The rendering facade: a validated doc::Paper in, PDF bytes out.
+//
+//   doc::Paper -> layout::MeasurePaper -> Paginate -> stamp furniture
+//              -> pdf::Paint -> RenderedPdf
+//
+//   PP_ASSIGN_OR_RETURN(auto fonts, text::FontSet::Load(text::DefaultFontsDir()));
+//   PP_ASSIGN_OR_RETURN(RenderedPdf pdf, RenderPaper(paper, *fonts, {}));
+#ifndef PANELPAPER_RENDERERS_RENDERER_H_
+#define PANELPAPER_RENDERERS_RENDERER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "renderers/doc/document.h"
+#include "renderers/layout/paginate.h"
+#include "renderers/text/font_set.h"
+
+namespace pp {
+
+// Version of the rendering code: part of the PDF Producer and of archive
+// records (the same request renders to the same bytes within one version).
+inline constexpr char kRendererVersion[] = "0.1.0";
+
+struct RenderOptions {
+  bool compress_content = true;
+  int max_pages = 500;                 // more: RESOURCE_EXHAUSTED
+  layout::InterruptCheck interrupt;    // optional: deadline / cancellation
+};
+
+struct RenderedPdf {
+  std::string bytes;
+  int page_count = 0;
+};
+
+// "panelpaper 0.1.0"
+std::string Producer();
+
+absl::StatusOr<RenderedPdf> RenderPaper(const doc::Paper& paper, const text::FontSet& fonts,
+                                        const RenderOptions& options = {});
+
+}  // namespace pp
+
+#endif  // PANELPAPER_RENDERERS_RENDERER_H_

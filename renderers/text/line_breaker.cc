@@ -1,0 +1,331 @@
+#include "renderers/text/line_breaker.h"
+
+#include <algorithm>
+
+#include "renderers/common/utf8.h"
+
+namespace pp::text {
+namespace {
+
+// One character as the breaker sees it.
+struct Glyph {
+  char32_t cp;
+  FaceId face;
+  int tag;
+  double advance;
+};
+
+// Characters after which a word may break (between letters).
+bool IsInnerBreakChar(char32_t cp) { return cp == '-' || cp == 0x2013 || cp == '/'; }
+bool IsDash(char32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2014; }
+
+// A place inside a word where a line may break (before word[index]).
+struct InnerBreak {
+  size_t index;
+  bool after_hyphen;  // only used when the word is longer than a whole line
+};
+bool IsLetter(char32_t cp) {
+  return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp != 0xD7 && cp != 0xF7);
+}
+
+// Incremental line builder: words are appended whole or in part.
+class LineSink {
+ public:
+  LineSink(double width) : width_(width) { lines_.emplace_back(); }
+
+  double used() const { return used_; }
+  bool empty() const { return glyphs_in_line_ == 0; }
+  double remaining() const { return width_ - used_; }
+
+  void NewLine() {
+    Flush();
+    lines_.emplace_back();
+    used_ = 0;
+    glyphs_in_line_ = 0;
+  }
+
+  // Appends glyphs at the current position.
+  void Add(const Glyph* g, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      const Glyph& x = g[i];
+      if (pending_.text.empty() || !(pending_.face == x.face) || pending_.tag != x.tag) {
+        Flush();
+        pending_.face = x.face;
+        pending_.tag = x.tag;
+        pending_.x = used_;
+        pending_.width = 0;
+      }
+      AppendUtf8(x.cp, &pending_.text);
+      pending_.width += x.advance;
+      used_ += x.advance;
+      ++glyphs_in_line_;
+    }
+    visible_end_ = used_;
+  }
+
+  // Appends spaces that are only kept if a word follows on this line.
+  void AddSpaces(const std::vector<Glyph>& spaces) {
+    Add(spaces.data(), spaces.size());
+    visible_end_ = used_ - Width(spaces);  // trailing spaces don't count
+  }
+
+  std::vector<Line> Finish() {
+    Flush();
+    return std::move(lines_);
+  }
+
+  static double Width(const std::vector<Glyph>& g) {
+    double w = 0;
+    for (const Glyph& x : g) w += x.advance;
+    return w;
+  }
+
+ private:
+  void Flush() {
+    if (pending_.text.empty()) return;
+    Line& line = lines_.back();
+    line.pieces.push_back(std::move(pending_));
+    pending_ = Piece();
+    line.width = visible_end_;
+  }
+
+  double width_;
+  double used_ = 0;
+  double visible_end_ = 0;
+  size_t glyphs_in_line_ = 0;
+  Piece pending_;
+  std::vector<Line> lines_;
+};
+
+// Largest n such that the first n glyphs fit in `avail` (at least `min`).
+size_t FitCount(const std::vector<Glyph>& word, size_t from, double avail) {
+  double w = 0;
+  size_t n = 0;
+  while (from + n < word.size() && Fits(w + word[from + n].advance, avail)) {
+    w += word[from + n].advance;
+    ++n;
+  }
+  return n;
+}
+
+double WidthOf(const std::vector<Glyph>& word, size_t from, size_t to) {
+  double w = 0;
+  for (size_t i = from; i < to; ++i) w += word[i].advance;
+  return w;
+}
+
+// Trims trailing spaces from a finished line's last piece.
+void TrimTrailingSpaces(Line& line) {
+  while (!line.pieces.empty()) {
+    Piece& p = line.pieces.back();
+    size_t end = p.text.size();
+    while (end > 0 && p.text[end - 1] == ' ') --end;
+    if (end == p.text.size()) break;
+    if (end == 0) {
+      line.pieces.pop_back();
+      continue;
+    }
+    p.text.resize(end);
+    p.width = line.width - p.x;
+    break;
+  }
+}
+
+class Breaker {
+ public:
+  Breaker(const FontSet& fonts, double size, double width)
+      : fonts_(fonts), scale_(size / 1000.0), width_(width), sink_(width) {}
+
+  void Run(std::span<const Span> spans) {
+    for (const Span& span : spans) {
+      size_t pos = 0;
+      while (pos < span.text.size()) {
+        const char32_t cp = DecodeUtf8(span.text, &pos);
+        if (cp == kInvalidCodepoint || cp == 0x00AD) continue;
+        if (cp == '\n') {
+          FlushWord();
+          spaces_.clear();
+          sink_.NewLine();
+          at_line_start_ = true;
+          continue;
+        }
+        const FaceId face = fonts_.Resolve(span.style, cp);
+        const Glyph g{cp, face, span.tag, fonts_.Advance(face, cp) * scale_};
+        if (cp == ' ' && word_.size() == 1 && IsDash(word_[0].cp)) {
+          // A spaced dash ("service - Operation") stays with the word after
+          // it: a line never ends with a lone dash (which text extraction
+          // would take for a hyphenation and drop).
+          word_.push_back(g);
+        } else if (cp == ' ') {
+          FlushWord();
+          spaces_.push_back(g);
+        } else if (cp == 0x200B) {
+          breaks_.push_back({word_.size(), false});  // zero-width break opportunity, not drawn
+        } else {
+          if (!word_.empty() && IsLetter(cp) && IsInnerBreakChar(word_.back().cp) &&
+              word_.size() >= 2 && IsLetter(word_[word_.size() - 2].cp)) {
+            breaks_.push_back({word_.size(), word_.back().cp != '/'});
+          }
+          word_.push_back(g);
+        }
+      }
+    }
+    FlushWord();
+  }
+
+  std::vector<Line> Finish() {
+    std::vector<Line> lines = sink_.Finish();
+    for (Line& l : lines) TrimTrailingSpaces(l);
+    return lines;
+  }
+
+ private:
+  void FlushWord() {
+    if (word_.empty()) return;
+    const double space_w = LineSink::Width(spaces_);
+    const double word_w = WidthOf(word_, 0, word_.size());
+    if (sink_.empty() || at_line_start_) {
+      // Leading spaces of a paragraph or after '\n' are dropped.
+      PlaceFrom(0, !Fits(word_w, width_));
+    } else if (Fits(sink_.used() + space_w + word_w, width_)) {
+      sink_.AddSpaces(spaces_);
+      sink_.Add(word_.data(), word_.size());
+    } else if (!Fits(word_w, width_)) {
+      // Longer than a whole line: fill this line, then go on breaking.
+      sink_.AddSpaces(spaces_);
+      PlaceFrom(0, /*hyphen_breaks=*/true);
+    } else if (SlashPrefixFits(space_w)) {
+      // A long compound ("Professionalism/AC") fills this line at its slash.
+      sink_.AddSpaces(spaces_);
+      PlaceFrom(0, /*hyphen_breaks=*/false);
+    } else {
+      sink_.NewLine();
+      sink_.Add(word_.data(), word_.size());
+    }
+    at_line_start_ = false;
+    spaces_.clear();
+    word_.clear();
+    breaks_.clear();
+  }
+
+  // True when the word (which fits on an empty line) is long (over a third
+  // of the line) and has a slash or U+200B break whose prefix fits on the
+  // current line after the spaces. Hyphen breaks are not used here: text
+  // extraction reads a hyphen at a line end as a hyphenation.
+  bool SlashPrefixFits(double space_w) const {
+    if (WidthOf(word_, 0, word_.size()) < width_ / 3) return false;
+    for (const InnerBreak& b : breaks_) {
+      if (!b.after_hyphen && Fits(sink_.used() + space_w + WidthOf(word_, 0, b.index), width_)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Places word_[from..] starting at the current position, breaking at
+  // inner break points first (hyphen breaks only if `hyphen_breaks`) and
+  // between characters as a last resort.
+  void PlaceFrom(size_t from, bool hyphen_breaks) {
+    while (from < word_.size()) {
+      const double rest_w = WidthOf(word_, from, word_.size());
+      const double avail = width_ - sink_.used();
+      if (Fits(rest_w, avail)) {
+        sink_.Add(word_.data() + from, word_.size() - from);
+        return;
+      }
+      // Longest inner-break prefix that fits on this line.
+      size_t cut = from;
+      for (const InnerBreak& b : breaks_) {
+        if ((hyphen_breaks || !b.after_hyphen) && b.index > from && b.index < word_.size() &&
+            Fits(WidthOf(word_, from, b.index), avail)) {
+          cut = b.index;
+        }
+      }
+      if (cut == from) {
+        if (!sink_.empty() && Fits(rest_w, width_)) {
+          // The rest fits on a fresh line: don't split it further.
+          sink_.NewLine();
+          continue;
+        }
+        if (!sink_.empty() && BreakFitsOnFreshLine(from, hyphen_breaks)) {
+          sink_.NewLine();
+          continue;
+        }
+        size_t n = FitCount(word_, from, avail);
+        if (n == 0) {
+          if (!sink_.empty()) {
+            sink_.NewLine();
+            continue;
+          }
+          n = 1;  // a glyph wider than the line: place it anyway, alone
+        }
+        cut = from + n;
+      }
+      sink_.Add(word_.data() + from, cut - from);
+      from = cut;
+      if (from < word_.size()) sink_.NewLine();
+    }
+  }
+
+  // True when some usable inner-break prefix of word_[from..] fits on an
+  // empty line.
+  bool BreakFitsOnFreshLine(size_t from, bool hyphen_breaks) const {
+    for (const InnerBreak& b : breaks_) {
+      if ((hyphen_breaks || !b.after_hyphen) && b.index > from && b.index < word_.size() &&
+          Fits(WidthOf(word_, from, b.index), width_)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  const FontSet& fonts_;
+  double scale_;
+  double width_;
+  LineSink sink_;
+  std::vector<Glyph> word_;
+  std::vector<InnerBreak> breaks_;
+  std::vector<Glyph> spaces_;
+  bool at_line_start_ = true;
+};
+
+}  // namespace
+
+double MeasureText(std::string_view text, Style style, const FontSet& fonts, double size) {
+  double w = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const char32_t cp = DecodeUtf8(text, &pos);
+    if (cp == kInvalidCodepoint || cp == 0x00AD || cp == '\n' || cp == 0x200B) continue;
+    w += fonts.Advance(fonts.Resolve(style, cp), cp);
+  }
+  return w * size / 1000.0;
+}
+
+std::vector<Line> BreakLines(std::span<const Span> spans, const FontSet& fonts, double size,
+                             double width) {
+  Breaker b(fonts, size, width);
+  b.Run(spans);
+  return b.Finish();
+}
+
+Line SetLine(std::span<const Span> spans, const FontSet& fonts, double size) {
+  std::vector<Line> lines = BreakLines(spans, fonts, size, 1e12);
+  Line out;
+  for (Line& l : lines) {
+    if (out.pieces.empty()) {
+      out = std::move(l);
+    } else {
+      // '\n' in a single-line context: continue on the same line after a space.
+      const double shift = out.width + MeasureText(" ", Style::kRegular, fonts, size);
+      for (Piece& p : l.pieces) {
+        p.x += shift;
+        out.pieces.push_back(std::move(p));
+      }
+      out.width = shift + l.width;
+    }
+  }
+  return out;
+}
+
+}  // namespace pp::text

@@ -1,0 +1,992 @@
+#include "service/request_converter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "renderers/common/utf8.h"
+#include "service/field_path.h"
+
+namespace pp::service {
+
+// ---- Violations -------------------------------------------------------------
+
+void Violations::AddInvalid(std::string field, std::string description) {
+  if (invalid.size() >= max_recorded) {
+    ++omitted_invalid;
+    return;
+  }
+  invalid.push_back({std::move(field), std::move(description)});
+}
+
+void Violations::AddExhausted(std::string field, std::string description) {
+  if (exhausted.size() >= max_recorded) {
+    ++omitted_exhausted;
+    return;
+  }
+  exhausted.push_back({std::move(field), std::move(description)});
+}
+
+bool Violations::empty() const { return count() == 0; }
+
+size_t Violations::count() const {
+  return invalid.size() + exhausted.size() + omitted_invalid + omitted_exhausted;
+}
+
+absl::Status Violations::ToStatus(size_t max_payload_bytes) const {
+  if (empty()) return absl::OkStatus();
+  const bool quota = !exhausted.empty() || omitted_exhausted > 0;
+  const size_t total = count();
+
+  std::string message =
+      absl::StrCat("request has ", total, total == 1 ? " invalid field" : " invalid fields");
+  size_t listed = 0;
+  auto list = [&](const std::vector<FieldViolation>& violations) {
+    for (const FieldViolation& f : violations) {
+      if (listed == kMessageListed) return;
+      absl::StrAppend(&message, listed == 0 ? ": " : "; ", f.field, ": ", f.description);
+      ++listed;
+    }
+  };
+  list(exhausted);  // the ones that decide the code come first
+  list(invalid);
+  if (total > listed) absl::StrAppend(&message, "; and ", total - listed, " more");
+
+  absl::Status status(quota ? absl::StatusCode::kResourceExhausted
+                            : absl::StatusCode::kInvalidArgument,
+                      message);
+
+  // Upper bound of one serialized {string, string} entry: tags, lengths and
+  // the nested message's own length prefix.
+  size_t budget = max_payload_bytes;
+  auto fits = [&budget](const FieldViolation& f) {
+    const size_t cost = f.field.size() + f.description.size() + 12;
+    if (cost > budget) return false;
+    budget -= cost;
+    return true;
+  };
+  if (quota) {
+    google::rpc::QuotaFailure failure;
+    for (const FieldViolation& f : exhausted) {
+      if (!fits(f)) break;
+      google::rpc::QuotaFailure::Violation* out = failure.add_violations();
+      out->set_subject(f.field);
+      out->set_description(f.description);
+    }
+    status.SetPayload(kQuotaFailureTypeUrl, absl::Cord(failure.SerializeAsString()));
+  }
+  if (!invalid.empty()) {
+    google::rpc::BadRequest bad_request;
+    for (const FieldViolation& f : invalid) {
+      if (!fits(f)) break;
+      google::rpc::BadRequest::FieldViolation* out = bad_request.add_field_violations();
+      out->set_field(f.field);
+      out->set_description(f.description);
+    }
+    status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
+  }
+  return status;
+}
+
+// ---- Conversion -------------------------------------------------------------
+
+namespace {
+
+namespace pb = ::panelpaper::v1;
+template <typename T>
+using Repeated = ::google::protobuf::RepeatedPtrField<T>;
+
+// Debian's Abseil 20220623 has its own absl::string_view
+// (ABSL_OPTION_USE_STD_STRING_VIEW 0): std::string_view must be converted
+// before it meets absl::StrCat, absl::StripAsciiWhitespace, absl::StartsWith...
+absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+constexpr char kRequired[] = "required";
+constexpr char kRequiredRepeated[] = "required (at least one)";
+// Request text quoted in a description is cut to this many characters.
+constexpr int kMaxQuotedChars = 40;
+
+// "\"<at most 40 characters of s>\"", "..." marking a cut. Stops early at
+// anything that is not plain printable text.
+std::string Quote(std::string_view s) {
+  size_t pos = 0;
+  for (int n = 0; pos < s.size() && n < kMaxQuotedChars; ++n) {
+    size_t next = pos;
+    const char32_t cp = DecodeUtf8(s, &next);
+    if (cp == kInvalidCodepoint || cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) break;
+    pos = next;
+  }
+  return absl::StrCat("\"", AV(s.substr(0, pos)), pos < s.size() ? "...\"" : "\"");
+}
+
+bool IsBlank(std::string_view s) { return absl::StripAsciiWhitespace(AV(s)).empty(); }
+
+constexpr doc::Rgb kBlack = {0, 0, 0};
+
+// The RAG palette of paper.proto (LAYOUT.md §7); all with black text.
+std::optional<doc::Rgb> RagFill(pb::Rag rag) {
+  switch (rag) {
+    case pb::GREEN: return doc::Rgb{0x00, 0xB0, 0x50};
+    case pb::AMBER: return doc::Rgb{0xFF, 0xC0, 0x00};
+    case pb::RED: return doc::Rgb{0xFF, 0x00, 0x00};
+    case pb::GREY: return doc::Rgb{0xBF, 0xBF, 0xBF};
+    case pb::AMBER_GREEN: return doc::Rgb{0x92, 0xD0, 0x50};
+    case pb::AMBER_RED: return doc::Rgb{0xFF, 0x66, 0x00};
+    default: return std::nullopt;
+  }
+}
+
+// The status words paper.proto lists for ImprovementArea.rag, matched
+// case-insensitively after trimming and collapsing runs of spaces.
+std::optional<pb::Rag> RagOfStatusWord(std::string_view status) {
+  if (status.size() > 64) return std::nullopt;  // longer than any known word
+  std::string word;
+  for (const char c : absl::StripAsciiWhitespace(AV(status))) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      if (word.empty() || word.back() != ' ') word.push_back(' ');
+    } else {
+      word.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  static constexpr struct {
+    const char* word;
+    pb::Rag rag;
+  } kWords[] = {
+      {"good progress", pb::GREEN},   {"complete", pb::GREEN},
+      {"completed", pb::GREEN},       {"on track", pb::GREEN},
+      {"progress", pb::AMBER},        {"some progress", pb::AMBER},
+      {"in progress", pb::AMBER},     {"limited progress", pb::RED},
+      {"no progress", pb::RED},       {"not started", pb::RED},
+      {"off track", pb::RED},         {"not adopted", pb::GREY},
+      {"closed", pb::GREY},           {"superseded", pb::GREY},
+  };
+  for (const auto& w : kWords) {
+    if (word == w.word) return w.rag;
+  }
+  return std::nullopt;
+}
+
+std::optional<doc::ListStyle> ListStyleOf(pb::ListStyle style) {
+  switch (style) {
+    case pb::BULLET: return doc::ListStyle::kBullet;
+    case pb::LOWER_ALPHA_DOT: return doc::ListStyle::kLowerAlphaDot;
+    case pb::LOWER_ALPHA_PAREN: return doc::ListStyle::kLowerAlphaParen;
+    case pb::DECIMAL_DOT: return doc::ListStyle::kDecimalDot;
+    case pb::DECIMAL_PAREN: return doc::ListStyle::kDecimalParen;
+    case pb::LOWER_ROMAN_DOT: return doc::ListStyle::kLowerRomanDot;
+    case pb::UPPER_ROMAN_DOT: return doc::ListStyle::kUpperRomanDot;
+    case pb::NO_LABEL: return doc::ListStyle::kNone;
+    default: return std::nullopt;  // UNSPECIFIED and unknown numbers
+  }
+}
+
+// Display text of a marking; nullopt for unknown numbers.
+std::optional<std::string_view> MarkingText(pb::ProtectiveMarking marking) {
+  switch (marking) {
+    case pb::PROTECTIVE_MARKING_UNSPECIFIED: return "";
+    case pb::OFFICIAL: return "OFFICIAL";
+    case pb::OFFICIAL_SENSITIVE: return "OFFICIAL-SENSITIVE";
+    case pb::SECRET: return "SECRET";
+    case pb::TOP_SECRET: return "TOP SECRET";
+    case pb::NOT_PROTECTIVELY_MARKED: return "NOT PROTECTIVELY MARKED";
+    case pb::PROTECT: return "PROTECT";
+    case pb::RESTRICTED: return "RESTRICTED";
+    case pb::CONFIDENTIAL: return "CONFIDENTIAL";
+    default: return std::nullopt;
+  }
+}
+
+std::string UnknownEnum(std::string_view type, int value) {
+  return absl::StrCat("unknown ", AV(type), " value ", value);
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// Parses "YYYY-MM-DD" (exactly, years 0001..9999) into a real calendar date.
+// Returns an error description, or nullopt when *out is set.
+std::optional<std::string> ParseIsoDate(std::string_view s, doc::Date* out) {
+  constexpr char kFormat[] = "must be an ISO 8601 date YYYY-MM-DD, e.g. 2020-01-08";
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return kFormat;
+  int fields[3] = {0, 0, 0};
+  const int starts[3] = {0, 5, 8};
+  const int lengths[3] = {4, 2, 2};
+  for (int f = 0; f < 3; ++f) {
+    for (int i = starts[f]; i < starts[f] + lengths[f]; ++i) {
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) return kFormat;
+      fields[f] = fields[f] * 10 + (s[i] - '0');
+    }
+  }
+  const auto [year, month, day] = fields;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
+    return absl::StrCat(AV(s), " is not a real date");
+  }
+  *out = doc::Date{year, month, day};
+  return std::nullopt;
+}
+
+// "8 January 2020"
+std::string FormatDate(const doc::Date& d) {
+  static constexpr const char* kMonths[] = {"January", "February", "March",     "April",
+                                            "May",     "June",     "July",      "August",
+                                            "September", "October", "November", "December"};
+  if (d.month < 1 || d.month > 12) return "";
+  return absl::StrCat(d.day, " ", kMonths[d.month - 1], " ", d.year);
+}
+
+// "#RRGGBB" (hex digits in either case).
+std::optional<doc::Rgb> ParseHexColour(std::string_view s) {
+  if (s.size() != 7 || s[0] != '#') return std::nullopt;
+  uint8_t v[3];
+  for (int i = 0; i < 3; ++i) {
+    int byte = 0;
+    for (int k = 1; k <= 2; ++k) {
+      const char c = s[static_cast<size_t>(2 * i + k)];
+      int nibble;
+      if (c >= '0' && c <= '9') {
+        nibble = c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        nibble = c - 'a' + 10;
+      } else if (c >= 'A' && c <= 'F') {
+        nibble = c - 'A' + 10;
+      } else {
+        return std::nullopt;
+      }
+      byte = byte * 16 + nibble;
+    }
+    v[i] = static_cast<uint8_t>(byte);
+  }
+  return doc::Rgb{v[0], v[1], v[2]};
+}
+
+// A link for a PDF URI action: printable ASCII, no spaces, an allowed scheme
+// and something after it. Returns an error description or nullopt.
+std::optional<std::string> LinkProblem(std::string_view s, bool allow_mailto) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7F) {
+      return "must not contain spaces or control characters (percent-encode them)";
+    }
+    if (u >= 0x80) return "must be ASCII (percent-encode other characters)";
+  }
+  std::string_view rest;
+  bool mailto = false;
+  if (absl::StartsWithIgnoreCase(AV(s), "https://")) {
+    rest = s.substr(8);
+  } else if (absl::StartsWithIgnoreCase(AV(s), "http://")) {
+    rest = s.substr(7);
+  } else if (allow_mailto && absl::StartsWithIgnoreCase(AV(s), "mailto:")) {
+    rest = s.substr(7);
+    mailto = true;
+  } else {
+    return allow_mailto ? "must be an absolute https:// or http:// URL or a mailto: address"
+                        : "must be an absolute https:// or http:// URL";
+  }
+  if (mailto) {
+    if (rest.empty()) return "needs an address after \"mailto:\"";
+  } else if (rest.empty() || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') {
+    return "needs a host name after the scheme";
+  }
+  return std::nullopt;
+}
+
+// Contact.email: printed and linked as "mailto:<email>".
+std::optional<std::string> EmailProblem(std::string_view s) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7F) {
+      return "must be a plain ASCII email address without spaces, e.g. name@example.org";
+    }
+  }
+  if (absl::StartsWithIgnoreCase(AV(s), "mailto:")) {
+    return "give the address without \"mailto:\"";
+  }
+  const size_t at = s.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == s.size() ||
+      s.find('@', at + 1) != std::string_view::npos) {
+    return "must be an email address such as name@example.org";
+  }
+  return std::nullopt;
+}
+
+class Converter {
+ public:
+  Converter(const text::FontSet& fonts, const Limits& limits, Violations* v)
+      : fonts_(fonts), limits_(limits), v_(v) {}
+
+  void Paper(const pb::Paper& in, const FieldPath& p, doc::Paper* out);
+
+ private:
+  // String field rules (bit flags).
+  enum : unsigned {
+    kOptional = 0,
+    kRequiredText = 1,  // required: empty or only whitespace is "required"
+    kNonEmpty = 2,      // required: empty is "required", whitespace is text
+    kMultiLine = 4,     // '\n' allowed (Run.text only)
+  };
+
+  void Invalid(std::string path, std::string description) {
+    v_->AddInvalid(std::move(path), std::move(description));
+  }
+  // Invalid() with the path built only if the violation will be recorded (a
+  // request with a million empty runs must not build a million paths).
+  template <typename PathFn>
+  void InvalidAt(PathFn&& path, std::string description) {
+    if (v_->invalid.size() >= v_->max_recorded) {
+      ++v_->omitted_invalid;
+      return;
+    }
+    v_->AddInvalid(path(), std::move(description));
+  }
+  void Exhausted(std::string path, std::string description) {
+    v_->AddExhausted(std::move(path), std::move(description));
+  }
+
+  // Counts `n` bytes of request text against the per-string and whole-paper
+  // limits. False when this string is over the per-string limit.
+  template <typename PathFn>
+  bool CountText(size_t n, PathFn&& path) {
+    total_text_ += n;  // bounded by the request size: no overflow
+    bool ok = true;
+    if (n > limits_.max_string_bytes) {
+      Exhausted(path(), absl::StrCat("is ", n, " bytes; a string may have at most ",
+                                     limits_.max_string_bytes));
+      ok = false;
+    }
+    if (!text_over_ && total_text_ > limits_.max_total_text_bytes) {
+      text_over_ = true;
+      Exhausted(path(), absl::StrCat("the paper's text passes the limit of ",
+                                     limits_.max_total_text_bytes, " bytes here"));
+    }
+    return ok;
+  }
+
+  // Validates one string field; true when it may be used as is.
+  template <typename PathFn>
+  bool Text(std::string_view s, unsigned rules, PathFn&& path) {
+    if (s.empty() || ((rules & kRequiredText) && IsBlank(s))) {
+      if (rules & (kRequiredText | kNonEmpty)) {
+        InvalidAt(path, kRequired);
+        return false;
+      }
+      return true;
+    }
+    if (!CountText(s.size(), path)) return false;
+    if (absl::Status st = fonts_.CheckText(s, (rules & kMultiLine) != 0); !st.ok()) {
+      InvalidAt(path, std::string(st.message()));
+      return false;
+    }
+    return true;
+  }
+
+  // Text() for `parent.name`, copied into *out when valid.
+  void TextField(const std::string& s, const FieldPath& parent, std::string_view name,
+                 unsigned rules, std::string* out) {
+    if (Text(s, rules, [&] { return parent.Field(name).str(); })) *out = s;
+  }
+
+  // Link-valued field `parent.name` (empty is allowed).
+  void LinkField(const std::string& s, const FieldPath& parent, std::string_view name,
+                 bool allow_mailto, std::string* out) {
+    if (s.empty()) return;
+    auto path = [&] { return parent.Field(name).str(); };
+    if (!CountText(s.size(), path)) return;
+    if (std::optional<std::string> problem = LinkProblem(s, allow_mailto)) {
+      Invalid(path(), *std::move(problem));
+      return;
+    }
+    *out = s;
+  }
+
+  // One more block-level node (block, list item, table row, improvement area,
+  // summary paragraph). False once the whole-paper budget is spent: the
+  // caller skips the node (and, being past the limit, everything after it).
+  template <typename PathFn>
+  bool CountNode(PathFn&& path) {
+    if (++nodes_ <= limits_.max_blocks) return true;
+    if (!nodes_over_) {
+      nodes_over_ = true;
+      Exhausted(path(), absl::StrCat("the paper has more than ", limits_.max_blocks,
+                                     " blocks, list items, table rows and improvement areas"));
+    }
+    return false;
+  }
+
+  void Runs(const Repeated<pb::Run>& in, const FieldPath& parent, std::string_view name,
+            bool required, doc::Runs* out);
+  void Paragraph(const pb::Paragraph& in, FieldPath p, doc::Paragraph* out);
+  // Paragraphs of `parent.name`; `count` makes each one a block-level node.
+  void Paragraphs(const Repeated<pb::Paragraph>& in, const FieldPath& parent,
+                  std::string_view name, bool count, std::vector<doc::Paragraph>* out);
+  // `depth` is the nesting level of the list the items belong to (1 = top).
+  void ListItems(const Repeated<pb::ListItem>& in, const FieldPath& parent, std::string_view name,
+                 bool required, int depth, std::vector<doc::ListItem>* out);
+  void List(const pb::List& in, FieldPath p, int depth, doc::List* out);
+  void Table(const pb::Table& in, FieldPath p, doc::Table* out);
+  void TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out);
+  void ImprovementTable(const pb::ImprovementTable& in, FieldPath p, doc::ImprovementTable* out);
+  void ImprovementArea(const pb::ImprovementArea& in, FieldPath p, doc::ImprovementArea* out);
+  void ContactDetails(const pb::ContactDetails& in, FieldPath p, doc::ContactDetails* out);
+  void Appendices(const pb::Appendices& in, FieldPath p, doc::Appendices* out);
+  void Block(const pb::Block& in, const FieldPath& p, doc::Block* out);
+  void Section(const pb::Section& in, FieldPath p, doc::Section* out);
+  void Summary(const pb::ReportSummary& in, FieldPath p, doc::ReportSummary* out);
+  std::optional<doc::Timestamp> Timestamp(const google::protobuf::Timestamp& in,
+                                          const FieldPath& p);
+  void Metadata(const pb::DocumentMetadata& in, const FieldPath& p, const doc::Paper& paper,
+                bool date_ok, doc::Metadata* out);
+
+  const text::FontSet& fonts_;
+  const Limits& limits_;
+  Violations* v_;
+  size_t total_text_ = 0;
+  bool text_over_ = false;
+  int64_t nodes_ = 0;
+  bool nodes_over_ = false;
+};
+
+void Converter::Runs(const Repeated<pb::Run>& in, const FieldPath& parent, std::string_view name,
+                     bool required, doc::Runs* out) {
+  if (in.empty()) {
+    if (required) Invalid(parent.Field(name).str(), kRequiredRepeated);
+    return;
+  }
+  out->reserve(static_cast<size_t>(in.size()));
+  for (int j = 0; j < in.size(); ++j) {
+    const pb::Run& run = in[j];
+    doc::Run& o = out->emplace_back();
+    if (Text(run.text(), kNonEmpty | kMultiLine,
+             [&] { return parent.Field(name, j).Field("text").str(); })) {
+      o.text = run.text();
+    }
+    o.bold = run.bold();
+    o.italic = run.italic();
+    if (!run.link().empty()) {
+      LinkField(run.link(), parent.Field(name, j), "link", /*allow_mailto=*/true, &o.link);
+    }
+  }
+}
+
+void Converter::Paragraph(const pb::Paragraph& in, FieldPath p, doc::Paragraph* out) {
+  Runs(in.runs(), p, "runs", /*required=*/true, &out->runs);
+  out->unnumbered = in.unnumbered();
+  out->path = std::move(p).str();
+}
+
+void Converter::Paragraphs(const Repeated<pb::Paragraph>& in, const FieldPath& parent,
+                           std::string_view name, bool count,
+                           std::vector<doc::Paragraph>* out) {
+  out->reserve(static_cast<size_t>(in.size()));
+  for (int i = 0; i < in.size(); ++i) {
+    FieldPath p = parent.Field(name, i);
+    if (count && !CountNode([&] { return p.str(); })) return;
+    Paragraph(in[i], std::move(p), &out->emplace_back());
+  }
+}
+
+void Converter::ListItems(const Repeated<pb::ListItem>& in, const FieldPath& parent,
+                          std::string_view name, bool required, int depth,
+                          std::vector<doc::ListItem>* out) {
+  if (in.empty()) {
+    if (required) Invalid(parent.Field(name).str(), kRequiredRepeated);
+    return;
+  }
+  out->reserve(static_cast<size_t>(in.size()));
+  for (int i = 0; i < in.size(); ++i) {
+    const pb::ListItem& item = in[i];
+    FieldPath p = parent.Field(name, i);
+    if (!CountNode([&] { return p.str(); })) return;
+    doc::ListItem& o = out->emplace_back();
+    Runs(item.runs(), p, "runs", /*required=*/true, &o.runs);
+    if (item.has_sublist()) {
+      // Recursion is bounded: List() stops at depth max_list_depth + 1.
+      List(item.sublist(), p.Field("sublist"), depth + 1, &o.sublists.emplace_back());
+    }
+    o.path = std::move(p).str();
+  }
+}
+
+void Converter::List(const pb::List& in, FieldPath p, int depth, doc::List* out) {
+  if (depth > limits_.max_list_depth) {
+    Invalid(std::move(p).str(),
+            absl::StrCat("lists may nest at most ", limits_.max_list_depth, " levels deep"));
+    return;  // do not descend further
+  }
+  if (in.style() == pb::LIST_STYLE_UNSPECIFIED) {
+    out->style = doc::ListStyle::kBullet;
+  } else if (std::optional<doc::ListStyle> style = ListStyleOf(in.style())) {
+    out->style = *style;
+  } else {
+    Invalid(p.Field("style").str(), UnknownEnum("ListStyle", in.style()));
+  }
+  ListItems(in.items(), p, "items", /*required=*/true, depth, &out->items);
+  out->path = std::move(p).str();
+}
+
+void Converter::Table(const pb::Table& in, FieldPath p, doc::Table* out) {
+  const int columns = in.column_widths_size();
+  if (columns == 0) {
+    Invalid(p.Field("column_widths").str(), kRequiredRepeated);
+  } else if (columns > limits_.max_table_columns) {
+    Invalid(p.Field("column_widths").str(),
+            absl::StrCat(columns, " columns; a table may have at most ",
+                         limits_.max_table_columns));
+  }
+  out->column_widths.reserve(static_cast<size_t>(columns));
+  for (int i = 0; i < columns; ++i) {
+    const double w = in.column_widths(i);
+    if (!(std::isfinite(w) && w > 0)) {
+      Invalid(p.Field("column_widths", i).str(), "must be a positive number");
+    }
+    out->column_widths.push_back(w);
+  }
+
+  const int rows = in.rows_size();
+  if (rows == 0) Invalid(p.Field("rows").str(), kRequiredRepeated);
+  if (in.header_rows() < 0) {
+    Invalid(p.Field("header_rows").str(), "must not be negative");
+  } else if (rows > 0 && in.header_rows() >= rows) {
+    Invalid(p.Field("header_rows").str(),
+            absl::StrCat("must leave at least one body row (", in.header_rows(),
+                         " header rows, ", rows, rows == 1 ? " row)" : " rows)"));
+  } else {
+    out->header_rows = in.header_rows();
+  }
+
+  const double size = in.font_size();
+  if (size == 0) {
+    out->font_size = 10;
+  } else if (std::isfinite(size) && size >= 7 && size <= 14) {
+    out->font_size = size;
+  } else {
+    Invalid(p.Field("font_size").str(), "must be 0 (meaning 10) or between 7 and 14");
+  }
+
+  TextField(in.caption(), p, "caption", kOptional, &out->caption);
+
+  int convert = rows;
+  if (rows > limits_.max_table_rows) {
+    Exhausted(p.Field("rows").str(), absl::StrCat(rows, " rows; a table may have at most ",
+                                                  limits_.max_table_rows));
+    convert = limits_.max_table_rows;
+  }
+  out->rows.reserve(static_cast<size_t>(std::max(convert, 0)));
+  for (int r = 0; r < convert; ++r) {
+    FieldPath rp = p.Field("rows", r);
+    if (!CountNode([&] { return rp.str(); })) break;
+    TableRow(in.rows(r), std::move(rp), columns, &out->rows.emplace_back());
+  }
+  out->path = std::move(p).str();
+}
+
+void Converter::TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out) {
+  if (in.cells().empty()) Invalid(p.Field("cells").str(), kRequiredRepeated);
+  int64_t spans = 0;
+  out->cells.reserve(static_cast<size_t>(in.cells_size()));
+  for (int c = 0; c < in.cells_size(); ++c) {
+    const pb::TableCell& cell = in.cells(c);
+    FieldPath cp = p.Field("cells", c);
+    doc::TableCell& o = out->cells.emplace_back();
+    int span = cell.column_span();
+    if (span < 0) {
+      Invalid(cp.Field("column_span").str(), "must not be negative (0 means 1)");
+      span = 1;
+    } else if (span == 0) {
+      span = 1;
+    }
+    spans += span;
+    o.column_span = span;
+    Paragraphs(cell.paragraphs(), cp, "paragraphs", /*count=*/false, &o.paragraphs);
+    if (!cell.fill().empty()) {
+      auto path = [&] { return cp.Field("fill").str(); };
+      if (CountText(cell.fill().size(), path)) {
+        if (std::optional<doc::Rgb> fill = ParseHexColour(cell.fill())) {
+          o.fill = *fill;
+        } else {
+          Invalid(path(), "must be a colour written #RRGGBB, e.g. #D9D9D9");
+        }
+      }
+    }
+    if (!pb::Rag_IsValid(cell.rag())) {
+      Invalid(cp.Field("rag").str(), UnknownEnum("Rag", cell.rag()));
+    } else if (std::optional<doc::Rgb> fill = RagFill(cell.rag())) {
+      o.fill = *fill;  // a rating overrides `fill`
+    }
+    switch (cell.alignment()) {
+      case pb::ALIGNMENT_UNSPECIFIED:
+      case pb::LEFT: o.align = doc::Align::kLeft; break;
+      case pb::CENTER: o.align = doc::Align::kCenter; break;
+      case pb::RIGHT: o.align = doc::Align::kRight; break;
+      default: Invalid(cp.Field("alignment").str(), UnknownEnum("Alignment", cell.alignment()));
+    }
+    o.bold = cell.bold();
+    o.path = std::move(cp).str();
+  }
+  if (!in.cells().empty() && columns > 0 && spans != columns) {
+    Invalid(p.Field("cells").str(),
+            absl::StrCat("column spans add up to ", spans, " but the table has ", columns,
+                         columns == 1 ? " column" : " columns"));
+  }
+  out->path = std::move(p).str();
+}
+
+void Converter::ImprovementArea(const pb::ImprovementArea& in, FieldPath p,
+                                doc::ImprovementArea* out) {
+  TextField(in.name(), p, "name", kRequiredText, &out->name);
+  const bool status_ok =
+      Text(in.status(), kRequiredText, [&] { return p.Field("status").str(); });
+  if (status_ok) out->status = in.status();
+  if (!pb::Rag_IsValid(in.rag())) {
+    Invalid(p.Field("rag").str(), UnknownEnum("Rag", in.rag()));
+  } else if (std::optional<doc::Rgb> fill = RagFill(in.rag())) {
+    out->status_fill = *fill;
+  } else if (status_ok) {
+    if (std::optional<pb::Rag> rag = RagOfStatusWord(in.status())) {
+      out->status_fill = *RagFill(*rag);
+    } else {
+      Invalid(p.Field("status").str(),
+              absl::StrCat(Quote(in.status()),
+                           " is not a status word the renderer knows; set rag for its colour"));
+    }
+  }
+  out->status_text = kBlack;
+  TextField(in.lead(), p, "lead", kOptional, &out->lead);
+  Runs(in.aim(), p, "aim", /*required=*/false, &out->aim);
+  Runs(in.main_issue(), p, "main_issue", /*required=*/false, &out->main_issue);
+  out->actions.reserve(static_cast<size_t>(in.actions_size()));
+  for (int k = 0; k < in.actions_size(); ++k) {
+    const pb::ImprovementAction& action = in.actions(k);
+    FieldPath ap = p.Field("actions", k);
+    doc::ImprovementAction& o = out->actions.emplace_back();
+    TextField(action.code(), ap, "code", kRequiredText, &o.code);
+    Runs(action.runs(), ap, "runs", /*required=*/false, &o.runs);
+    o.path = std::move(ap).str();
+  }
+  Paragraphs(in.progress(), p, "progress", /*count=*/false, &out->progress);
+  Runs(in.monitoring(), p, "monitoring", /*required=*/false, &out->monitoring);
+  out->path = std::move(p).str();
+}
+
+void Converter::ImprovementTable(const pb::ImprovementTable& in, FieldPath p,
+                                 doc::ImprovementTable* out) {
+  if (in.groups().empty()) Invalid(p.Field("groups").str(), kRequiredRepeated);
+  out->groups.reserve(static_cast<size_t>(in.groups_size()));
+  for (int g = 0; g < in.groups_size() && !nodes_over_; ++g) {
+    const pb::ImprovementGroup& group = in.groups(g);
+    FieldPath gp = p.Field("groups", g);
+    doc::ImprovementGroup& og = out->groups.emplace_back();
+    TextField(group.name(), gp, "name", kRequiredText, &og.name);
+    if (group.areas().empty()) Invalid(gp.Field("areas").str(), kRequiredRepeated);
+    og.areas.reserve(static_cast<size_t>(group.areas_size()));
+    for (int a = 0; a < group.areas_size(); ++a) {
+      FieldPath ap = gp.Field("areas", a);
+      if (!CountNode([&] { return ap.str(); })) break;
+      ImprovementArea(group.areas(a), std::move(ap), &og.areas.emplace_back());
+    }
+    og.path = std::move(gp).str();
+  }
+  const int headings = in.column_headings_size();
+  if (headings == 3) {
+    for (int i = 0; i < 3; ++i) {
+      if (Text(in.column_headings(i), kOptional,
+               [&] { return p.Field("column_headings", i).str(); })) {
+        out->column_headings[static_cast<size_t>(i)] = in.column_headings(i);
+      }
+    }
+  } else if (headings != 0) {
+    Invalid(p.Field("column_headings").str(),
+            absl::StrCat("give none or exactly three headings, not ", headings));
+  }
+  out->path = std::move(p).str();
+}
+
+void Converter::ContactDetails(const pb::ContactDetails& in, FieldPath p,
+                               doc::ContactDetails* out) {
+  if (in.contacts().empty()) Invalid(p.Field("contacts").str(), kRequiredRepeated);
+  out->contacts.reserve(static_cast<size_t>(in.contacts_size()));
+  for (int i = 0; i < in.contacts_size(); ++i) {
+    const pb::Contact& contact = in.contacts(i);
+    FieldPath cp = p.Field("contacts", i);
+    doc::Contact& o = out->contacts.emplace_back();
+    if (!IsBlank(contact.role())) TextField(contact.role(), cp, "role", kOptional, &o.role);
+    TextField(contact.name(), cp, "name", kRequiredText, &o.name);
+    TextField(contact.unit(), cp, "unit", kOptional, &o.unit);
+    if (!contact.email().empty()) {
+      auto path = [&] { return cp.Field("email").str(); };
+      if (Text(contact.email(), kOptional, path)) {
+        if (std::optional<std::string> problem = EmailProblem(contact.email())) {
+          Invalid(path(), *std::move(problem));
+        } else {
+          o.email = contact.email();
+        }
+      }
+    }
+    TextField(contact.phone(), cp, "phone", kOptional, &o.phone);
+    o.path = std::move(cp).str();
+  }
+  out->path = std::move(p).str();
+}
+
+void Converter::Appendices(const pb::Appendices& in, FieldPath p, doc::Appendices* out) {
+  out->appendices.reserve(static_cast<size_t>(in.appendices_size()));
+  for (int i = 0; i < in.appendices_size(); ++i) {
+    const pb::Appendix& appendix = in.appendices(i);
+    const FieldPath ap = p.Field("appendices", i);
+    doc::Appendix& o = out->appendices.emplace_back();
+    TextField(appendix.label(), ap, "label", kRequiredText, &o.label);
+    TextField(appendix.title(), ap, "title", kRequiredText, &o.title);
+  }
+  out->background_papers.reserve(static_cast<size_t>(in.background_papers_size()));
+  for (int i = 0; i < in.background_papers_size(); ++i) {
+    const pb::BackgroundPaper& paper = in.background_papers(i);
+    const FieldPath bp = p.Field("background_papers", i);
+    doc::BackgroundPaper& o = out->background_papers.emplace_back();
+    TextField(paper.title(), bp, "title", kRequiredText, &o.title);
+    LinkField(paper.link(), bp, "link", /*allow_mailto=*/false, &o.link);
+  }
+  out->path = std::move(p).str();
+}
+
+void Converter::Block(const pb::Block& in, const FieldPath& p, doc::Block* out) {
+  switch (in.kind_case()) {
+    case pb::Block::kParagraph:
+      Paragraph(in.paragraph(), p.Field("paragraph"), &out->emplace<doc::Paragraph>());
+      return;
+    case pb::Block::kSubheading: {
+      doc::Subheading& o = out->emplace<doc::Subheading>();
+      FieldPath sp = p.Field("subheading");
+      TextField(in.subheading().text(), sp, "text", kRequiredText, &o.text);
+      o.italic = in.subheading().italic();
+      o.path = std::move(sp).str();
+      return;
+    }
+    case pb::Block::kList:
+      List(in.list(), p.Field("list"), /*depth=*/1, &out->emplace<doc::List>());
+      return;
+    case pb::Block::kTable:
+      Table(in.table(), p.Field("table"), &out->emplace<doc::Table>());
+      return;
+    case pb::Block::kImprovementTable:
+      ImprovementTable(in.improvement_table(), p.Field("improvement_table"),
+                       &out->emplace<doc::ImprovementTable>());
+      return;
+    case pb::Block::kContactDetails:
+      ContactDetails(in.contact_details(), p.Field("contact_details"),
+                     &out->emplace<doc::ContactDetails>());
+      return;
+    case pb::Block::kAppendices:
+      Appendices(in.appendices(), p.Field("appendices"), &out->emplace<doc::Appendices>());
+      return;
+    case pb::Block::KIND_NOT_SET:
+      break;
+  }
+  Invalid(p.str(),
+          "empty block: set one of paragraph, subheading, list, table, improvement_table, "
+          "contact_details or appendices");
+}
+
+void Converter::Section(const pb::Section& in, FieldPath p, doc::Section* out) {
+  TextField(in.heading(), p, "heading", kRequiredText, &out->heading);
+  out->numbered_paragraphs = in.numbered_paragraphs();
+  out->blocks.reserve(static_cast<size_t>(in.blocks_size()));
+  for (int k = 0; k < in.blocks_size(); ++k) {
+    const FieldPath bp = p.Field("blocks", k);
+    if (!CountNode([&] { return bp.str(); })) break;
+    Block(in.blocks(k), bp, &out->blocks.emplace_back());
+  }
+  out->path = std::move(p).str();
+}
+
+void Converter::Summary(const pb::ReportSummary& in, FieldPath p, doc::ReportSummary* out) {
+  Paragraphs(in.body(), p, "body", /*count=*/true, &out->body);
+  Paragraphs(in.purpose(), p, "purpose", /*count=*/true, &out->purpose);
+  ListItems(in.key_considerations(), p, "key_considerations", /*required=*/false, /*depth=*/1,
+            &out->key_considerations);
+  ListItems(in.interdependencies(), p, "interdependencies", /*required=*/false, /*depth=*/1,
+            &out->interdependencies);
+  if (in.has_recommendations()) {
+    const pb::Recommendations& rec = in.recommendations();
+    FieldPath rp = p.Field("recommendations");
+    doc::Recommendations& o = out->recommendations.emplace();
+    Runs(rec.lead_in(), rp, "lead_in", /*required=*/false, &o.lead_in);
+    if (rec.label_style() == pb::LIST_STYLE_UNSPECIFIED) {
+      o.label_style = doc::ListStyle::kLowerAlphaDot;
+    } else if (std::optional<doc::ListStyle> style = ListStyleOf(rec.label_style())) {
+      o.label_style = *style;
+    } else {
+      Invalid(rp.Field("label_style").str(), UnknownEnum("ListStyle", rec.label_style()));
+    }
+    ListItems(rec.items(), rp, "items", /*required=*/true, /*depth=*/1, &o.items);
+    o.path = std::move(rp).str();
+  }
+  out->boxed = in.has_boxed() ? in.boxed() : true;
+  out->path = std::move(p).str();
+}
+
+std::optional<doc::Timestamp> Converter::Timestamp(const google::protobuf::Timestamp& in,
+                                                   const FieldPath& p) {
+  // 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, as google.protobuf.Timestamp
+  // itself documents.
+  constexpr int64_t kMinSeconds = -62135596800;
+  constexpr int64_t kMaxSeconds = 253402300799;
+  bool ok = true;
+  if (in.seconds() < kMinSeconds || in.seconds() > kMaxSeconds) {
+    Invalid(p.Field("seconds").str(), "must lie between years 1 and 9999 (UTC)");
+    ok = false;
+  }
+  if (in.nanos() < 0 || in.nanos() > 999'999'999) {
+    Invalid(p.Field("nanos").str(), "must be between 0 and 999999999");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return doc::Timestamp{in.seconds()};  // PDF dates have whole seconds
+}
+
+void Converter::Metadata(const pb::DocumentMetadata& in, const FieldPath& p,
+                         const doc::Paper& paper, bool date_ok, doc::Metadata* out) {
+  if (IsBlank(in.title())) {
+    out->title = paper.title;
+  } else {
+    TextField(in.title(), p, "title", kOptional, &out->title);
+  }
+  if (IsBlank(in.author())) {
+    out->author = paper.report_by;
+  } else {
+    TextField(in.author(), p, "author", kOptional, &out->author);
+  }
+  if (IsBlank(in.subject())) {
+    out->subject = paper.panel_name;
+    if (date_ok) absl::StrAppend(&out->subject, ", ", FormatDate(paper.meeting_date));
+    if (!paper.agenda_item.empty()) absl::StrAppend(&out->subject, ", agenda item ", paper.agenda_item);
+  } else {
+    TextField(in.subject(), p, "subject", kOptional, &out->subject);
+  }
+  out->keywords.reserve(static_cast<size_t>(in.keywords_size()));
+  for (int i = 0; i < in.keywords_size(); ++i) {
+    std::string& keyword = out->keywords.emplace_back();
+    if (Text(in.keywords(i), kOptional, [&] { return p.Field("keywords", i).str(); })) {
+      keyword = in.keywords(i);
+    }
+  }
+  TextField(in.creator(), p, "creator", kOptional, &out->creator);
+  if (in.has_created()) out->created = Timestamp(in.created(), p.Field("created"));
+  if (in.has_modified()) out->modified = Timestamp(in.modified(), p.Field("modified"));
+}
+
+void Converter::Paper(const pb::Paper& in, const FieldPath& p, doc::Paper* out) {
+  constexpr int kMaxOrganisationLines = 4;
+  int lines = in.organisation_lines_size();
+  if (lines > kMaxOrganisationLines) {
+    Invalid(p.Field("organisation_lines").str(),
+            absl::StrCat("at most ", kMaxOrganisationLines, " lines, not ", lines));
+    lines = kMaxOrganisationLines;
+  }
+  for (int i = 0; i < lines; ++i) {
+    std::string& line = out->organisation_lines.emplace_back();
+    if (Text(in.organisation_lines(i), kOptional,
+             [&] { return p.Field("organisation_lines", i).str(); })) {
+      line = in.organisation_lines(i);
+    }
+  }
+
+  TextField(in.panel_name(), p, "panel_name", kRequiredText, &out->panel_name);
+
+  bool date_ok = false;
+  if (IsBlank(in.meeting_date())) {
+    Invalid(p.Field("meeting_date").str(), kRequired);
+  } else if (std::optional<std::string> problem =
+                 ParseIsoDate(in.meeting_date(), &out->meeting_date)) {
+    Invalid(p.Field("meeting_date").str(), *std::move(problem));
+  } else {
+    date_ok = true;
+  }
+  out->show_weekday = !in.hide_weekday();
+
+  if (in.has_agenda_item()) {
+    const pb::AgendaItemNumber& item = in.agenda_item();
+    const FieldPath ap = p.Field("agenda_item");
+    bool ok = true;
+    if (item.number() == 0) {
+      Invalid(ap.Field("number").str(), kRequired);
+      ok = false;
+    } else if (item.number() < 1 || item.number() > 999) {
+      Invalid(ap.Field("number").str(), "must be between 1 and 999");
+      ok = false;
+    }
+    const std::string& letter = item.sub_letter();
+    if (!letter.empty() && (letter.size() != 1 || letter[0] < 'a' || letter[0] > 'z')) {
+      Invalid(ap.Field("sub_letter").str(), "must be one lower-case letter a-z");
+      ok = false;
+    }
+    if (ok) out->agenda_item = absl::StrCat(item.number(), letter);
+  }
+
+  TextField(in.title(), p, "title", kRequiredText, &out->title);
+  TextField(in.report_by(), p, "report_by", kOptional, &out->report_by);
+
+  if (std::optional<std::string_view> marking = MarkingText(in.protective_marking())) {
+    out->protective_marking = std::string(*marking);
+  } else {
+    Invalid(p.Field("protective_marking").str(),
+            UnknownEnum("ProtectiveMarking", in.protective_marking()));
+  }
+
+  if (in.first_page_number() < 0 || in.first_page_number() > 99999) {
+    Invalid(p.Field("first_page_number").str(), "must be between 0 and 99999 (0 means 1)");
+  } else {
+    out->first_page_number = in.first_page_number() == 0 ? 1 : in.first_page_number();
+  }
+
+  Metadata(in.metadata(), p.Field("metadata"), *out, date_ok, &out->metadata);
+
+  if (in.has_summary()) Summary(in.summary(), p.Field("summary"), &out->summary.emplace());
+
+  int sections = in.sections_size();
+  if (sections == 0) {
+    Invalid(p.Field("sections").str(), kRequiredRepeated);
+  } else if (sections > limits_.max_sections) {
+    Exhausted(p.Field("sections").str(),
+              absl::StrCat(sections, " sections; a paper may have at most ",
+                           limits_.max_sections));
+    sections = limits_.max_sections;
+  }
+  out->sections.reserve(static_cast<size_t>(std::max(sections, 0)));
+  for (int i = 0; i < sections; ++i) {
+    Section(in.sections(i), p.Field("sections", i), &out->sections.emplace_back());
+  }
+}
+
+}  // namespace
+
+void ConvertPaper(const panelpaper::v1::Paper& in, std::string_view path,
+                  const text::FontSet& fonts, const Limits& limits, doc::Paper* out,
+                  Violations* v) {
+  Converter(fonts, limits, v).Paper(in, FieldPath(path), out);
+}
+
+absl::StatusOr<RenderJob> ConvertRenderPaperRequest(const panelpaper::v1::RenderPaperRequest& req,
+                                                    const text::FontSet& fonts,
+                                                    const Limits& limits) {
+  Violations v;
+  RenderJob job;
+  if (!req.has_paper()) {
+    v.AddInvalid("paper", kRequired);
+  } else {
+    ConvertPaper(req.paper(), "paper", fonts, limits, &job.paper, &v);
+  }
+  if (!v.empty()) return v.ToStatus();
+  job.compress_content = !req.options().uncompressed();
+  return job;
+}
+
+}  // namespace pp::service
