@@ -867,7 +867,9 @@ void Converter::Metadata(const pb::DocumentMetadata& in, const FieldPath& p,
   if (IsBlank(in.subject())) {
     out->subject = paper.panel_name;
     if (date_ok) absl::StrAppend(&out->subject, ", ", FormatDate(paper.meeting_date));
-    if (!paper.agenda_item.empty()) absl::StrAppend(&out->subject, ", agenda item ", paper.agenda_item);
+    if (!paper.agenda_item.empty()) {
+      absl::StrAppend(&out->subject, ", agenda item ", paper.agenda_item);
+    }
   } else {
     TextField(in.subject(), p, "subject", kOptional, &out->subject);
   }

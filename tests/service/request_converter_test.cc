@@ -796,7 +796,8 @@ TEST(ConvertRenderPaperRequest, TableRowsOverLimitAreResourceExhausted) {
 TEST(ConvertRenderPaperRequest, UnknownStatusWordNeedsRag) {
   pb::RenderPaperRequest req = MinimalRequest();
   pb::ImprovementArea* area = AddImprovementArea(&req, "nearly there");
-  const std::string path = "paper.sections[0].blocks[0].improvement_table.groups[0].areas[0].status";
+  const std::string path =
+      "paper.sections[0].blocks[0].improvement_table.groups[0].areas[0].status";
   ExpectInvalid(req, {path});
   EXPECT_EQ(DescriptionOf(StatusOf(req), path),
             "\"nearly there\" is not a status word the renderer knows; set rag for its colour");

@@ -1,0 +1,130 @@
+// Benchmarks of the whole render, request message in, PDF bytes out.
+//
+//   build/bin/render_benchmark [--benchmark_repetitions=10]
+//
+// BM_RenderReferencePaper is the figure the renderer is held to: the
+// reference paper (tests/testdata/requests/met-governance-2020-01-08.json)
+// from a parsed RenderPaperRequest to PDF bytes — validation, conversion,
+// layout, painting, font embedding and subsetting, compression and save.
+// The FontSet (metrics) is loaded once, as the server does at start-up.
+// The stage benchmarks show where the time goes.
+#include <sys/resource.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "benchmark/benchmark.h"
+#include "google/protobuf/util/json_util.h"
+#include "renderers/layout/compose.h"
+#include "renderers/pdf/painter.h"
+#include "renderers/renderer.h"
+#include "service/request_converter.h"
+
+namespace {
+
+const pp::text::FontSet& Fonts() {
+  static const auto* fonts = [] {
+    auto f = pp::text::FontSet::Load(PP_BENCH_FONTS_DIR);
+    if (!f.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(f.status().message()).c_str());
+      std::abort();
+    }
+    return new std::shared_ptr<const pp::text::FontSet>(*f);
+  }();
+  return **fonts;
+}
+
+const panelpaper::v1::RenderPaperRequest& ReferenceRequest() {
+  static const auto* req = [] {
+    std::ifstream in(PP_BENCH_FIXTURE);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto* r = new panelpaper::v1::RenderPaperRequest;
+    if (!google::protobuf::util::JsonStringToMessage(ss.str(), r).ok()) std::abort();
+    return r;
+  }();
+  return *req;
+}
+
+double PeakRssMiB() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+void BM_RenderReferencePaper(benchmark::State& state) {
+  const auto& fonts = Fonts();
+  const auto& req = ReferenceRequest();
+  int pages = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto job = pp::service::ConvertRenderPaperRequest(req, fonts, pp::service::Limits{});
+    if (!job.ok()) state.SkipWithError("conversion failed");
+    pp::RenderOptions options;
+    options.compress_content = job->compress_content;
+    auto pdf = pp::RenderPaper(job->paper, fonts, options);
+    if (!pdf.ok()) state.SkipWithError("render failed");
+    pages = pdf->page_count;
+    bytes = pdf->bytes.size();
+    benchmark::DoNotOptimize(pdf->bytes.data());
+  }
+  state.counters["pages"] = pages;
+  state.counters["pdf_KiB"] = static_cast<double>(bytes) / 1024.0;
+  state.counters["per_page"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * pages,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["peak_RSS_MiB"] = PeakRssMiB();
+}
+BENCHMARK(BM_RenderReferencePaper)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Stage: proto -> validated doc::Paper.
+void BM_Stage_Convert(benchmark::State& state) {
+  const auto& fonts = Fonts();
+  const auto& req = ReferenceRequest();
+  for (auto _ : state) {
+    auto job = pp::service::ConvertRenderPaperRequest(req, fonts, pp::service::Limits{});
+    benchmark::DoNotOptimize(job);
+  }
+}
+BENCHMARK(BM_Stage_Convert)->Unit(benchmark::kMicrosecond);
+
+// Stage: doc::Paper -> PageLayout (measure, paginate, draw, furniture).
+void BM_Stage_Layout(benchmark::State& state) {
+  const auto& fonts = Fonts();
+  auto job = pp::service::ConvertRenderPaperRequest(ReferenceRequest(), fonts, {});
+  for (auto _ : state) {
+    auto layout = pp::layout::LayoutPaper(job->paper, fonts, {});
+    benchmark::DoNotOptimize(layout);
+  }
+}
+BENCHMARK(BM_Stage_Layout)->Unit(benchmark::kMicrosecond);
+
+// Stage: PageLayout -> PDF bytes (libharu: fonts, drawing, subsetting, zlib, save).
+void BM_Stage_Paint(benchmark::State& state) {
+  const auto& fonts = Fonts();
+  auto job = pp::service::ConvertRenderPaperRequest(ReferenceRequest(), fonts, {});
+  auto layout = pp::layout::LayoutPaper(job->paper, fonts, {});
+  for (auto _ : state) {
+    auto pdf = pp::pdf::Paint(*layout, fonts, {});
+    benchmark::DoNotOptimize(pdf);
+  }
+}
+BENCHMARK(BM_Stage_Paint)->Unit(benchmark::kMicrosecond);
+
+// Stage: painting with page content left uncompressed (fonts still are).
+void BM_Stage_PaintUncompressedContent(benchmark::State& state) {
+  const auto& fonts = Fonts();
+  auto job = pp::service::ConvertRenderPaperRequest(ReferenceRequest(), fonts, {});
+  auto layout = pp::layout::LayoutPaper(job->paper, fonts, {});
+  pp::pdf::PaintOptions po;
+  po.compress_content = false;
+  for (auto _ : state) {
+    auto pdf = pp::pdf::Paint(*layout, fonts, po);
+    benchmark::DoNotOptimize(pdf);
+  }
+}
+BENCHMARK(BM_Stage_PaintUncompressedContent)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
