@@ -321,6 +321,7 @@ def main():
     parser.add_argument("--source-dir", required=True)
     parser.add_argument("--work-dir", required=True)
     ARGS, rest = parser.parse_known_args()
+    os.makedirs(ARGS.work_dir, exist_ok=True)
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         msg = "missing tools: " + ", ".join(missing) + " (apt-get install poppler-utils qpdf)"
