@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -162,9 +161,13 @@ const Range* Find(const Range (&ranges)[N], char32_t cp) {
 }  // namespace
 
 absl::StatusOr<FaceMetrics> LoadTrueTypeMetrics(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return absl::InternalError(absl::StrCat("cannot open font file ", path));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::streamoff size = in.tellg();
+  if (size <= 0 || size > (64 << 20)) return Corrupt(path, "empty or implausibly large file");
+  std::string data(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(data.data(), size)) return Corrupt(path, "read failed");
   const Reader r(data);
   if (!r.Has(0, 12)) return Corrupt(path, "not a TrueType file");
   const uint32_t version = r.U32(0);

@@ -1,0 +1,224 @@
+// Tests of the libharu painter: encodings, fonts, determinism, structure.
+// PDFs are checked by parsing their text (never against stored bytes).
+#include "renderers/pdf/painter.h"
+
+#include <hpdf.h>
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "renderers/layout/compose.h"
+#include "renderers/renderer.h"
+#include "renderers/text/line_breaker.h"
+
+namespace pp::pdf {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const text::FontSet& Fonts() {
+  static const auto* fonts = [] {
+    auto f = text::FontSet::Load(PP_TEST_FONTS_DIR);
+    EXPECT_TRUE(f.ok()) << f.status();
+    return new std::shared_ptr<const text::FontSet>(*f);
+  }();
+  return **fonts;
+}
+
+// A one-page layout with a line of `text` in `style`.
+layout::PageLayout OneLine(const std::string& value, text::Style style = text::Style::kRegular) {
+  layout::PageLayout l;
+  l.width = 595;
+  l.height = 842;
+  l.pages.emplace_back();
+  const text::Span span{value, style, -1};
+  const text::Line line = text::SetLine({&span, 1}, Fonts(), 12);
+  layout::DrawLine(line, {}, 12, {0, 0, 0}, 72, 700, &l.pages[0]);
+  l.labels.push_back({0, 1});
+  l.info.title = "t";
+  return l;
+}
+
+doc::Paper SmallPaper() {
+  doc::Paper p;
+  p.panel_name = "AUDIT PANEL";
+  p.meeting_date = {2020, 1, 8};
+  p.title = "A paper";
+  p.agenda_item = "7b";
+  p.first_page_number = 42;
+  p.metadata.title = "A paper";
+  doc::Section s;
+  s.heading = "Supporting information";
+  s.numbered_paragraphs = true;
+  doc::Paragraph para;
+  para.runs.push_back({"Hello panel. See ", false, false, ""});
+  para.runs.push_back({"the guidance", false, false, "https://example.org/guide"});
+  para.runs.push_back({".", false, false, ""});
+  s.blocks.push_back(para);
+  p.sections.push_back(s);
+  return p;
+}
+
+TEST(Encodings, WinAnsiCoversWindows1252) {
+  std::string out;
+  ASSERT_TRUE(ToWinAnsi("A £ – ’ € • é\xC2\xA0", &out));
+  EXPECT_EQ(out, "A \xA3 \x96 \x92 \x80 \x95 \xE9\xA0");
+  EXPECT_FALSE(ToWinAnsi("Ω", &out));
+  EXPECT_FALSE(ToWinAnsi("\xE2\x9C\x93", &out));  // ✓
+}
+
+TEST(Encodings, PdfDocEncodingDiffersFromWinAnsiAbove0x80) {
+  std::string out;
+  ASSERT_TRUE(ToPdfDocEncoding("Met’s – €", &out));
+  EXPECT_EQ(out, "Met\x90s \x85 \xA0");
+  EXPECT_FALSE(ToPdfDocEncoding("Łódź", &out) && out.find('\x95') == std::string::npos);
+  EXPECT_FALSE(ToPdfDocEncoding("Ω", &out));
+}
+
+// Layout measures with our own tables; viewers position glyphs with the
+// widths libharu writes. They must agree exactly.
+TEST(FontMetrics, MatchLibharuWidthsForEveryFace) {
+  HPDF_Doc pdf = HPDF_New(nullptr, nullptr);
+  ASSERT_NE(pdf, nullptr);
+  HPDF_UseUTFEncodings(pdf);
+  for (int i = 0; i < text::kFaceCount; ++i) {
+    text::FaceId id;
+    id.index = static_cast<uint8_t>(i);
+    const text::FaceMetrics& face = Fonts().face(id);
+    const char* name = HPDF_LoadTTFontFromFile(pdf, face.file.c_str(), HPDF_TRUE);
+    ASSERT_NE(name, nullptr) << face.file;
+    HPDF_Font font = HPDF_GetFont(pdf, name, face.single_byte ? "WinAnsiEncoding" : "UTF-8");
+    ASSERT_NE(font, nullptr) << face.file;
+    int checked = 0;
+    for (char32_t cp = 0x20; cp < 0x2200; ++cp) {
+      if (!face.Has(cp)) continue;
+      EXPECT_EQ(HPDF_Font_GetUnicodeWidth(font, static_cast<HPDF_UNICODE>(cp)),
+                Fonts().Advance(id, cp))
+          << face.file << " U+" << std::hex << static_cast<unsigned>(cp);
+      ++checked;
+    }
+    EXPECT_GT(checked, 90) << face.file;
+  }
+  HPDF_Free(pdf);
+}
+
+TEST(FontSet, ResolvesWindows1252ToPanelSansAndTheRestToFallbacks) {
+  EXPECT_EQ(Fonts().Resolve(text::Style::kBold, U'é').family(), text::Family::kPanelSans);
+  EXPECT_EQ(Fonts().Resolve(text::Style::kRegular, U'Ω').family(), text::Family::kLiberation);
+  EXPECT_EQ(Fonts().Resolve(text::Style::kRegular, U'\u2713').family(), text::Family::kDejaVu);
+  EXPECT_TRUE(Fonts().CheckText("Łódź Ωmega ✓ £5 – “quoted”").ok());
+}
+
+TEST(FontSet, RefusesWhatCannotBeShown) {
+  EXPECT_THAT(std::string(Fonts().CheckText("emoji \xF0\x9F\x98\x80").message()),
+              HasSubstr("U+1F600"));
+  EXPECT_THAT(std::string(Fonts().CheckText("\xD7\xA9").message()), HasSubstr("right to left"));
+  EXPECT_THAT(std::string(Fonts().CheckText("\xE0\xA4\x95").message()), HasSubstr("shaping"));
+  EXPECT_THAT(std::string(Fonts().CheckText("e\xCC\x81").message()), HasSubstr("U+0301"));
+  EXPECT_THAT(std::string(Fonts().CheckText("\xE4\xB8\xAD").message()),
+              HasSubstr("not in any bundled font"));
+  EXPECT_THAT(std::string(Fonts().CheckText("a\tb").message()), HasSubstr("U+0009"));
+  EXPECT_TRUE(Fonts().CheckText("line\nbreak").ok());
+  EXPECT_FALSE(Fonts().CheckText("line\nbreak", /*allow_newline=*/false).ok());
+  EXPECT_THAT(std::string(Fonts().CheckText("\xC3").message()), HasSubstr("malformed UTF-8"));
+}
+
+TEST(Paint, WritesAPdfWithEmbeddedSubsetFonts) {
+  auto pdf = Paint(OneLine("Hello – world"), Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_EQ(pdf->substr(0, 5), "%PDF-");
+  EXPECT_THAT(*pdf, HasSubstr("/FontFile2"));
+  EXPECT_THAT(*pdf, HasSubstr("+PanelSans-Regular"));
+  EXPECT_THAT(*pdf, HasSubstr("/WinAnsiEncoding"));
+  EXPECT_THAT(*pdf, HasSubstr("%%EOF"));
+}
+
+TEST(Paint, LoadsUtf8FallbackFacesOnlyWhenUsed) {
+  auto latin = Paint(OneLine("Plain text"), Fonts());
+  ASSERT_TRUE(latin.ok());
+  EXPECT_THAT(*latin, Not(HasSubstr("Identity-H")));
+  auto greek = Paint(OneLine("Ωmega ✓"), Fonts());
+  ASSERT_TRUE(greek.ok()) << greek.status();
+  EXPECT_THAT(*greek, HasSubstr("Identity-H"));
+  EXPECT_THAT(*greek, HasSubstr("LiberationSans"));
+  EXPECT_THAT(*greek, HasSubstr("DejaVuSans"));
+}
+
+TEST(Paint, EmptyLayoutIsAnError) {
+  layout::PageLayout l;
+  EXPECT_EQ(Paint(l, Fonts()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Paint, LinkToMissingPageIsAnInternalErrorNotACrash) {
+  layout::PageLayout l = OneLine("x");
+  l.pages[0].links.push_back({0, 0, 10, 10, "", 5, 0});
+  EXPECT_EQ(Paint(l, Fonts()).status().code(), absl::StatusCode::kInternal);
+}
+
+TEST(Paint, MetadataOutsidePdfDocEncodingIsWrittenAsUtf16) {
+  layout::PageLayout l = OneLine("x");
+  l.info.title = "Łódź review";
+  l.outline.push_back({"Ωmega section", 0, 0, 700});
+  auto pdf = Paint(l, Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  // UTF-16BE strings start with the byte-order mark FE FF.
+  EXPECT_THAT(*pdf, HasSubstr("<FEFF"));
+}
+
+TEST(Render, SameRequestSameBytes) {
+  const doc::Paper paper = SmallPaper();
+  auto a = RenderPaper(paper, Fonts());
+  auto b = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->bytes, b->bytes);
+  RenderOptions uncompressed;
+  uncompressed.compress_content = false;
+  auto c = RenderPaper(paper, Fonts(), uncompressed);
+  auto d = RenderPaper(paper, Fonts(), uncompressed);
+  EXPECT_EQ(c->bytes, d->bytes);
+  EXPECT_NE(a->bytes, c->bytes);
+}
+
+TEST(Render, WritesLinksLabelsOutlineAndNoClockDate) {
+  RenderOptions o;
+  o.compress_content = false;
+  auto pdf = RenderPaper(SmallPaper(), Fonts(), o);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_EQ(pdf->page_count, 1);
+  // libharu escapes "/" in strings as \057.
+  EXPECT_NE(pdf->bytes.find("/URI (https:\\057\\057example.org\\057guide)"), std::string::npos);
+  EXPECT_THAT(pdf->bytes, HasSubstr("/St 42"));
+  EXPECT_THAT(pdf->bytes, HasSubstr("/Outlines"));
+  EXPECT_THAT(pdf->bytes, HasSubstr("(AGENDA ITEM 7b) Tj"));
+  EXPECT_THAT(pdf->bytes, HasSubstr("(42) Tj"));
+  EXPECT_THAT(pdf->bytes, Not(HasSubstr("/CreationDate")));
+  EXPECT_THAT(pdf->bytes, HasSubstr("/Producer (panelpaper "));
+}
+
+TEST(Render, DatesComeFromTheRequest) {
+  doc::Paper paper = SmallPaper();
+  paper.metadata.created = doc::Timestamp{1576832400};  // 2019-12-20T09:00:00Z
+  auto pdf = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(pdf.ok());
+  EXPECT_THAT(pdf->bytes, HasSubstr("/CreationDate (D:20191220090000Z"));
+}
+
+TEST(Render, InterruptAbandonsTheRender) {
+  RenderOptions o;
+  o.interrupt = [] { return absl::CancelledError("client went away"); };
+  EXPECT_EQ(RenderPaper(SmallPaper(), Fonts(), o).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(Render, PageLimitIsResourceExhausted) {
+  doc::Paper paper = SmallPaper();
+  for (int i = 0; i < 300; ++i) paper.sections[0].blocks.push_back(std::get<doc::Paragraph>(paper.sections[0].blocks[0]));
+  RenderOptions o;
+  o.max_pages = 2;
+  EXPECT_EQ(RenderPaper(paper, Fonts(), o).status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace pp::pdf
