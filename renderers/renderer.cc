@@ -28,4 +28,26 @@ absl::StatusOr<RenderedPdf> RenderPaper(const doc::Paper& paper, const text::Fon
   return RenderedPdf{*std::move(bytes), static_cast<int>(layout->pages.size())};
 }
 
+absl::StatusOr<RenderedPack> RenderPack(const doc::Pack& pack, const text::FontSet& fonts,
+                                        const PackOptions& options) {
+  layout::PackLayoutOptions lo;
+  lo.max_pages = options.max_pages;
+  lo.max_pages_per_paper = options.max_pages_per_paper;
+  lo.interrupt = options.interrupt;
+  lo.producer = Producer();
+  lo.progress = options.progress;
+  RenderedPack out;
+  absl::StatusOr<layout::PageLayout> layout = layout::LayoutPack(pack, fonts, lo, &out.items);
+  if (!layout.ok()) return layout.status();
+  if (options.interrupt) {
+    if (absl::Status s = options.interrupt(); !s.ok()) return s;
+  }
+  pdf::PaintOptions po;
+  po.compress_content = options.compress_content;
+  absl::StatusOr<std::string> bytes = pdf::Paint(*layout, fonts, po);
+  if (!bytes.ok()) return bytes.status();
+  out.pdf = RenderedPdf{*std::move(bytes), static_cast<int>(layout->pages.size())};
+  return out;
+}
+
 }  // namespace pp

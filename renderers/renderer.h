@@ -10,10 +10,14 @@
 #ifndef PANELPAPER_RENDERERS_RENDERER_H_
 #define PANELPAPER_RENDERERS_RENDERER_H_
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "renderers/doc/document.h"
+#include "renderers/doc/pack.h"
+#include "renderers/layout/pack.h"
 #include "renderers/layout/paginate.h"
 #include "renderers/text/font_set.h"
 
@@ -39,6 +43,23 @@ std::string Producer();
 
 absl::StatusOr<RenderedPdf> RenderPaper(const doc::Paper& paper, const text::FontSet& fonts,
                                         const RenderOptions& options = {});
+
+struct PackOptions {
+  bool compress_content = true;
+  int max_pages = 5000;               // the whole pack
+  int max_pages_per_paper = 500;
+  layout::InterruptCheck interrupt;   // optional
+  std::function<void(int, int)> progress;  // (items laid out, items total)
+};
+
+struct RenderedPack {
+  RenderedPdf pdf;
+  std::vector<layout::ItemPlacement> items;  // indexed like pack.items
+};
+
+// One agenda pack in one pass (see renderers/layout/pack.h).
+absl::StatusOr<RenderedPack> RenderPack(const doc::Pack& pack, const text::FontSet& fonts,
+                                        const PackOptions& options = {});
 
 }  // namespace pp
 

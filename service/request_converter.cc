@@ -325,6 +325,7 @@ class Converter {
       : fonts_(fonts), limits_(limits), v_(v) {}
 
   void Paper(const pb::Paper& in, const FieldPath& p, doc::Paper* out);
+  void Pack(const pb::RenderAgendaPackRequest& in, doc::Pack* out);
 
  private:
   // String field rules (bit flags).
@@ -445,6 +446,14 @@ class Converter {
                                           const FieldPath& p);
   void Metadata(const pb::DocumentMetadata& in, const FieldPath& p, const doc::Paper& paper,
                 bool date_ok, doc::Metadata* out);
+  // "7b" from number 7 and sub-letter "b"; false (and reported) if invalid.
+  bool AgendaNumber(const pb::AgendaItemNumber& in, const FieldPath& p, std::string* out);
+  void OrganisationLines(const Repeated<std::string>& in, const FieldPath& p,
+                         std::vector<std::string>* out);
+  // Required calendar date field; false (and reported) if missing or invalid.
+  bool DateField(const std::string& in, const FieldPath& p, doc::Date* out);
+  void Meeting(const pb::Meeting& in, const FieldPath& p, doc::Meeting* out);
+  void PackItem(const pb::AgendaItem& in, const FieldPath& p, doc::PackItem* out);
 
   const text::FontSet& fonts_;
   const Limits& limits_;
@@ -885,52 +894,62 @@ void Converter::Metadata(const pb::DocumentMetadata& in, const FieldPath& p,
   if (in.has_modified()) out->modified = Timestamp(in.modified(), p.Field("modified"));
 }
 
-void Converter::Paper(const pb::Paper& in, const FieldPath& p, doc::Paper* out) {
+bool Converter::AgendaNumber(const pb::AgendaItemNumber& item, const FieldPath& ap,
+                             std::string* out) {
+  bool ok = true;
+  if (item.number() == 0) {
+    Invalid(ap.Field("number").str(), kRequired);
+    ok = false;
+  } else if (item.number() < 1 || item.number() > 999) {
+    Invalid(ap.Field("number").str(), "must be between 1 and 999");
+    ok = false;
+  }
+  const std::string& letter = item.sub_letter();
+  if (!letter.empty() && (letter.size() != 1 || letter[0] < 'a' || letter[0] > 'z')) {
+    Invalid(ap.Field("sub_letter").str(), "must be one lower-case letter a-z");
+    ok = false;
+  }
+  if (ok) *out = absl::StrCat(item.number(), letter);
+  return ok;
+}
+
+void Converter::OrganisationLines(const Repeated<std::string>& in, const FieldPath& p,
+                                  std::vector<std::string>* out) {
   constexpr int kMaxOrganisationLines = 4;
-  int lines = in.organisation_lines_size();
+  int lines = in.size();
   if (lines > kMaxOrganisationLines) {
-    Invalid(p.Field("organisation_lines").str(),
-            absl::StrCat("at most ", kMaxOrganisationLines, " lines, not ", lines));
+    Invalid(p.str(), absl::StrCat("at most ", kMaxOrganisationLines, " lines, not ", lines));
     lines = kMaxOrganisationLines;
   }
   for (int i = 0; i < lines; ++i) {
-    std::string& line = out->organisation_lines.emplace_back();
-    if (Text(in.organisation_lines(i), kOptional,
-             [&] { return p.Field("organisation_lines", i).str(); })) {
-      line = in.organisation_lines(i);
+    std::string& line = out->emplace_back();
+    if (Text(in.Get(i), kOptional, [&] { return p.Index(static_cast<size_t>(i)).str(); })) {
+      line = in.Get(i);
     }
   }
+}
 
-  TextField(in.panel_name(), p, "panel_name", kRequiredText, &out->panel_name);
-
-  bool date_ok = false;
-  if (IsBlank(in.meeting_date())) {
-    Invalid(p.Field("meeting_date").str(), kRequired);
-  } else if (std::optional<std::string> problem =
-                 ParseIsoDate(in.meeting_date(), &out->meeting_date)) {
-    Invalid(p.Field("meeting_date").str(), *std::move(problem));
-  } else {
-    date_ok = true;
+bool Converter::DateField(const std::string& in, const FieldPath& p, doc::Date* out) {
+  if (IsBlank(in)) {
+    Invalid(p.str(), kRequired);
+    return false;
   }
+  if (std::optional<std::string> problem = ParseIsoDate(in, out)) {
+    Invalid(p.str(), *std::move(problem));
+    return false;
+  }
+  return true;
+}
+
+void Converter::Paper(const pb::Paper& in, const FieldPath& p, doc::Paper* out) {
+  OrganisationLines(in.organisation_lines(), p.Field("organisation_lines"),
+                    &out->organisation_lines);
+  TextField(in.panel_name(), p, "panel_name", kRequiredText, &out->panel_name);
+  const bool date_ok = DateField(in.meeting_date(), p.Field("meeting_date"), &out->meeting_date);
   out->show_weekday = !in.hide_weekday();
 
   if (in.has_agenda_item()) {
-    const pb::AgendaItemNumber& item = in.agenda_item();
-    const FieldPath ap = p.Field("agenda_item");
-    bool ok = true;
-    if (item.number() == 0) {
-      Invalid(ap.Field("number").str(), kRequired);
-      ok = false;
-    } else if (item.number() < 1 || item.number() > 999) {
-      Invalid(ap.Field("number").str(), "must be between 1 and 999");
-      ok = false;
-    }
-    const std::string& letter = item.sub_letter();
-    if (!letter.empty() && (letter.size() != 1 || letter[0] < 'a' || letter[0] > 'z')) {
-      Invalid(ap.Field("sub_letter").str(), "must be one lower-case letter a-z");
-      ok = false;
-    }
-    if (ok) out->agenda_item = absl::StrCat(item.number(), letter);
+    AgendaNumber(in.agenda_item(), p.Field("agenda_item"), &out->agenda_item);
   }
 
   TextField(in.title(), p, "title", kRequiredText, &out->title);
@@ -968,6 +987,185 @@ void Converter::Paper(const pb::Paper& in, const FieldPath& p, doc::Paper* out) 
   }
 }
 
+// ---- Agenda packs ---------------------------------------------------------------
+
+std::optional<std::string_view> PurposeText(pb::ItemPurpose purpose) {
+  switch (purpose) {
+    case pb::ITEM_PURPOSE_UNSPECIFIED: return "";
+    case pb::FOR_NOTING: return "For noting";
+    case pb::FOR_DECISION: return "For decision";
+    case pb::FOR_DISCUSSION: return "For discussion";
+    case pb::FOR_INFORMATION: return "For information";
+    case pb::FOR_APPROVAL: return "For approval";
+    default: return std::nullopt;
+  }
+}
+
+bool IsClockTime(std::string_view s) {
+  if (s.size() != 5 || s[2] != ':') return false;
+  for (size_t i : {0u, 1u, 3u, 4u}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  const int h = (s[0] - '0') * 10 + (s[1] - '0');
+  const int m = (s[3] - '0') * 10 + (s[4] - '0');
+  return h < 24 && m < 60;
+}
+
+void Converter::Meeting(const pb::Meeting& in, const FieldPath& p, doc::Meeting* out) {
+  OrganisationLines(in.organisation_lines(), p.Field("organisation_lines"),
+                    &out->organisation_lines);
+  TextField(in.panel_name(), p, "panel_name", kRequiredText, &out->panel_name);
+  DateField(in.date(), p.Field("date"), &out->date);
+  if (!in.start_time().empty()) {
+    if (IsClockTime(in.start_time())) {
+      out->start_time = in.start_time();
+    } else {
+      Invalid(p.Field("start_time").str(), "must be a 24-hour time HH:MM, e.g. 10:00");
+    }
+  }
+  TextField(in.venue(), p, "venue", kOptional, &out->venue);
+  auto people = [&](const Repeated<pb::Person>& list, std::string_view name,
+                    std::vector<doc::Person>* people_out) {
+    for (int i = 0; i < list.size(); ++i) {
+      const FieldPath pp = p.Field(name, static_cast<size_t>(i));
+      doc::Person& person = people_out->emplace_back();
+      TextField(list.Get(i).name(), pp, "name", kRequiredText, &person.name);
+      TextField(list.Get(i).role(), pp, "role", kOptional, &person.role);
+    }
+  };
+  people(in.members(), "members", &out->members);
+  people(in.officers(), "officers", &out->officers);
+  if (in.has_contact()) {
+    const FieldPath cp = p.Field("contact");
+    doc::ContactOfficer& c = out->contact.emplace();
+    TextField(in.contact().name(), cp, "name", kRequiredText, &c.name);
+    TextField(in.contact().role(), cp, "role", kOptional, &c.role);
+    TextField(in.contact().phone(), cp, "phone", kOptional, &c.phone);
+    if (!in.contact().email().empty()) {
+      if (std::optional<std::string> problem = EmailProblem(in.contact().email())) {
+        Invalid(cp.Field("email").str(), *std::move(problem));
+      } else {
+        TextField(in.contact().email(), cp, "email", kOptional, &c.email);
+      }
+    }
+  }
+}
+
+void Converter::PackItem(const pb::AgendaItem& in, const FieldPath& p, doc::PackItem* out) {
+  out->path = p.str();
+  if (!in.has_number()) {
+    Invalid(p.Field("number").str(), kRequired);
+  } else {
+    AgendaNumber(in.number(), p.Field("number"), &out->number);
+  }
+  TextField(in.title(), p, "title", kRequiredText, &out->title);
+  switch (in.part()) {
+    case pb::AGENDA_PART_UNSPECIFIED:
+    case pb::PART_I:
+      out->part = doc::Part::kOne;
+      if (in.exempt_paragraph() != 0 || !in.exemption_reason().empty()) {
+        Invalid(p.Field(in.exempt_paragraph() != 0 ? "exempt_paragraph" : "exemption_reason").str(),
+                "only Part II items are exempt");
+      }
+      break;
+    case pb::PART_II:
+      out->part = doc::Part::kTwo;
+      if (in.exempt_paragraph() == 0) {
+        Invalid(p.Field("exempt_paragraph").str(),
+                "required for Part II items (paragraph 1-7 of Part 1 of Schedule 12A)");
+      } else if (in.exempt_paragraph() < 1 || in.exempt_paragraph() > 7) {
+        Invalid(p.Field("exempt_paragraph").str(),
+                "must be a paragraph of Part 1 of Schedule 12A, 1 to 7");
+      }
+      out->exempt_paragraph = in.exempt_paragraph();
+      TextField(in.exemption_reason(), p, "exemption_reason", kOptional, &out->exemption_reason);
+      break;
+    default:
+      Invalid(p.Field("part").str(), UnknownEnum("AgendaPart", in.part()));
+  }
+  TextField(in.presenter(), p, "presenter", kOptional, &out->presenter);
+  if (std::optional<std::string_view> purpose = PurposeText(in.purpose())) {
+    out->purpose = std::string(*purpose);
+  } else {
+    Invalid(p.Field("purpose").str(), UnknownEnum("ItemPurpose", in.purpose()));
+  }
+}
+
+void Converter::Pack(const pb::RenderAgendaPackRequest& in, doc::Pack* out) {
+  const FieldPath root("");
+  if (!in.has_meeting()) {
+    Invalid("meeting", kRequired);
+  } else {
+    Meeting(in.meeting(), root.Field("meeting"), &out->meeting);
+  }
+  if (in.first_page_number() < 0 || in.first_page_number() > 99999) {
+    Invalid("first_page_number", "must be between 0 and 99999 (0 means 1)");
+  } else {
+    out->first_page_number = std::max(1, in.first_page_number());
+  }
+  switch (in.edition()) {
+    case pb::PACK_EDITION_UNSPECIFIED:
+    case pb::PUBLIC: out->edition = doc::Edition::kPublic; break;
+    case pb::MEMBERS: out->edition = doc::Edition::kMembers; break;
+    default: Invalid("edition", UnknownEnum("PackEdition", in.edition()));
+  }
+  out->duplex = in.duplex();
+  if (in.items().empty()) Invalid("items", kRequiredRepeated);
+  int items = in.items_size();
+  if (items > limits_.max_pack_items) {
+    Exhausted("items", absl::StrCat("a pack may have at most ", limits_.max_pack_items,
+                                    " items, not ", items));
+    items = limits_.max_pack_items;
+  }
+  std::vector<std::pair<std::string, int>> seen;  // number -> item index
+  for (int i = 0; i < items; ++i) {
+    const FieldPath ip = root.Field("items", static_cast<size_t>(i));
+    doc::PackItem& item = out->items.emplace_back();
+    PackItem(in.items(i), ip, &item);
+    if (!item.number.empty()) {
+      for (const auto& [number, index] : seen) {
+        if (number == item.number) {
+          Invalid(ip.Field("number").str(),
+                  absl::StrCat("agenda item ", number, " appears twice (also items[", index, "])"));
+          break;
+        }
+      }
+      seen.emplace_back(item.number, i);
+    }
+    if (in.items(i).has_paper()) {
+      // Each paper gets its own converter: the per-paper limits apply to it.
+      ConvertPaper(in.items(i).paper(), ip.Field("paper").str(), fonts_, limits_,
+                   &item.paper.emplace(), v_);
+    }
+  }
+  // Document information.
+  const pb::DocumentMetadata& m = in.metadata();
+  const FieldPath mp = root.Field("metadata");
+  const std::string date = FormatDate(out->meeting.date);
+  if (IsBlank(m.title())) {
+    out->metadata.title = absl::StrCat(out->meeting.panel_name, " agenda, ", date);
+  } else {
+    TextField(m.title(), mp, "title", kOptional, &out->metadata.title);
+  }
+  TextField(m.author(), mp, "author", kOptional, &out->metadata.author);
+  if (IsBlank(m.subject())) {
+    out->metadata.subject = absl::StrCat(
+        "Agenda pack: ", out->meeting.panel_name, ", ", date,
+        out->edition == doc::Edition::kMembers ? " (members' edition)" : " (public edition)");
+  } else {
+    TextField(m.subject(), mp, "subject", kOptional, &out->metadata.subject);
+  }
+  for (int i = 0; i < m.keywords_size(); ++i) {
+    std::string& keyword = out->metadata.keywords.emplace_back();
+    if (Text(m.keywords(i), kOptional, [&] { return mp.Field("keywords", i).str(); })) {
+      keyword = m.keywords(i);
+    }
+  }
+  TextField(m.creator(), mp, "creator", kOptional, &out->metadata.creator);
+  if (m.has_created()) out->metadata.created = Timestamp(m.created(), mp.Field("created"));
+  if (m.has_modified()) out->metadata.modified = Timestamp(m.modified(), mp.Field("modified"));
+}
+
 }  // namespace
 
 void ConvertPaper(const panelpaper::v1::Paper& in, std::string_view path,
@@ -986,6 +1184,22 @@ absl::StatusOr<RenderJob> ConvertRenderPaperRequest(const panelpaper::v1::Render
   } else {
     ConvertPaper(req.paper(), "paper", fonts, limits, &job.paper, &v);
   }
+  if (!v.empty()) return v.ToStatus();
+  job.compress_content = !req.options().uncompressed();
+  return job;
+}
+
+void ConvertPack(const panelpaper::v1::RenderAgendaPackRequest& in, const text::FontSet& fonts,
+                 const Limits& limits, doc::Pack* out, Violations* v) {
+  Converter(fonts, limits, v).Pack(in, out);
+}
+
+absl::StatusOr<PackJob> ConvertAgendaPackRequest(
+    const panelpaper::v1::RenderAgendaPackRequest& req, const text::FontSet& fonts,
+    const Limits& limits) {
+  Violations v;
+  PackJob job;
+  ConvertPack(req, fonts, limits, &job.pack, &v);
   if (!v.empty()) return v.ToStatus();
   job.compress_content = !req.options().uncompressed();
   return job;

@@ -45,8 +45,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "panelpaper/v1/pack.pb.h"
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/doc/document.h"
+#include "renderers/doc/pack.h"
 #include "renderers/text/font_set.h"
 
 namespace pp::service {
@@ -68,6 +70,8 @@ struct Limits {
   int max_table_columns = 50;     // per table (structural: INVALID_ARGUMENT)
   int max_list_depth = 6;         // nesting (structural: INVALID_ARGUMENT)
   int max_pages = 500;            // enforced later by layout, carried here
+  int max_pack_items = 200;       // agenda items per pack (RESOURCE_EXHAUSTED)
+  int max_pack_pages = 5000;      // pages per pack, enforced by layout
 };
 
 // A collected set of problems: `invalid` -> INVALID_ARGUMENT, `exhausted` ->
@@ -127,6 +131,21 @@ struct RenderJob {
 absl::StatusOr<RenderJob> ConvertRenderPaperRequest(const panelpaper::v1::RenderPaperRequest& req,
                                                     const text::FontSet& fonts,
                                                     const Limits& limits);
+
+// What RenderAgendaPack / `panelpaper pack` render.
+struct PackJob {
+  doc::Pack pack;
+  bool compress_content = true;
+};
+
+// Validates a whole agenda-pack request: the meeting, every item and every
+// paper (paths name the item: "items[4].paper.sections[1].heading"). Limits
+// apply per paper, plus max_pack_items for the pack.
+void ConvertPack(const panelpaper::v1::RenderAgendaPackRequest& in, const text::FontSet& fonts,
+                 const Limits& limits, doc::Pack* out, Violations* v);
+absl::StatusOr<PackJob> ConvertAgendaPackRequest(
+    const panelpaper::v1::RenderAgendaPackRequest& req, const text::FontSet& fonts,
+    const Limits& limits);
 
 }  // namespace pp::service
 

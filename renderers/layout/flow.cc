@@ -70,6 +70,16 @@ void TextBlock::Draw(DrawContext& ctx, double x, double top) const {
   if (begin_ == 0 && c.label) {
     DrawLine(*c.label, c.uris, s.size, s.color, x + c.label_x, top - s.baseline, ctx.page);
   }
+  if (begin_ == 0 && c.trailer) {
+    DrawLine(*c.trailer, c.uris, s.size, s.color, x + s.indent + s.width - c.trailer->width,
+             top - s.baseline, ctx.page);
+  }
+  if (c.link_page >= 0 && end_ > begin_) {
+    const double left = x + std::min(c.label ? c.label_x : s.indent, s.indent);
+    const double h = Height();
+    ctx.page->links.push_back(LinkItem{left, top - h, x + s.indent + s.width - left, h, "",
+                                       c.link_page, c.link_y});
+  }
   for (size_t i = begin_; i < end_; ++i) {
     const text::Line& line = c.lines[i];
     double lx = x + s.indent;

@@ -95,8 +95,15 @@ struct TextContent {
   std::vector<std::string> uris;  // Piece::tag -> link target
   std::optional<text::Line> label;
   double label_x = 0;             // from the region's left edge
+  // Drawn right-aligned at the end of the text column on the first line
+  // (e.g. an agenda entry's "(Pages 168 – 174)"); the lines must have been
+  // broken narrower to leave room for it.
+  std::optional<text::Line> trailer;
   std::string outline_title;      // bookmark this block's first line
   int outline_level = -1;         // -1: no bookmark
+  // Makes the whole block a link to a page of the document (-1: none).
+  int link_page = -1;
+  double link_y = 0;
 };
 
 class TextBlock final : public Flowable {

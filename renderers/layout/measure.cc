@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "renderers/layout/table_flow.h"
+#include "renderers/layout/text_builder.h"
 
 namespace pp::layout {
 namespace {
@@ -15,41 +16,6 @@ namespace {
 using text::Style;
 
 constexpr Color kBlack = {0, 0, 0};
-
-// Collects styled spans for the line breaker. Span text points either into
-// the document (which outlives measuring) or into `owned_` (stable: deque).
-class SpanBuilder {
- public:
-  void Add(std::string_view text, Style style, int tag = -1) {
-    if (!text.empty()) spans_.push_back(text::Span{text, style, tag});
-  }
-  void AddOwned(std::string text, Style style) {
-    owned_.push_back(std::move(text));
-    Add(owned_.back(), style);
-  }
-  void AddRuns(const doc::Runs& runs, bool force_bold = false, bool force_italic = false) {
-    for (const doc::Run& r : runs) {
-      int tag = -1;
-      if (!r.link.empty()) {
-        tag = static_cast<int>(uris_.size());
-        uris_.push_back(r.link);
-      }
-      Add(r.text, text::StyleOf(r.bold || force_bold, r.italic || force_italic), tag);
-    }
-  }
-  void AddLink(std::string_view text, Style style, std::string uri) {
-    const int tag = static_cast<int>(uris_.size());
-    uris_.push_back(std::move(uri));
-    Add(text, style, tag);
-  }
-  const std::vector<text::Span>& spans() const { return spans_; }
-  std::vector<std::string> TakeUris() { return std::move(uris_); }
-
- private:
-  std::vector<text::Span> spans_;
-  std::vector<std::string> uris_;
-  std::deque<std::string> owned_;
-};
 
 std::string ToRoman(int n, bool upper) {
   static constexpr std::pair<int, const char*> kTable[] = {
@@ -84,11 +50,7 @@ class PaperBuilder {
  public:
   PaperBuilder(const doc::Paper& paper, const text::FontSet& fonts, const HouseStyle& style,
                const InterruptCheck& interrupt)
-      : paper_(paper), fonts_(fonts), s_(style), interrupt_(interrupt) {
-    const text::FaceMetrics& m = fonts.face(text::FaceId(text::Family::kPanelSans, Style::kRegular));
-    ascent_ = m.ascent / 1000.0;
-    descent_ = m.descent / 1000.0;
-  }
+      : paper_(paper), fonts_(fonts), s_(style), interrupt_(interrupt), tf_(fonts, style) {}
 
   absl::StatusOr<std::vector<FlowPtr>> Build() {
     TitleBlock();
@@ -103,31 +65,13 @@ class PaperBuilder {
  private:
 
   TextStyle MakeStyle(double size, double indent, double width, HAlign align = HAlign::kLeft) const {
-    TextStyle t;
-    t.size = size;
-    t.leading = size * s_.leading_factor;
-    t.baseline = (t.leading - (ascent_ - descent_) * size) / 2 + ascent_ * size;
-    t.indent = indent;
-    t.width = width;
-    t.align = align;
-    t.color = kBlack;
-    return t;
+    return tf_.Style(size, indent, width, align);
   }
 
-  // A block of text in a region of width `region_w`; the text column starts
-  // at `indent`. `label` hangs at `label_x`.
   std::shared_ptr<TextBlock> Text(SpanBuilder& sb, const TextStyle& ts,
                                   const std::vector<text::Span>* label = nullptr,
                                   double label_x = 0) {
-    auto c = std::make_shared<TextContent>();
-    c->style = ts;
-    c->lines = text::BreakLines(sb.spans(), fonts_, ts.size, ts.width);
-    c->uris = sb.TakeUris();
-    if (label != nullptr) {
-      c->label = text::SetLine(*label, fonts_, ts.size);
-      c->label_x = label_x;
-    }
-    return std::make_shared<TextBlock>(std::move(c));
+    return tf_.Make(sb, ts, label, label_x);
   }
 
   std::shared_ptr<TextBlock> WithOutline(std::shared_ptr<TextBlock> block, std::string title,
@@ -141,12 +85,6 @@ class PaperBuilder {
     b->keep_with_next = block->keep_with_next;
     b->path = block->path;
     return b;
-  }
-
-  static void Space(Flowable& f, double before, double after, bool keep = false) {
-    f.space_before = before;
-    f.space_after = after;
-    f.keep_with_next = keep;
   }
 
   // ---- First page -------------------------------------------------------------
@@ -689,7 +627,7 @@ class PaperBuilder {
   const text::FontSet& fonts_;
   const HouseStyle& s_;
   const InterruptCheck& interrupt_;
-  double ascent_ = 0.8, descent_ = -0.2;
+  TextFactory tf_;
   std::vector<FlowPtr> flows_;
   unsigned polls_ = 0;
   absl::Status pending_;
