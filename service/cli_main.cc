@@ -1,17 +1,21 @@
 // panelpaper: the command-line tool.
 //
 //   panelpaper render REQUEST -o OUT.pdf [--fonts DIR]
+//   panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [TLS flags] [--timeout S]
 //
 // REQUEST is a panelpaper.v1.RenderPaperRequest in proto3 JSON, or in text
 // format when its name ends in .textproto or .txtpb. A syntax error stops at
 // the first one; otherwise every validation violation is printed, one per
-// line, as "<field path>: <description>".
+// line, as "<field path>: <description>" — by the local renderer, or, with
+// --server, from the google.rpc.BadRequest / QuotaFailure details the
+// server returns (StreamPaper, so PDFs of any size arrive).
 //
 // Exit status: 0 success; 1 the request was rejected (syntax, validation or
-// a limit); 2 usage error; 3 the file could not be read or written, or
-// rendering failed.
+// a limit); 2 usage error; 3 the file could not be read or written,
+// rendering failed, or the server could not be reached or failed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -28,7 +33,9 @@
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
+#include "service/remote_client.h"
 #include "service/request_converter.h"
+#include "service/status_mapping.h"
 
 namespace {
 
@@ -38,13 +45,25 @@ constexpr int kExitFailure = 3;
 
 constexpr char kUsage[] =
     "usage: panelpaper render REQUEST -o OUT.pdf [--fonts DIR]\n"
+    "       panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [--tls] [--tls_ca FILE]\n"
+    "                         [--tls_cert FILE --tls_key FILE] [--tls_server_name NAME]\n"
+    "                         [--timeout SECONDS]\n"
     "\n"
     "  REQUEST   a panelpaper.v1.RenderPaperRequest: proto3 JSON, or text format\n"
     "            when the name ends in .textproto or .txtpb\n"
     "  -o FILE   where to write the PDF\n"
-    "  --fonts DIR  font folder (default: $PANELPAPER_FONTS_DIR, else <bin>/../fonts)\n"
+    "  --fonts DIR  font folder for local rendering (default: $PANELPAPER_FONTS_DIR,\n"
+    "            else <bin>/../fonts)\n"
     "\n"
-    "exit status: 0 ok, 1 request rejected, 2 usage, 3 I/O or rendering failure\n";
+    "  --server HOST:PORT   render on a running panelpaperd instead (StreamPaper)\n"
+    "  --tls                use TLS, trusting the system's root certificates\n"
+    "  --tls_ca FILE        use TLS, trusting the CA certificate(s) in this PEM file\n"
+    "  --tls_cert FILE      client certificate (PEM) for a server that requires mTLS\n"
+    "  --tls_key FILE       the client certificate's private key (PEM)\n"
+    "  --tls_server_name N  name expected in the server certificate (default: HOST)\n"
+    "  --timeout SECONDS    deadline of the call (default 60)\n"
+    "\n"
+    "exit status: 0 ok, 1 request rejected, 2 usage, 3 I/O, rendering or server failure\n";
 
 // Collects the first text-format parse error.
 class FirstError : public google::protobuf::io::ErrorCollector {
@@ -110,16 +129,93 @@ bool ParseRequest(const std::string& path, const std::string& text,
   return true;
 }
 
+// Prints "<request>: N problems:" and one "  <field>: <description>" line
+// per violation, limit violations first (the same for local and remote).
+void PrintProblems(const std::string& request_path, const std::vector<pp::service::FieldViolation>& exhausted,
+                   const std::vector<pp::service::FieldViolation>& invalid, size_t total) {
+  std::cerr << request_path << ": " << total << " problem" << (total == 1 ? "" : "s") << ":\n";
+  for (const auto& x : exhausted) {
+    std::cerr << "  " << (x.field.empty() ? "(request)" : x.field) << ": " << x.description << "\n";
+  }
+  for (const auto& x : invalid) {
+    std::cerr << "  " << (x.field.empty() ? "(request)" : x.field) << ": " << x.description << "\n";
+  }
+  const size_t listed = exhausted.size() + invalid.size();
+  if (total > listed) std::cerr << "  ... and " << total - listed << " more\n";
+}
+
+// The violation count the status message states ("request has 12 invalid
+// fields: ..."), or `fallback` when it says none.
+size_t StatedCount(absl::string_view message, size_t fallback) {
+  const size_t at = message.find("request has ");
+  if (at == absl::string_view::npos) return fallback;
+  size_t n = 0;
+  size_t i = at + 12;
+  if (i >= message.size() || message[i] < '0' || message[i] > '9') return fallback;
+  for (; i < message.size() && message[i] >= '0' && message[i] <= '9'; ++i) n = n * 10 + (message[i] - '0');
+  return std::max(n, fallback);
+}
+
+int RenderRemote(const pp::service::RemoteOptions& remote, const std::string& request_path,
+                 const panelpaper::v1::RenderPaperRequest& req, const std::string& out_path) {
+  absl::StatusOr<pp::service::RemotePdf> pdf = pp::service::RenderRemotely(remote, req);
+  if (!pdf.ok()) {
+    const absl::Status& s = pdf.status();
+    const auto invalid = pp::service::BadRequestViolations(s);
+    const auto exhausted = pp::service::QuotaFailureViolations(s);
+    const bool rejected = s.code() == absl::StatusCode::kInvalidArgument ||
+                          s.code() == absl::StatusCode::kResourceExhausted;
+    if (rejected && !(invalid.empty() && exhausted.empty())) {
+      PrintProblems(request_path, exhausted, invalid,
+                    StatedCount(s.message(), invalid.size() + exhausted.size()));
+    } else {
+      std::cerr << request_path << ": " << absl::StatusCodeToString(s.code()) << ": " << s.message()
+                << "\n";
+    }
+    return rejected ? kExitRejected : kExitFailure;
+  }
+  if (!WriteFile(out_path, pdf->bytes)) {
+    std::cerr << "panelpaper: cannot write " << out_path << "\n";
+    return kExitFailure;
+  }
+  std::cout << out_path << ": " << pdf->info.page_count() << " pages, " << pdf->bytes.size()
+            << " bytes (rendered by " << remote.server << ", sha256 " << pdf->info.sha256() << ")\n";
+  return 0;
+}
+
 int Render(const std::vector<std::string>& args) {
   std::string request_path, out_path, fonts_dir;
-  for (size_t i = 0; i < args.size(); ++i) {
+  pp::service::RemoteOptions remote;
+  bool usage_error = false;
+  // "--name VALUE" or "--name=VALUE".
+  auto value = [&](size_t* i, const std::string& name, std::string* out) {
+    const std::string& a = args[*i];
+    if (a == name) {
+      if (*i + 1 >= args.size()) {
+        std::cerr << "panelpaper render: " << name << " needs a value\n\n" << kUsage;
+        usage_error = true;
+        return true;
+      }
+      *out = args[++*i];
+      return true;
+    }
+    if (absl::StartsWith(a, name + "=")) {
+      *out = a.substr(name.size() + 1);
+      return true;
+    }
+    return false;
+  };
+  std::string timeout;
+  for (size_t i = 0; i < args.size() && !usage_error; ++i) {
     const std::string& a = args[i];
-    if ((a == "-o" || a == "--output") && i + 1 < args.size()) {
-      out_path = args[++i];
-    } else if (a == "--fonts" && i + 1 < args.size()) {
-      fonts_dir = args[++i];
-    } else if (absl::StartsWith(a, "--fonts=")) {
-      fonts_dir = a.substr(8);
+    if (value(&i, "-o", &out_path) || value(&i, "--output", &out_path) ||
+        value(&i, "--fonts", &fonts_dir) || value(&i, "--server", &remote.server) ||
+        value(&i, "--tls_ca", &remote.tls_ca) || value(&i, "--tls_cert", &remote.tls_cert) ||
+        value(&i, "--tls_key", &remote.tls_key) ||
+        value(&i, "--tls_server_name", &remote.tls_server_name) || value(&i, "--timeout", &timeout)) {
+      continue;
+    } else if (a == "--tls") {
+      remote.tls = true;
     } else if (absl::StartsWith(a, "-") && a != "-") {
       std::cerr << "panelpaper render: unknown option " << a << "\n\n" << kUsage;
       return kExitUsage;
@@ -130,10 +226,30 @@ int Render(const std::vector<std::string>& args) {
       return kExitUsage;
     }
   }
+  if (usage_error) return kExitUsage;
   if (request_path.empty() || out_path.empty()) {
     std::cerr << kUsage;
     return kExitUsage;
   }
+  const bool tls_flags = remote.tls || !remote.tls_ca.empty() || !remote.tls_cert.empty() ||
+                         !remote.tls_key.empty() || !remote.tls_server_name.empty();
+  if (remote.server.empty() && (tls_flags || !timeout.empty())) {
+    std::cerr << "panelpaper render: TLS flags and --timeout need --server\n\n" << kUsage;
+    return kExitUsage;
+  }
+  if (remote.tls_cert.empty() != remote.tls_key.empty()) {
+    std::cerr << "panelpaper render: --tls_cert and --tls_key go together\n\n" << kUsage;
+    return kExitUsage;
+  }
+  if (!timeout.empty()) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(timeout, &seconds) || !(seconds > 0)) {
+      std::cerr << "panelpaper render: --timeout needs a positive number of seconds\n\n" << kUsage;
+      return kExitUsage;
+    }
+    remote.timeout = absl::Seconds(seconds);
+  }
+
   std::string text;
   if (!ReadFile(request_path, &text)) {
     std::cerr << "panelpaper: cannot read " << request_path << "\n";
@@ -141,6 +257,8 @@ int Render(const std::vector<std::string>& args) {
   }
   panelpaper::v1::RenderPaperRequest req;
   if (!ParseRequest(request_path, text, &req)) return kExitRejected;
+
+  if (!remote.server.empty()) return RenderRemote(remote, request_path, req, out_path);
 
   auto fonts = pp::text::FontSet::Load(fonts_dir.empty() ? pp::text::DefaultFontsDir() : fonts_dir);
   if (!fonts.ok()) {
@@ -160,10 +278,7 @@ int Render(const std::vector<std::string>& args) {
     pp::service::ConvertPaper(req.paper(), "paper", **fonts, limits, &paper, &v);
   }
   if (!v.empty()) {
-    std::cerr << request_path << ": " << v.count() << " problem" << (v.count() == 1 ? "" : "s")
-              << ":\n";
-    for (const auto& x : v.exhausted) std::cerr << "  " << x.field << ": " << x.description << "\n";
-    for (const auto& x : v.invalid) std::cerr << "  " << x.field << ": " << x.description << "\n";
+    PrintProblems(request_path, v.exhausted, v.invalid, v.count());
     return kExitRejected;
   }
 

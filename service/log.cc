@@ -1,0 +1,112 @@
+#include "service/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
+
+namespace pp::service {
+namespace log_internal {
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+}  // namespace log_internal
+
+namespace {
+
+std::mutex g_sink_mu;
+std::function<void(std::string_view)>* g_sink = nullptr;  // guarded by g_sink_mu
+
+std::string Timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+void WriteAll(const std::string& line) {
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere to report a failing stderr
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+void ProtobufLogHandler(google::protobuf::LogLevel level, const char* filename, int line,
+                        const std::string& message) {
+  // FATAL aborts in protobuf after the handler returns; say it loudly.
+  const LogLevel ours = level == google::protobuf::LOGLEVEL_FATAL ? LogLevel::kError : LogLevel::kDebug;
+  Log(ours, absl::StrCat("protobuf: ", message));
+}
+
+}  // namespace
+
+bool ParseLogLevel(std::string_view text, LogLevel* out) {
+  const std::string t = absl::AsciiStrToLower(std::string(text));
+  if (t == "debug") *out = LogLevel::kDebug;
+  else if (t == "info") *out = LogLevel::kInfo;
+  else if (t == "warning" || t == "warn") *out = LogLevel::kWarning;
+  else if (t == "error") *out = LogLevel::kError;
+  else if (t == "off" || t == "none") *out = LogLevel::kOff;
+  else return false;
+  return true;
+}
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "DEBUG";
+    case LogLevel::kInfo: return "INFO";
+    case LogLevel::kWarning: return "WARNING";
+    case LogLevel::kError: return "ERROR";
+    case LogLevel::kOff: return "OFF";
+  }
+  return "?";
+}
+
+void SetLogLevel(LogLevel level) { log_internal::g_level.store(static_cast<int>(level)); }
+LogLevel GetLogLevel() { return static_cast<LogLevel>(log_internal::g_level.load()); }
+
+void Log(LogLevel level, std::string_view text) {
+  if (!LogEnabled(level)) return;
+  {
+    std::lock_guard<std::mutex> lock(g_sink_mu);
+    if (g_sink != nullptr) {
+      (*g_sink)(std::string(LogLevelName(level)) + " " + std::string(text));
+      return;
+    }
+  }
+  std::string line = Timestamp();
+  line += ' ';
+  line += LogLevelName(level);
+  line += ' ';
+  line += text;
+  line += '\n';
+  WriteAll(line);
+}
+
+void SetLogSinkForTesting(std::function<void(std::string_view line)> sink) {
+  std::lock_guard<std::mutex> lock(g_sink_mu);
+  delete g_sink;
+  g_sink = sink ? new std::function<void(std::string_view)>(std::move(sink)) : nullptr;
+}
+
+void RouteProtobufLogs() { google::protobuf::SetLogHandler(&ProtobufLogHandler); }
+
+}  // namespace pp::service

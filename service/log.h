@@ -1,0 +1,60 @@
+// File: service/log.h
+//
+// The server's logging: one line per event on stderr, written with a single
+// write(2) so concurrent lines never interleave. Abseil 20220623 has no
+// absl/log, hence this small replacement.
+//
+//   2026-11-26T14:05:53.123Z INFO access method=RenderPaper peer=ipv4:127.0.0.1:50312 ...
+//
+// Lines are "<UTC time> <LEVEL> <text>". Levels below the configured one are
+// dropped (--log_level). Nothing here ever logs request text: callers pass
+// sizes, counts, codes and field paths only.
+//
+//   pp::service::SetLogLevel(pp::service::LogLevel::kWarning);
+//   pp::service::Log(LogLevel::kInfo, "serving on 127.0.0.1:50051");
+#ifndef PANELPAPER_SERVICE_LOG_H_
+#define PANELPAPER_SERVICE_LOG_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace pp::service {
+
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3, kOff = 4 };
+
+// "debug", "info", "warning", "error", "off" (case-insensitive). False on
+// anything else.
+bool ParseLogLevel(std::string_view text, LogLevel* out);
+std::string_view LogLevelName(LogLevel level);  // "DEBUG", "INFO", ...
+
+void SetLogLevel(LogLevel level);
+LogLevel GetLogLevel();
+inline bool LogEnabled(LogLevel level);
+
+// Writes one line (a trailing newline is added) if `level` is enabled.
+void Log(LogLevel level, std::string_view text);
+
+// Tests: receive every enabled line (without the newline) instead of stderr.
+// Pass nullptr to restore stderr. Not for concurrent reconfiguration.
+void SetLogSinkForTesting(std::function<void(std::string_view line)> sink);
+
+// Routes protobuf's own log messages (e.g. "String field ... contains invalid
+// UTF-8 data") into Log at DEBUG level: they are about client input, which
+// the service already answers with INVALID_ARGUMENT, and must not let a
+// client fill the server's log.
+void RouteProtobufLogs();
+
+// ---- implementation ----
+namespace log_internal {
+extern std::atomic<int> g_level;
+}
+inline bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= log_internal::g_level.load(std::memory_order_relaxed) &&
+         level != LogLevel::kOff;
+}
+
+}  // namespace pp::service
+
+#endif  // PANELPAPER_SERVICE_LOG_H_

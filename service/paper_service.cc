@@ -1,0 +1,472 @@
+#include "service/paper_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <new>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
+#include "google/rpc/error_details.pb.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "panelpaper/v1/paper_service.pb.h"
+#include "renderers/renderer.h"
+#include "service/log.h"
+#include "service/request_parser.h"
+#include "service/sha256.h"
+#include "service/status_mapping.h"
+
+namespace pp::service {
+
+using Clock = std::chrono::steady_clock;
+
+struct PaperServiceImpl::Rendered {
+  std::unique_ptr<std::string> pdf;
+  int pages = 0;
+  std::string sha256;
+};
+
+struct PaperServiceImpl::CallLog {
+  std::string_view method;
+  std::string peer;
+  std::string client = "-";
+  Clock::time_point start = Clock::now();
+  double queue_ms = 0;
+  double render_ms = 0;
+  size_t bytes_in = 0;
+  size_t bytes_out = 0;
+  int pages = 0;
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  std::string_view outcome = "ok";
+};
+
+namespace {
+
+namespace pb = ::panelpaper::v1;
+using google::protobuf::internal::WireFormatLite;
+
+double MillisSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+std::string_view CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+// logfmt value: bare when safe, else double-quoted with \" and \\ escaped.
+std::string LogValue(std::string_view v) {
+  if (v.empty()) return "\"\"";
+  bool bare = true;
+  for (unsigned char c : v) {
+    if (c <= 0x20 || c == '"' || c == '\\' || c == '=' || c >= 0x7F) bare = false;
+  }
+  if (bare) return std::string(v);
+  std::string out = "\"";
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7F) {
+      absl::StrAppendFormat(&out, "\\x%02x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void WriteAccessLog(const PaperServiceImpl::CallLog& log) {
+  if (!LogEnabled(LogLevel::kInfo)) return;
+  Log(LogLevel::kInfo,
+      absl::StrFormat("access method=%s peer=%s client=%s bytes_in=%d bytes_out=%d pages=%d "
+                      "queue_ms=%.2f render_ms=%.2f ms=%.2f code=%s outcome=%s",
+                      log.method, LogValue(log.peer), LogValue(log.client), log.bytes_in,
+                      log.bytes_out, log.pages, log.queue_ms, log.render_ms, MillisSince(log.start),
+                      CodeName(log.code), log.outcome));
+}
+
+// The verified TLS identity of the peer (mTLS), e.g. the certificate's
+// subject alternative names or common name; "-" without one.
+std::string PeerIdentity(const grpc::CallbackServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "-";
+  std::vector<std::string> ids;
+  for (const grpc::string_ref& id : auth->GetPeerIdentity()) ids.emplace_back(id.data(), id.size());
+  return ids.empty() ? "-" : absl::StrJoin(ids, ",");
+}
+
+// A slice that owns the PDF string: no copy of the bytes.
+grpc::Slice OwningSlice(std::unique_ptr<std::string> bytes) {
+  std::string* s = bytes.release();
+  return grpc::Slice(s->data(), s->size(), [](void* p) { delete static_cast<std::string*>(p); }, s);
+}
+
+// Serialized header of a length-delimited field: tag + length varint.
+void AppendLengthDelimitedHeader(int field_number, size_t length, std::string* out) {
+  uint8_t buf[16];
+  uint8_t* p = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      WireFormatLite::MakeTag(field_number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED), buf);
+  p = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(length, p);
+  out->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(p - buf));
+}
+
+// The request's bytes as one string (cold path: only to diagnose a request
+// protobuf refused).
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+absl::Status WithQuotaFailure(std::string message, std::string subject, std::string description) {
+  absl::Status s(absl::StatusCode::kResourceExhausted, message);
+  google::rpc::QuotaFailure failure;
+  auto* v = failure.add_violations();
+  v->set_subject(std::move(subject));
+  v->set_description(std::move(description));
+  s.SetPayload(kQuotaFailureTypeUrl, absl::Cord(failure.SerializeAsString()));
+  return s;
+}
+
+// StreamPaper's reactor: written by the worker (Start / Fail), then driven
+// by gRPC's callbacks until OnDone deletes it.
+class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  StreamCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
+      : service_(service), log_(std::move(log)) {}
+
+  void Start(std::vector<grpc::ByteBuffer> chunks, int pages) {
+    chunks_ = std::move(chunks);
+    log_.pages = pages;
+    WriteNext();
+  }
+
+  void Fail(const absl::Status& status) {
+    const grpc::Status g = ToGrpcStatus(status);
+    log_.code = g.error_code();
+    Finish(g);
+  }
+
+  PaperServiceImpl::CallLog& log() { return log_; }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      // The client went away mid-stream.
+      log_.code = grpc::StatusCode::CANCELLED;
+      log_.outcome = "abandoned";
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream"));
+      return;
+    }
+    log_.bytes_out += chunks_[next_ - 1].Length();
+    WriteNext();
+  }
+
+  void OnCancel() override { cancelled_ = true; }
+
+  void OnDone() override {
+    if (cancelled_ && log_.code == grpc::StatusCode::OK) {
+      log_.code = grpc::StatusCode::CANCELLED;
+      log_.outcome = "abandoned";
+    }
+    service_->Count(log_);
+    WriteAccessLog(log_);
+    delete this;
+  }
+
+ private:
+  void WriteNext() {
+    if (next_ + 1 == chunks_.size()) {
+      // The last chunk and the OK status in one step.
+      log_.bytes_out += chunks_[next_].Length();
+      StartWriteAndFinish(&chunks_[next_++], grpc::WriteOptions(), grpc::Status::OK);
+    } else {
+      StartWrite(&chunks_[next_++]);
+    }
+  }
+
+  PaperServiceImpl* service_;
+  PaperServiceImpl::CallLog log_;
+  std::vector<grpc::ByteBuffer> chunks_;
+  size_t next_ = 0;
+  std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace
+
+PaperServiceImpl::PaperServiceImpl(std::shared_ptr<const text::FontSet> fonts,
+                                   PaperServiceOptions options)
+    : fonts_(std::move(fonts)),
+      options_(std::move(options)),
+      pool_(options_.render_threads > 0 ? options_.render_threads
+                                        : std::max(1u, std::thread::hardware_concurrency()),
+            options_.max_queued_renders) {
+  options_.render_threads = pool_.threads();
+  options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
+}
+
+PaperServiceImpl::~PaperServiceImpl() { Shutdown(); }
+
+void PaperServiceImpl::Shutdown() { pool_.Shutdown(); }
+
+ServiceStats PaperServiceImpl::stats() const {
+  ServiceStats s;
+  s.calls = calls_.load();
+  s.ok = ok_.load();
+  s.rejected = rejected_.load();
+  s.busy = busy_.load();
+  s.dropped = dropped_.load();
+  s.abandoned = abandoned_.load();
+  s.failed = failed_.load();
+  return s;
+}
+
+void PaperServiceImpl::Count(const CallLog& log) {
+  calls_.fetch_add(1, std::memory_order_relaxed);
+  const std::string_view o = log.outcome;
+  std::atomic<uint64_t>& counter = o == "ok"          ? ok_
+                                   : o == "rejected"  ? rejected_
+                                   : o == "busy"      ? busy_
+                                   : o == "dropped"   ? dropped_
+                                   : o == "abandoned" ? abandoned_
+                                                      : failed_;
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+absl::Status PaperServiceImpl::Busy() const {
+  return WithQuotaFailure(
+      "the server is busy: every render worker is in use and the queue is full; retry with backoff",
+      "server",
+      absl::StrCat(pool_.threads(), " render workers busy and ", pool_.max_queued(),
+                   " calls queued (--max_concurrent_renders, --max_queued_renders)"));
+}
+
+absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer& request, CallLog* log) {
+  log->queue_ms = MillisSince(log->start);
+  const auto deadline = context->deadline();
+  const bool has_deadline = deadline != std::chrono::system_clock::time_point::max();
+  if (has_deadline && std::chrono::system_clock::now() >= deadline) {
+    log->outcome = "dropped";
+    return absl::DeadlineExceededError("the deadline passed before rendering started");
+  }
+  if (context->IsCancelled()) {
+    log->outcome = "dropped";
+    return absl::CancelledError("the call was cancelled before rendering started");
+  }
+
+  const Clock::time_point work_start = Clock::now();
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 16 << 10;
+  arena_options.max_block_size = 1 << 20;
+  google::protobuf::Arena arena(arena_options);
+  auto* req = google::protobuf::Arena::CreateMessage<pb::RenderPaperRequest>(&arena);
+  {
+    grpc::ByteBuffer copy(request);  // shares the slices; the reader needs a mutable buffer
+    grpc::ProtoBufferReader reader(&copy);
+    if (absl::Status s = ParseRequest(&reader, req, [&request] { return Flatten(request); });
+        !s.ok()) {
+      log->outcome = "rejected";
+      return s;
+    }
+  }
+
+  absl::StatusOr<RenderJob> job = ConvertRenderPaperRequest(*req, *fonts_, options_.limits);
+  if (!job.ok()) {
+    log->outcome = "rejected";
+    return job.status();
+  }
+  if (options_.before_render_for_testing) options_.before_render_for_testing();
+
+  bool interrupted = false;
+  RenderOptions render_options;
+  render_options.compress_content = job->compress_content;
+  render_options.max_pages = options_.limits.max_pages;
+  render_options.interrupt = [context, deadline, has_deadline, &interrupted]() -> absl::Status {
+    // The deadline first: gRPC also marks an expired call cancelled.
+    if (has_deadline && std::chrono::system_clock::now() >= deadline) {
+      interrupted = true;
+      return absl::DeadlineExceededError("the deadline passed during layout; render abandoned");
+    }
+    if (context->IsCancelled()) {
+      interrupted = true;
+      return absl::CancelledError("the call was cancelled during layout; render abandoned");
+    }
+    return absl::OkStatus();
+  };
+  absl::StatusOr<RenderedPdf> pdf = pp::RenderPaper(job->paper, *fonts_, render_options);
+  if (!pdf.ok()) {
+    log->render_ms = MillisSince(work_start);
+    const absl::StatusCode code = pdf.status().code();
+    if (interrupted) {
+      log->outcome = "abandoned";
+    } else if (code == absl::StatusCode::kInvalidArgument ||
+               code == absl::StatusCode::kResourceExhausted) {
+      log->outcome = "rejected";  // unlayoutable content, page limit
+    } else {
+      log->outcome = "failed";
+      // Rendering-library failures carry no request text (renderer.h).
+      Log(LogLevel::kError, absl::StrCat("render failed: ", absl::StatusCodeToString(code), ": ",
+                                         pdf.status().message()));
+    }
+    return pdf.status();
+  }
+  Rendered out;
+  out.pages = pdf->page_count;
+  out.sha256 = Sha256Hex(pdf->bytes);
+  out.pdf = std::make_unique<std::string>(std::move(pdf->bytes));
+  log->pages = out.pages;
+  log->render_ms = MillisSince(work_start);
+  return out;
+}
+
+grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  CallLog log;
+  log.method = "RenderPaper";
+  log.peer = context->peer();
+  log.client = PeerIdentity(*context);
+  log.bytes_in = request->Length();
+
+  auto finish = [this, reactor](CallLog& log, const grpc::Status& status) {
+    log.code = status.error_code();
+    reactor->Finish(status);
+    Count(log);
+    WriteAccessLog(log);
+  };
+
+  auto work = [this, context, request, response, finish, log = std::move(log)]() mutable {
+    absl::StatusOr<Rendered> rendered;
+    try {
+      rendered = Render(context, *request, &log);
+    } catch (const std::exception& e) {
+      log.outcome = "failed";
+      Log(LogLevel::kError, absl::StrCat("RenderPaper: exception: ", e.what()));
+      rendered = absl::InternalError("internal error while rendering");
+    }
+    if (!rendered.ok()) {
+      finish(log, ToGrpcStatus(rendered.status()));
+      return;
+    }
+    pb::RenderPaperResponse head;
+    head.set_page_count(rendered->pages);
+    head.set_sha256(rendered->sha256);
+    head.set_renderer_version(kRendererVersion);
+    std::string prefix = head.SerializeAsString();
+    AppendLengthDelimitedHeader(pb::RenderPaperResponse::kPdfFieldNumber, rendered->pdf->size(),
+                                &prefix);
+    const size_t total = prefix.size() + rendered->pdf->size();
+    if (total > options_.max_unary_response_bytes) {
+      log.outcome = "rejected";
+      finish(log, ToGrpcStatus(WithQuotaFailure(
+                      absl::StrCat("the PDF (", rendered->pdf->size(),
+                                   " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
+                      "pdf",
+                      absl::StrCat("RenderPaper responses are limited to ",
+                                   options_.max_unary_response_bytes,
+                                   " bytes (--max_unary_response_bytes); StreamPaper has no limit"))));
+      return;
+    }
+    grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
+    *response = grpc::ByteBuffer(slices, 2);
+    log.bytes_out = total;
+    finish(log, grpc::Status::OK);
+  };
+
+  if (!pool_.TrySubmit(std::move(work))) {
+    CallLog busy_log;
+    busy_log.method = "RenderPaper";
+    busy_log.peer = context->peer();
+    busy_log.bytes_in = request->Length();
+    busy_log.outcome = "busy";
+    finish(busy_log, ToGrpcStatus(Busy()));
+  }
+  return reactor;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  CallLog log;
+  log.method = "StreamPaper";
+  log.peer = context->peer();
+  log.client = PeerIdentity(*context);
+  log.bytes_in = request->Length();
+  auto* call = new StreamCall(this, std::move(log));
+
+  const bool admitted = pool_.TrySubmit([this, context, request, call] {
+    absl::StatusOr<Rendered> rendered;
+    try {
+      rendered = Render(context, *request, &call->log());
+    } catch (const std::exception& e) {
+      call->log().outcome = "failed";
+      Log(LogLevel::kError, absl::StrCat("StreamPaper: exception: ", e.what()));
+      rendered = absl::InternalError("internal error while rendering");
+    }
+    if (!rendered.ok()) {
+      call->Fail(rendered.status());
+      return;
+    }
+    const size_t size = rendered->pdf->size();
+    pb::PaperChunk first;
+    pb::PdfInfo* info = first.mutable_info();
+    info->set_page_count(rendered->pages);
+    info->set_sha256(rendered->sha256);
+    info->set_renderer_version(kRendererVersion);
+    info->set_size_bytes(static_cast<int64_t>(size));
+    const std::string first_head = first.SerializeAsString();
+
+    const grpc::Slice whole = OwningSlice(std::move(rendered->pdf));
+    const size_t chunk = options_.chunk_bytes;
+    std::vector<grpc::ByteBuffer> chunks;
+    chunks.reserve(size / chunk + 1);
+    size_t offset = 0;
+    do {
+      const size_t n = std::min(chunk, size - offset);
+      std::string head = chunks.empty() ? first_head : std::string();
+      AppendLengthDelimitedHeader(pb::PaperChunk::kDataFieldNumber, n, &head);
+      grpc::Slice slices[2] = {grpc::Slice(head), whole.sub(offset, offset + n)};
+      chunks.emplace_back(slices, 2);
+      offset += n;
+    } while (offset < size);
+    call->Start(std::move(chunks), rendered->pages);
+  });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(Busy());
+  }
+  return call;
+}
+
+}  // namespace pp::service

@@ -1,0 +1,125 @@
+// File: service/paper_service.h
+//
+// PaperServiceImpl: panelpaper.v1.PaperService (paper_service.proto) on
+// gRPC's callback API, taking and returning raw bytes.
+//
+// Threading. gRPC's callback threads only admit a call and return: every
+// render runs in a RenderPool of `render_threads` workers (default: one per
+// core) with at most `max_queued_renders` calls waiting. A call beyond that
+// is refused at once with RESOURCE_EXHAUSTED + google.rpc.QuotaFailure
+// (subject "server"): clients retry with backoff rather than pile up latency
+// and memory here. A call whose client cancelled or whose deadline passed
+// while it waited is dropped without rendering.
+//
+// One call, in its worker:
+//   1. parse the raw request bytes ourselves (request_parser): bytes protobuf
+//      refuses become INVALID_ARGUMENT with a BadRequest, not gRPC's INTERNAL;
+//   2. validate and convert the whole request (request_converter): every
+//      violation, INVALID_ARGUMENT or RESOURCE_EXHAUSTED with details;
+//   3. render with RenderOptions.interrupt polling ServerContext::IsCancelled()
+//      and the deadline inside layout: a cancelled or expired call stops there
+//      (CANCELLED / DEADLINE_EXCEEDED, outcome=abandoned in the access log);
+//   4. answer: RenderPaper one RenderPaperResponse (refused with
+//      RESOURCE_EXHAUSTED past max_unary_response_bytes: use StreamPaper);
+//      StreamPaper PaperChunks of at most chunk_bytes, the first with PdfInfo.
+// The PDF is never copied after rendering: response messages are assembled
+// from a small serialized header slice plus slices that reference the PDF
+// string itself.
+//
+// Every call ends with one access-log line (service/log.h, level INFO):
+//   access method=RenderPaper peer=ipv4:127.0.0.1:41502 client=- bytes_in=21007
+//     bytes_out=35517 pages=7 queue_ms=0.01 render_ms=2.31 ms=2.40 code=OK outcome=ok
+// outcome: ok | rejected (bad request or limit) | busy (queue full) |
+// dropped (cancelled or expired before rendering) | abandoned (render stopped
+// inside layout by cancellation or deadline) | failed (INTERNAL). Request text
+// is never logged; `client` is the verified TLS peer identity under mTLS.
+//
+//   auto service = std::make_unique<PaperServiceImpl>(fonts, options);
+//   builder.RegisterService(service.get());
+//   ... server->Shutdown(deadline);   // lets admitted calls finish
+//   service->Shutdown();              // then stops the workers
+#ifndef PANELPAPER_SERVICE_PAPER_SERVICE_H_
+#define PANELPAPER_SERVICE_PAPER_SERVICE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "panelpaper/v1/paper_service.grpc.pb.h"
+#include "renderers/text/font_set.h"
+#include "service/render_pool.h"
+#include "service/request_converter.h"
+
+namespace pp::service {
+
+struct PaperServiceOptions {
+  Limits limits;                    // text, sections, blocks, rows, depth, pages
+  int render_threads = 0;           // 0: std::thread::hardware_concurrency()
+  int max_queued_renders = 32;      // calls waiting beyond the running ones
+  size_t max_unary_response_bytes = 4 << 20;  // RenderPaper's whole response
+  size_t chunk_bytes = 1 << 20;     // StreamPaper's data per message
+  // Tests only: runs in the worker after validation, just before rendering.
+  std::function<void()> before_render_for_testing;
+};
+
+// Counters since start (for tests, the shutdown summary and the load
+// generator's reading of the log).
+struct ServiceStats {
+  uint64_t calls = 0;      // admitted or refused
+  uint64_t ok = 0;
+  uint64_t rejected = 0;   // INVALID_ARGUMENT / RESOURCE_EXHAUSTED from the request
+  uint64_t busy = 0;       // refused: queue full
+  uint64_t dropped = 0;    // cancelled / expired while queued
+  uint64_t abandoned = 0;  // render stopped inside layout
+  uint64_t failed = 0;     // INTERNAL
+};
+
+using PaperServiceBase = panelpaper::v1::PaperService::WithRawCallbackMethod_RenderPaper<
+    panelpaper::v1::PaperService::WithRawCallbackMethod_StreamPaper<
+        panelpaper::v1::PaperService::Service>>;
+
+class PaperServiceImpl final : public PaperServiceBase {
+ public:
+  PaperServiceImpl(std::shared_ptr<const text::FontSet> fonts, PaperServiceOptions options);
+  ~PaperServiceImpl() override;
+
+  grpc::ServerUnaryReactor* RenderPaper(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamPaper(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request) override;
+
+  // Stops the workers after running every admitted call. Call after
+  // grpc::Server::Shutdown has returned. Idempotent.
+  void Shutdown();
+
+  ServiceStats stats() const;
+  const PaperServiceOptions& options() const { return options_; }
+
+  // Internal, shared with the call objects in paper_service.cc.
+  struct Rendered;
+  struct CallLog;
+  void Count(const CallLog& log);
+
+ private:
+  absl::StatusOr<Rendered> Render(grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer& request, CallLog* log);
+  absl::Status Busy() const;
+
+  std::shared_ptr<const text::FontSet> fonts_;
+  PaperServiceOptions options_;
+  RenderPool pool_;
+
+  std::atomic<uint64_t> calls_{0}, ok_{0}, rejected_{0}, busy_{0}, dropped_{0}, abandoned_{0},
+      failed_{0};
+};
+
+}  // namespace pp::service
+
+#endif  // PANELPAPER_SERVICE_PAPER_SERVICE_H_

@@ -1,0 +1,93 @@
+#include "service/remote_client.h"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "panelpaper/v1/paper_service.grpc.pb.h"
+#include "service/sha256.h"
+#include "service/status_mapping.h"
+
+namespace pp::service {
+namespace {
+
+absl::Status ReadPem(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<RemotePdf> RenderRemotely(const RemoteOptions& options,
+                                         const panelpaper::v1::RenderPaperRequest& request) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  grpc::ChannelArguments args;
+  const bool tls = options.tls || !options.tls_ca.empty() || !options.tls_cert.empty() ||
+                   !options.tls_key.empty();
+  if (tls) {
+    if (options.tls_cert.empty() != options.tls_key.empty()) {
+      return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+    }
+    grpc::SslCredentialsOptions ssl;
+    if (!options.tls_ca.empty()) {
+      if (absl::Status s = ReadPem(options.tls_ca, &ssl.pem_root_certs); !s.ok()) return s;
+    }
+    if (!options.tls_cert.empty()) {
+      if (absl::Status s = ReadPem(options.tls_cert, &ssl.pem_cert_chain); !s.ok()) return s;
+      if (absl::Status s = ReadPem(options.tls_key, &ssl.pem_private_key); !s.ok()) return s;
+    }
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  // Requests may exceed the default limits on neither side: the server
+  // decides (--max_request_bytes); chunks are at most 1 MiB.
+  args.SetMaxSendMessageSize(-1);
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(options.server, credentials, args);
+  auto stub = panelpaper::v1::PaperService::NewStub(channel);
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options.timeout));
+  std::unique_ptr<grpc::ClientReader<panelpaper::v1::PaperChunk>> reader =
+      stub->StreamPaper(&context, request);
+  RemotePdf out;
+  panelpaper::v1::PaperChunk chunk;
+  bool first = true;
+  while (reader->Read(&chunk)) {
+    if (first) {
+      out.info = chunk.info();
+      if (out.info.size_bytes() > 0) out.bytes.reserve(static_cast<size_t>(out.info.size_bytes()));
+      first = false;
+    }
+    out.bytes.append(chunk.data());
+  }
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    absl::Status s = FromGrpcStatus(status);
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      return absl::Status(s.code(), absl::StrCat("cannot reach ", options.server, ": ", s.message()));
+    }
+    return s;
+  }
+  if (first) return absl::DataLossError("the server sent no PDF");
+  if (static_cast<int64_t>(out.bytes.size()) != out.info.size_bytes()) {
+    return absl::DataLossError(absl::StrCat("received ", out.bytes.size(), " bytes, the server announced ",
+                                            out.info.size_bytes()));
+  }
+  if (Sha256Hex(out.bytes) != out.info.sha256()) {
+    return absl::DataLossError("the received PDF does not match the SHA-256 the server announced");
+  }
+  return out;
+}
+
+}  // namespace pp::service

@@ -1,0 +1,245 @@
+// panelpaperd: the PaperService gRPC server (paper_service.proto).
+//
+//   panelpaperd [--listen=127.0.0.1:50051] [--fonts=DIR]
+//               [--max_concurrent_renders=N] [--max_queued_renders=N]
+//               [--max_request_bytes=N] [--tls_cert=PEM --tls_key=PEM
+//               [--tls_client_ca=PEM]] [--log_level=info] ...
+//
+// `panelpaperd --help` lists every flag; README.md ("Service") explains
+// them with the limits and status codes. Also serves grpc.health.v1.Health
+// and server reflection (v1alpha).
+//
+// Start-up prints "panelpaperd: serving on HOST:PORT ..." to stderr once the
+// port is bound (with --listen=HOST:0 the line names the port picked).
+// SIGTERM or SIGINT: health turns NOT_SERVING, no new calls are accepted,
+// calls already admitted (running or queued) finish — up to
+// --shutdown_grace, after which the rest are cancelled — and the process
+// exits 0. A second signal exits at once with status 1.
+//
+// Exit status: 0 after a graceful shutdown; 1 start-up failure (fonts,
+// TLS files, port); 2 bad flags.
+#include <grpc/grpc.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "renderers/renderer.h"
+#include "renderers/text/font_set.h"
+#include "service/log.h"
+#include "service/paper_service.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "HOST:PORT to listen on; port 0 picks a free port (printed at start-up). "
+          "Use 0.0.0.0:PORT or [::]:PORT to accept remote clients (then use TLS).");
+ABSL_FLAG(std::string, fonts, "",
+          "font folder (default: $PANELPAPER_FONTS_DIR, else <bin>/../fonts)");
+ABSL_FLAG(int, max_concurrent_renders, 0,
+          "renders running at once (worker threads); 0 = one per CPU core");
+ABSL_FLAG(int, max_queued_renders, 32,
+          "calls that may wait for a worker; more are refused at once with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, max_request_bytes, 4 << 20,
+          "largest request message accepted (bytes); larger: RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, max_unary_response_bytes, 4 << 20,
+          "largest RenderPaper response (bytes); larger PDFs: RESOURCE_EXHAUSTED, use StreamPaper");
+ABSL_FLAG(int64_t, max_string_bytes, 1 << 20,
+          "largest single string field (bytes); larger: RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, max_text_bytes, 8 << 20,
+          "total text of one paper (bytes); more: RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_sections, 200, "sections per paper; more: RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_blocks, 20000,
+          "blocks + list items + table rows + areas per paper; more: RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_table_rows, 5000, "rows per table; more: RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_table_columns, 50, "columns per table; more: INVALID_ARGUMENT");
+ABSL_FLAG(int, max_list_depth, 6, "list nesting levels; deeper: INVALID_ARGUMENT");
+ABSL_FLAG(int, max_pages, 500, "pages one paper may produce; more: RESOURCE_EXHAUSTED");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM server certificate chain: serve TLS only (needs --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require and verify a client certificate signed by it (mTLS)");
+ABSL_FLAG(std::string, log_level, "info",
+          "debug | info (one access-log line per call) | warning | error | off");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
+          "on SIGTERM/SIGINT, how long admitted calls may take to finish before they are cancelled");
+ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection (v1alpha)");
+
+namespace {
+
+using pp::service::Log;
+using pp::service::LogLevel;
+
+constexpr char kServiceName[] = "panelpaper.v1.PaperService";
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
+}
+
+int Fail(int code, const std::string& message) {
+  std::cerr << "panelpaperd: " << message << "\n";
+  return code;
+}
+
+// HOST:PORT with the port the server actually bound.
+std::string BoundAddress(const std::string& listen, int port) {
+  const size_t colon = listen.rfind(':');
+  return absl::StrCat(colon == std::string::npos ? listen : listen.substr(0, colon), ":", port);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken synchronously by sigwait below: block them before any
+  // thread (gRPC's, the workers) exists so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::SetProgramUsageMessage(
+      "the panelpaper gRPC server (panelpaper.v1.PaperService, health, reflection).\n"
+      "usage: panelpaperd [--listen=HOST:PORT] [--tls_cert=F --tls_key=F [--tls_client_ca=F]] "
+      "[flags]");
+  const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) return Fail(2, absl::StrCat("unexpected argument '", rest[1], "'"));
+
+  LogLevel level;
+  if (!pp::service::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    return Fail(2, "--log_level must be debug, info, warning, error or off");
+  }
+  pp::service::SetLogLevel(level);
+  pp::service::RouteProtobufLogs();
+
+  pp::service::PaperServiceOptions options;
+  options.render_threads = absl::GetFlag(FLAGS_max_concurrent_renders);
+  options.max_queued_renders = absl::GetFlag(FLAGS_max_queued_renders);
+  options.max_unary_response_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_unary_response_bytes));
+  pp::service::Limits& limits = options.limits;
+  limits.max_string_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_string_bytes));
+  limits.max_total_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
+  limits.max_sections = absl::GetFlag(FLAGS_max_sections);
+  limits.max_blocks = absl::GetFlag(FLAGS_max_blocks);
+  limits.max_table_rows = absl::GetFlag(FLAGS_max_table_rows);
+  limits.max_table_columns = absl::GetFlag(FLAGS_max_table_columns);
+  limits.max_list_depth = absl::GetFlag(FLAGS_max_list_depth);
+  limits.max_pages = absl::GetFlag(FLAGS_max_pages);
+  const int64_t max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  if (options.render_threads < 0 || options.max_queued_renders < 0 || max_request_bytes <= 0 ||
+      max_request_bytes > INT32_MAX || limits.max_pages <= 0 || limits.max_list_depth <= 0 ||
+      limits.max_sections <= 0 || limits.max_blocks <= 0 || limits.max_table_rows <= 0 ||
+      limits.max_table_columns <= 0 || absl::GetFlag(FLAGS_max_unary_response_bytes) <= 0) {
+    return Fail(2, "limits must be positive (and --max_request_bytes below 2 GiB)");
+  }
+
+  // TLS.
+  const std::string cert_path = absl::GetFlag(FLAGS_tls_cert);
+  const std::string key_path = absl::GetFlag(FLAGS_tls_key);
+  const std::string client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::string security = "plaintext";
+  if (cert_path.empty() != key_path.empty()) return Fail(2, "--tls_cert and --tls_key go together");
+  if (!client_ca_path.empty() && cert_path.empty()) {
+    return Fail(2, "--tls_client_ca (mTLS) needs --tls_cert and --tls_key");
+  }
+  if (!cert_path.empty()) {
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    if (!ReadFile(cert_path, &pair.cert_chain)) return Fail(1, "cannot read --tls_cert " + cert_path);
+    if (!ReadFile(key_path, &pair.private_key)) return Fail(1, "cannot read --tls_key " + key_path);
+    ssl.pem_key_cert_pairs.push_back(std::move(pair));
+    security = "tls";
+    if (!client_ca_path.empty()) {
+      if (!ReadFile(client_ca_path, &ssl.pem_root_certs)) {
+        return Fail(1, "cannot read --tls_client_ca " + client_ca_path);
+      }
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+      security = "mtls";
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+  }
+
+  const std::string fonts_dir =
+      absl::GetFlag(FLAGS_fonts).empty() ? pp::text::DefaultFontsDir() : absl::GetFlag(FLAGS_fonts);
+  auto fonts = pp::text::FontSet::Load(fonts_dir);
+  if (!fonts.ok()) return Fail(1, absl::StrCat("fonts: ", fonts.status().message()));
+
+  // One extra gRPC reference for the life of the process: destroying the
+  // server then never runs grpc_shutdown(), which intermittently stalls ~10 s
+  // in gRPC 1.51 (TOOLCHAIN.md).
+  grpc_init();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  auto service = std::make_unique<pp::service::PaperServiceImpl>(*fonts, options);
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, credentials, &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(max_request_bytes));
+  builder.RegisterService(service.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail(1, absl::StrCat("cannot listen on ", listen, " (in use, or not a local address?)"));
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  if (health != nullptr) health->SetServingStatus(kServiceName, true);
+
+  const std::string address = BoundAddress(listen, port);
+  // The start-up line scripts wait for: stderr, unconditionally.
+  std::fprintf(stderr,
+               "panelpaperd: serving on %s (%s, renderer %s, %d render workers, %d queued, "
+               "max request %lld bytes, pid %d)\n",
+               address.c_str(), security.c_str(), pp::kRendererVersion,
+               service->options().render_threads, options.max_queued_renders,
+               static_cast<long long>(max_request_bytes), static_cast<int>(getpid()));
+  std::fflush(stderr);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  Log(LogLevel::kInfo, absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+                                       ": shutting down (in-flight calls get up to ",
+                                       absl::FormatDuration(grace), ")"));
+  // A second signal does not wait for the grace period.
+  std::thread([signals] {
+    int again = 0;
+    sigwait(&signals, &again);
+    const char kMessage[] = "panelpaperd: second signal: exiting without waiting\n";
+    (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    _exit(1);
+  }).detach();
+
+  if (health != nullptr) health->Shutdown();  // NOT_SERVING from now on
+  server->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+  service->Shutdown();
+  const pp::service::ServiceStats s = service->stats();
+  Log(LogLevel::kInfo,
+      absl::StrCat("stopped: calls=", s.calls, " ok=", s.ok, " rejected=", s.rejected, " busy=", s.busy,
+                   " dropped=", s.dropped, " abandoned=", s.abandoned, " failed=", s.failed));
+  server.reset();
+  return 0;
+}
