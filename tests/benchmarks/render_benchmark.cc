@@ -125,6 +125,61 @@ void BM_Stage_PaintUncompressedContent(benchmark::State& state) {
 }
 BENCHMARK(BM_Stage_PaintUncompressedContent)->Unit(benchmark::kMicrosecond);
 
+// A 50-paper agenda pack (~350 pages): the reference paper as 50 items, plus
+// a Part II item and items without papers, in one PDF. The same work as
+// `panelpaper pack` minus reading the manifest: conversion of all 50 papers,
+// layout, one libharu document (fonts embedded once), save.
+panelpaper::v1::RenderAgendaPackRequest FiftyPaperPack() {
+  panelpaper::v1::RenderAgendaPackRequest req;
+  auto* m = req.mutable_meeting();
+  m->add_organisation_lines("MAYOR OF LONDON");
+  m->add_organisation_lines("OFFICE FOR POLICING AND CRIME");
+  m->set_panel_name("MPS-MOPAC JOINT AUDIT PANEL");
+  m->set_date("2020-01-08");
+  m->set_start_time("14:00");
+  m->set_venue("City Hall, London");
+  req.set_first_page_number(1);
+  req.set_edition(panelpaper::v1::MEMBERS);
+  for (int i = 0; i < 52; ++i) {
+    auto* item = req.add_items();
+    item->mutable_number()->set_number(i + 1);
+    if (i == 0 || i == 51) {
+      item->set_title(i == 0 ? "Apologies for absence" : "Any other business");
+      continue;
+    }
+    item->set_title(ReferenceRequest().paper().title());
+    item->set_presenter("Chief of Corporate Services");
+    item->set_purpose(panelpaper::v1::FOR_NOTING);
+    if (i == 50) {
+      item->set_part(panelpaper::v1::PART_II);
+      item->set_exempt_paragraph(7);
+    }
+    *item->mutable_paper() = ReferenceRequest().paper();
+  }
+  return req;
+}
+
+void BM_RenderPack50Papers(benchmark::State& state) {
+  const auto& fonts = Fonts();
+  const auto req = FiftyPaperPack();
+  int pages = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto job = pp::service::ConvertAgendaPackRequest(req, fonts, pp::service::Limits{});
+    if (!job.ok()) state.SkipWithError("conversion failed");
+    pp::PackOptions options;
+    auto pack = pp::RenderPack(job->pack, fonts, options);
+    if (!pack.ok()) state.SkipWithError("pack render failed");
+    pages = pack->pdf.page_count;
+    bytes = pack->pdf.bytes.size();
+    benchmark::DoNotOptimize(pack->pdf.bytes.data());
+  }
+  state.counters["pages"] = pages;
+  state.counters["pdf_KiB"] = static_cast<double>(bytes) / 1024.0;
+  state.counters["peak_RSS_MiB"] = PeakRssMiB();
+}
+BENCHMARK(BM_RenderPack50Papers)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 
 BENCHMARK_MAIN();
