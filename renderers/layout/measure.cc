@@ -58,6 +58,7 @@ class PaperBuilder {
     for (size_t i = 0; i < paper_.sections.size() && pending_.ok(); ++i) {
       Section(paper_.sections[i], static_cast<int>(i) + 1);
     }
+    if (paper_.sign_off) SignOffBlock(*paper_.sign_off);
     if (!pending_.ok()) return pending_;
     return std::move(flows_);
   }
@@ -245,6 +246,33 @@ class PaperBuilder {
     } else {
       for (FlowPtr& k : kids) flows_.push_back(std::move(k));
     }
+  }
+
+  // The record of the panel's decision, boxed, after the last section.
+  void SignOffBlock(const doc::SignOff& so) {
+    const double pad = s_.summary_padding;
+    const double w = s_.body_width() - 2 * pad;
+    std::vector<FlowPtr> kids;
+    Heading("Sign-off", s_.body_size, 0, w, 0, 6, &kids, "sign_off", "Sign-off", 0);
+    auto row = [&](std::string_view label, std::string value) {
+      if (value.empty()) return;
+      SpanBuilder sb;
+      sb.Add(label, Style::kBold);
+      sb.AddOwned(std::move(value), Style::kRegular);
+      auto b = Text(sb, MakeStyle(s_.body_size, 0, w));
+      Space(*b, 3, 3);
+      b->path = "sign_off";
+      kids.push_back(std::move(b));
+    };
+    row("Approved by: ", so.role.empty() ? so.approved_by : absl::StrCat(so.approved_by, ", ", so.role));
+    row("Decision date: ", FormatDate(so.decision_date, false));
+    row("Meeting: ", so.meeting);
+    row("Decision reference: ", so.decision_reference);
+    auto box = std::make_shared<BoxFlow>(
+        BoxFlow::Frame{s_.body_width(), pad, s_.summary_rule, kBlack}, std::move(kids));
+    Space(*box, s_.section_space_before, 0);
+    box->path = "sign_off";
+    flows_.push_back(std::move(box));
   }
 
   // ---- Sections -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "renderers/pdf/painter.h"
 
 #include <hpdf.h>
+#include <openssl/sha.h>
 
 #include <array>
 #include <cstdio>
@@ -71,6 +72,52 @@ bool Encode(std::string_view utf8, const Mapping (&high)[N], char32_t latin1_fro
   return true;
 }
 
+// ---- Dates and XMP ------------------------------------------------------------
+
+struct CivilUtc {
+  int64_t year;
+  int month, day, hour, minute, second;
+};
+
+// UTC calendar fields of a Unix time (Howard Hinnant's days-from-civil inverse).
+CivilUtc ToCivil(int64_t secs) {
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  const int64_t rem = secs - days * 86400;
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  return CivilUtc{yoe + era * 400 + (m <= 2 ? 1 : 0), static_cast<int>(m), static_cast<int>(d),
+                  static_cast<int>(rem / 3600), static_cast<int>(rem % 3600 / 60),
+                  static_cast<int>(rem % 60)};
+}
+
+std::string XmlEscape(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (const char c : in) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string XmpDate(const doc::Timestamp& ts) {
+  const CivilUtc c = ToCivil(ts.seconds);
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
+                         c.minute, c.second);
+}
+
 // ---- libharu document ---------------------------------------------------------
 
 // Inside Painter: stop at the first libharu error.
@@ -127,7 +174,15 @@ class Painter {
     }
     Info();
     PP_PAINT_RETURN_IF_FAILED();
-    return Save();
+    if (opts_.pdfa) {
+      PdfAParts(*opts_.pdfa);
+      PP_PAINT_RETURN_IF_FAILED();
+    }
+    absl::StatusOr<std::string> bytes = Save();
+    if (bytes.ok() && opts_.pdfa) {
+      if (absl::Status st = PatchId(&*bytes); !st.ok()) return st;
+    }
+    return bytes;
   }
 
  private:
@@ -309,6 +364,8 @@ class Painter {
         }
         if (failed()) return;
         Check(HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0), "HPDF_LinkAnnot_SetBorderStyle");
+        // Printable (flag 4), as PDF/A requires of every annotation.
+        Check(HPDF_Dict_AddNumber(a, "F", 4), "HPDF_Dict_AddNumber(F)");
       }
     }
   }
@@ -347,27 +404,19 @@ class Painter {
 
   void InfoDate(HPDF_InfoType type, const std::optional<doc::Timestamp>& ts) {
     if (!ts) return;
-    const int64_t secs = ts->seconds;
-    // Civil UTC from seconds (days from 1970-01-01; Howard Hinnant's algorithm).
-    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-    const int64_t rem = secs - days * 86400;
-    days += 719468;
-    const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const int64_t doe = days - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    const CivilUtc c = ToCivil(ts->seconds);
     HPDF_Date date = {};
-    date.year = static_cast<HPDF_INT>(y);
-    date.month = static_cast<HPDF_INT>(m);
-    date.day = static_cast<HPDF_INT>(d);
-    date.hour = static_cast<HPDF_INT>(rem / 3600);
-    date.minutes = static_cast<HPDF_INT>(rem % 3600 / 60);
-    date.seconds = static_cast<HPDF_INT>(rem % 60);
-    date.ind = 'Z';
+    date.year = static_cast<HPDF_INT>(c.year);
+    date.month = c.month;
+    date.day = c.day;
+    date.hour = c.hour;
+    date.minutes = c.minute;
+    date.seconds = c.second;
+    // UTC as "+00'00'": libharu writes 'Z' followed by an offset anyway
+    // ("...Z00'00'"), which is malformed.
+    date.ind = '+';
+    date.off_hour = 0;
+    date.off_minutes = 0;
     Check(HPDF_SetInfoDateAttr(doc_.get(), type, date), "HPDF_SetInfoDateAttr");
   }
 
@@ -397,6 +446,75 @@ class Painter {
     }
     InfoDate(HPDF_INFO_CREATION_DATE, i.created);
     InfoDate(HPDF_INFO_MOD_DATE, i.modified);
+  }
+
+  // The PDF/A parts libharu doesn't write (or writes wrongly): our XMP
+  // metadata, the output intent, and a placeholder /ID patched after saving.
+  void PdfAParts(const PdfA& a) {
+    HPDF_Doc pdf = doc_.get();
+    pdf->pdf_version = HPDF_VER_17;
+    // XMP metadata stream, uncompressed so it stays readable.
+    const std::string xmp = XmpPacket(layout_.info, a);
+    HPDF_Dict meta = CheckHandle(HPDF_DictStream_New(pdf->mmgr, pdf->xref), "HPDF_DictStream_New");
+    if (failed()) return;
+    meta->filter = HPDF_STREAM_FILTER_NONE;
+    Check(HPDF_Dict_AddName(meta, "Type", "Metadata"), "HPDF_Dict_AddName");
+    Check(HPDF_Dict_AddName(meta, "Subtype", "XML"), "HPDF_Dict_AddName");
+    Check(HPDF_Stream_Write(meta->stream, reinterpret_cast<const HPDF_BYTE*>(xmp.data()),
+                            static_cast<HPDF_UINT>(xmp.size())),
+          "HPDF_Stream_Write(XMP)");
+    Check(HPDF_Dict_Add(pdf->catalog, "Metadata", meta), "HPDF_Dict_Add(Metadata)");
+    // sRGB output intent.
+    if (a.icc_profile.empty()) {
+      where_ = "PDF/A output needs an ICC profile";
+      return;
+    }
+    HPDF_Dict icc = CheckHandle(HPDF_DictStream_New(pdf->mmgr, pdf->xref), "HPDF_DictStream_New");
+    if (failed()) return;
+    icc->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    Check(HPDF_Dict_AddNumber(icc, "N", 3), "HPDF_Dict_AddNumber(N)");
+    Check(HPDF_Stream_Write(icc->stream, reinterpret_cast<const HPDF_BYTE*>(a.icc_profile.data()),
+                            static_cast<HPDF_UINT>(a.icc_profile.size())),
+          "HPDF_Stream_Write(ICC)");
+    HPDF_Dict intent = CheckHandle(HPDF_Dict_New(pdf->mmgr), "HPDF_Dict_New");
+    if (failed()) return;
+    Check(HPDF_Dict_AddName(intent, "Type", "OutputIntent"), "HPDF_Dict_AddName");
+    Check(HPDF_Dict_AddName(intent, "S", "GTS_PDFA1"), "HPDF_Dict_AddName");
+    Check(HPDF_Dict_Add(intent, "OutputConditionIdentifier",
+                        HPDF_String_New(pdf->mmgr, "sRGB IEC61966-2.1", nullptr)),
+          "HPDF_Dict_Add");
+    Check(HPDF_Dict_Add(intent, "Info", HPDF_String_New(pdf->mmgr, "sRGB IEC61966-2.1", nullptr)),
+          "HPDF_Dict_Add");
+    Check(HPDF_Dict_Add(intent, "DestOutputProfile", icc), "HPDF_Dict_Add");
+    HPDF_Array intents = CheckHandle(HPDF_Array_New(pdf->mmgr), "HPDF_Array_New");
+    if (failed()) return;
+    Check(HPDF_Array_Add(intents, intent), "HPDF_Array_Add");
+    Check(HPDF_Dict_Add(pdf->catalog, "OutputIntents", intents), "HPDF_Dict_Add(OutputIntents)");
+    // /ID: two 16-byte strings, zero now; PatchId fills in a digest of the file.
+    static constexpr HPDF_BYTE kZero[16] = {};
+    HPDF_Array id = CheckHandle(HPDF_Array_New(pdf->mmgr), "HPDF_Array_New");
+    if (failed()) return;
+    Check(HPDF_Array_Add(id, HPDF_Binary_New(pdf->mmgr, const_cast<HPDF_BYTE*>(kZero), 16)),
+          "HPDF_Array_Add(ID)");
+    Check(HPDF_Array_Add(id, HPDF_Binary_New(pdf->mmgr, const_cast<HPDF_BYTE*>(kZero), 16)),
+          "HPDF_Array_Add(ID)");
+    Check(HPDF_Dict_Add(pdf->trailer, "ID", id), "HPDF_Dict_Add(ID)");
+  }
+
+  // Replaces the zero /ID in the trailer with the first 16 bytes of the
+  // SHA-256 of the file as written (with the zero /ID): an identifier
+  // derived from the content, the same for the same content on any run.
+  static absl::Status PatchId(std::string* pdf) {
+    static const std::string kZeroHex(32, '0');
+    const std::string placeholder = absl::StrCat("/ID [ <", kZeroHex, "> <", kZeroHex, "> ]");
+    const size_t at = pdf->rfind(placeholder);
+    if (at == std::string::npos) return absl::InternalError("PDF/A: /ID placeholder not found");
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(pdf->data()), pdf->size(), digest);
+    std::string hex;
+    for (int i = 0; i < 16; ++i) absl::StrAppendFormat(&hex, "%02X", digest[i]);
+    pdf->replace(at, placeholder.size(), absl::StrCat("/ID [ <", hex, "> <", hex, "> ]"));
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::string> Save() {
@@ -436,6 +554,73 @@ class Painter {
 }  // namespace
 
 #undef PP_PAINT_RETURN_IF_FAILED
+
+std::string XmpPacket(const layout::DocInfo& info, const PdfA& pdfa) {
+  std::string x =
+      "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+      "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+      "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n"
+      " <pdfaid:part>2</pdfaid:part>\n <pdfaid:conformance>B</pdfaid:conformance>\n"
+      "</rdf:Description>\n"
+      "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+      " <dc:format>application/pdf</dc:format>\n";
+  auto alt = [&](const char* tag, const std::string& v) {
+    if (v.empty()) return;
+    absl::StrAppend(&x, " <dc:", tag, "><rdf:Alt><rdf:li xml:lang=\"x-default\">", XmlEscape(v),
+                    "</rdf:li></rdf:Alt></dc:", tag, ">\n");
+  };
+  alt("title", info.title);
+  if (!info.author.empty()) {
+    absl::StrAppend(&x, " <dc:creator><rdf:Seq><rdf:li>", XmlEscape(info.author),
+                    "</rdf:li></rdf:Seq></dc:creator>\n");
+  }
+  alt("description", info.subject);
+  x += "</rdf:Description>\n"
+       "<rdf:Description rdf:about=\"\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n";
+  if (!info.producer.empty()) absl::StrAppend(&x, " <pdf:Producer>", XmlEscape(info.producer), "</pdf:Producer>\n");
+  if (!info.keywords.empty()) absl::StrAppend(&x, " <pdf:Keywords>", XmlEscape(info.keywords), "</pdf:Keywords>\n");
+  x += "</rdf:Description>\n"
+       "<rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">\n";
+  if (!info.creator.empty()) absl::StrAppend(&x, " <xmp:CreatorTool>", XmlEscape(info.creator), "</xmp:CreatorTool>\n");
+  if (info.created) absl::StrAppend(&x, " <xmp:CreateDate>", XmpDate(*info.created), "</xmp:CreateDate>\n");
+  if (info.modified) absl::StrAppend(&x, " <xmp:ModifyDate>", XmpDate(*info.modified), "</xmp:ModifyDate>\n");
+  x += "</rdf:Description>\n";
+  if (!pdfa.record.empty()) {
+    // PDF/A allows properties outside the predefined schemas only when an
+    // extension schema describes them.
+    absl::StrAppend(
+        &x,
+        "<rdf:Description rdf:about=\"\" "
+        "xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\" "
+        "xmlns:pdfaSchema=\"http://www.aiim.org/pdfa/ns/schema#\" "
+        "xmlns:pdfaProperty=\"http://www.aiim.org/pdfa/ns/property#\">\n"
+        " <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType=\"Resource\">\n"
+        "  <pdfaSchema:schema>panelpaper archive record</pdfaSchema:schema>\n"
+        "  <pdfaSchema:namespaceURI>", kRecordNamespace, "</pdfaSchema:namespaceURI>\n"
+        "  <pdfaSchema:prefix>pprec</pdfaSchema:prefix>\n"
+        "  <pdfaSchema:property><rdf:Seq>\n");
+    for (const auto& [name, value] : pdfa.record) {
+      absl::StrAppend(&x, "   <rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>", name,
+                      "</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType>"
+                      "<pdfaProperty:category>external</pdfaProperty:category>"
+                      "<pdfaProperty:description>Archive record: ", name,
+                      "</pdfaProperty:description></rdf:li>\n");
+    }
+    x += "  </rdf:Seq></pdfaSchema:property>\n </rdf:li></rdf:Bag></pdfaExtension:schemas>\n"
+         "</rdf:Description>\n";
+    absl::StrAppend(&x, "<rdf:Description rdf:about=\"\" xmlns:pprec=\"", kRecordNamespace, "\">\n");
+    for (const auto& [name, value] : pdfa.record) {
+      absl::StrAppend(&x, " <pprec:", name, ">", XmlEscape(value), "</pprec:", name, ">\n");
+    }
+    x += "</rdf:Description>\n";
+  }
+  x += "</rdf:RDF>\n</x:xmpmeta>\n";
+  // Padding lets a later editor update the packet in place (XMP spec).
+  x.append(20, ' ');
+  x += "\n<?xpacket end=\"w\"?>";
+  return x;
+}
 
 bool ToWinAnsi(std::string_view utf8, std::string* out) {
   return Encode(utf8, kWinAnsiHigh, 0xA0, 0, out);

@@ -21,7 +21,10 @@
 #ifndef PANELPAPER_RENDERERS_PDF_PAINTER_H_
 #define PANELPAPER_RENDERERS_PDF_PAINTER_H_
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "renderers/layout/page_layout.h"
@@ -29,10 +32,30 @@
 
 namespace pp::pdf {
 
+// PDF/A-2b (ISO 19005-2, level B) output for archiving: an XMP metadata
+// stream written by us (escaped, matching the document information, with a
+// PDF/A extension schema for the record properties), an sRGB output intent,
+// a document /ID derived from the file's content, printable annotations,
+// no transparency and no encryption.
+struct PdfA {
+  std::string icc_profile;  // bytes of an sRGB ICC profile (fonts/icc/sRGB.icc)
+  // Properties of the archive record written to the XMP in the panelpaper
+  // namespace (prefix "pprec"), in order, e.g. {"PaperId", "jap-2020-01-08-7b"}.
+  // Names are ASCII letters only.
+  std::vector<std::pair<std::string, std::string>> record;
+};
+
 struct PaintOptions {
   // Compress page content streams (fonts and other data are always compressed).
   bool compress_content = true;
+  std::optional<PdfA> pdfa;
 };
+
+// The XMP packet Paint writes for PDF/A output (exposed for tests).
+std::string XmpPacket(const layout::DocInfo& info, const PdfA& pdfa);
+
+// The namespace URI of the archive record properties in the XMP.
+inline constexpr char kRecordNamespace[] = "https://panelpaper.dev/ns/record/1.0/";
 
 absl::StatusOr<std::string> Paint(const layout::PageLayout& layout, const text::FontSet& fonts,
                                   const PaintOptions& options = {});

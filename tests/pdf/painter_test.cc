@@ -4,6 +4,9 @@
 
 #include <hpdf.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -203,7 +206,7 @@ TEST(Render, DatesComeFromTheRequest) {
   paper.metadata.created = doc::Timestamp{1576832400};  // 2019-12-20T09:00:00Z
   auto pdf = RenderPaper(paper, Fonts());
   ASSERT_TRUE(pdf.ok());
-  EXPECT_THAT(pdf->bytes, HasSubstr("/CreationDate (D:20191220090000Z"));
+  EXPECT_THAT(pdf->bytes, HasSubstr("/CreationDate (D:20191220090000+00'"));
 }
 
 TEST(Render, InterruptAbandonsTheRender) {
@@ -218,6 +221,83 @@ TEST(Render, PageLimitIsResourceExhausted) {
   RenderOptions o;
   o.max_pages = 2;
   EXPECT_EQ(RenderPaper(paper, Fonts(), o).status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+std::string IccProfile() {
+  std::ifstream in(std::string(PP_TEST_FONTS_DIR) + "/icc/sRGB.icc", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::string> PdfAPaper() {
+  doc::Paper paper = SmallPaper();
+  paper.metadata.title = "Plans & <targets>";
+  paper.metadata.author = "Met \"Governance\"";
+  paper.metadata.created = doc::Timestamp{1576832400};
+  paper.sign_off = doc::SignOff{"Jane Doe", "Chair", {2020, 1, 8}, "Joint Audit Panel", "JAP/1"};
+  layout::LayoutOptions lo;
+  lo.producer = Producer();
+  auto layout = layout::LayoutPaper(paper, Fonts(), lo);
+  if (!layout.ok()) return layout.status();
+  PaintOptions po;
+  po.pdfa = PdfA{IccProfile(), {{"PaperId", "jap-2020-01-08-7b"}, {"ApprovedBy", "Jane & co"}}};
+  return Paint(*layout, Fonts(), po);
+}
+
+TEST(PdfA, XmpIsEscapedAndCarriesTheRecord) {
+  layout::DocInfo info;
+  info.title = "A & B <C>";
+  info.created = doc::Timestamp{1576832400};
+  const std::string xmp = XmpPacket(info, PdfA{"", {{"PaperId", "x<y"}}});
+  EXPECT_THAT(xmp, HasSubstr("A &amp; B &lt;C&gt;"));
+  EXPECT_THAT(xmp, HasSubstr("<pprec:PaperId>x&lt;y</pprec:PaperId>"));
+  EXPECT_THAT(xmp, HasSubstr("<pdfaid:part>2</pdfaid:part>"));
+  EXPECT_THAT(xmp, HasSubstr("<xmp:CreateDate>2019-12-20T09:00:00Z</xmp:CreateDate>"));
+  EXPECT_THAT(xmp, HasSubstr("<pdfaProperty:name>PaperId</pdfaProperty:name>"));
+}
+
+TEST(PdfA, IdIsDerivedFromTheContentAndStable) {
+  auto a = PdfAPaper();
+  auto b = PdfAPaper();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(a->substr(0, 8), "%PDF-1.7");
+  EXPECT_THAT(*a, Not(HasSubstr("<00000000000000000000000000000000>")));
+  EXPECT_THAT(*a, HasSubstr("/ID [ <"));
+  EXPECT_THAT(*a, HasSubstr("/OutputIntents"));
+  EXPECT_THAT(*a, HasSubstr("/GTS_PDFA1"));
+  EXPECT_THAT(*a, HasSubstr("/F 4"));
+  EXPECT_THAT(*a, HasSubstr("(D:20191220090000+00'00')"));
+}
+
+TEST(PdfA, NeedsAnIccProfile) {
+  layout::PageLayout l = OneLine("x");
+  PaintOptions po;
+  po.pdfa = PdfA{};
+  EXPECT_EQ(Paint(l, Fonts(), po).status().code(), absl::StatusCode::kInternal);
+}
+
+// The whole PDF/A-2b rule set of tests/tools/pdfa_check.py, on a real file.
+TEST(PdfA, PassesOurPdfA2bChecks) {
+  if (std::system("command -v qpdf >/dev/null 2>&1") != 0) {
+    if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") {
+      FAIL() << "qpdf is missing (apt-get install qpdf)";
+    }
+    GTEST_SKIP() << "qpdf is missing";
+  }
+  auto pdf = PdfAPaper();
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  const std::string path = testing::TempDir() + "/pdfa_check.pdf";
+  std::ofstream(path, std::ios::binary) << *pdf;
+  const std::string cmd = "/usr/bin/python3 " PP_TEST_SOURCE_DIR "/tests/tools/pdfa_check.py " + path;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  // And a file that is not PDF/A fails them.
+  auto plain = RenderPaper(SmallPaper(), Fonts());
+  ASSERT_TRUE(plain.ok());
+  std::ofstream(path, std::ios::binary) << plain->bytes;
+  EXPECT_NE(std::system((cmd + " >/dev/null").c_str()), 0);
 }
 
 }  // namespace
