@@ -4,6 +4,7 @@
 #include <chrono>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "service/request_parser.h"
 #include "service/sha256.h"
 #include "service/status_mapping.h"
+#include "service/word_guard.h"
 
 namespace pp::service {
 
@@ -247,6 +249,7 @@ ServiceStats PaperServiceImpl::stats() const {
   s.busy = busy_.load();
   s.dropped = dropped_.load();
   s.abandoned = abandoned_.load();
+  s.late = late_.load();
   s.failed = failed_.load();
   return s;
 }
@@ -259,6 +262,7 @@ void PaperServiceImpl::Count(const CallLog& log) {
                                    : o == "busy"      ? busy_
                                    : o == "dropped"   ? dropped_
                                    : o == "abandoned" ? abandoned_
+                                   : o == "late"      ? late_
                                                       : failed_;
   counter.fetch_add(1, std::memory_order_relaxed);
 }
@@ -276,14 +280,19 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
   log->queue_ms = MillisSince(log->start);
   const auto deadline = context->deadline();
   const bool has_deadline = deadline != std::chrono::system_clock::time_point::max();
-  if (has_deadline && std::chrono::system_clock::now() >= deadline) {
-    log->outcome = "dropped";
-    return absl::DeadlineExceededError("the deadline passed before rendering started");
-  }
-  if (context->IsCancelled()) {
-    log->outcome = "dropped";
-    return absl::CancelledError("the call was cancelled before rendering started");
-  }
+  // Before each expensive step: is anyone still waiting for the answer?
+  auto gone = [&]() -> absl::Status {
+    if (has_deadline && std::chrono::system_clock::now() >= deadline) {
+      log->outcome = "dropped";
+      return absl::DeadlineExceededError("the deadline passed before rendering started");
+    }
+    if (context->IsCancelled()) {
+      log->outcome = "dropped";
+      return absl::CancelledError("the call was cancelled before rendering started");
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = gone(); !s.ok()) return s;
 
   const Clock::time_point work_start = Clock::now();
   google::protobuf::ArenaOptions arena_options;
@@ -301,11 +310,24 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
     }
   }
 
-  absl::StatusOr<RenderJob> job = ConvertRenderPaperRequest(*req, *fonts_, options_.limits);
-  if (!job.ok()) {
-    log->outcome = "rejected";
-    return job.status();
+  // Validate everything: the converter's rules and the service's word guard,
+  // all violations in one answer.
+  std::optional<RenderJob> job(std::in_place);
+  {
+    Violations v;
+    if (!req->has_paper()) {
+      v.AddInvalid("paper", "required");
+    } else {
+      ConvertPaper(req->paper(), "paper", *fonts_, options_.limits, &job->paper, &v);
+    }
+    if (options_.max_word_chars > 0) CheckWordLengths(*req, options_.max_word_chars, &v);
+    if (!v.empty()) {
+      log->outcome = "rejected";
+      return v.ToStatus();
+    }
+    job->compress_content = !req->options().uncompressed();
   }
+  if (absl::Status s = gone(); !s.ok()) return s;
   if (options_.before_render_for_testing) options_.before_render_for_testing();
 
   bool interrupted = false;
@@ -341,12 +363,22 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
     }
     return pdf.status();
   }
+  log->render_ms = MillisSince(work_start);
+  log->pages = pdf->page_count;
+  // Painting is not interruptible: a call may expire while it runs. Its
+  // client has its answer already; say so instead of pretending success.
+  if (has_deadline && std::chrono::system_clock::now() >= deadline) {
+    log->outcome = "late";
+    return absl::DeadlineExceededError("the deadline passed while the PDF was being written");
+  }
+  if (context->IsCancelled()) {
+    log->outcome = "late";
+    return absl::CancelledError("the call was cancelled while the PDF was being written");
+  }
   Rendered out;
   out.pages = pdf->page_count;
   out.sha256 = Sha256Hex(pdf->bytes);
   out.pdf = std::make_unique<std::string>(std::move(pdf->bytes));
-  log->pages = out.pages;
-  log->render_ms = MillisSince(work_start);
   return out;
 }
 

@@ -14,8 +14,9 @@
 // One call, in its worker:
 //   1. parse the raw request bytes ourselves (request_parser): bytes protobuf
 //      refuses become INVALID_ARGUMENT with a BadRequest, not gRPC's INTERNAL;
-//   2. validate and convert the whole request (request_converter): every
-//      violation, INVALID_ARGUMENT or RESOURCE_EXHAUSTED with details;
+//   2. validate and convert the whole request (request_converter, plus the
+//      word-length guard of word_guard.h): every violation at once,
+//      INVALID_ARGUMENT or RESOURCE_EXHAUSTED with details;
 //   3. render with RenderOptions.interrupt polling ServerContext::IsCancelled()
 //      and the deadline inside layout: a cancelled or expired call stops there
 //      (CANCELLED / DEADLINE_EXCEEDED, outcome=abandoned in the access log);
@@ -31,8 +32,10 @@
 //     bytes_out=35517 pages=7 queue_ms=0.01 render_ms=2.31 ms=2.40 code=OK outcome=ok
 // outcome: ok | rejected (bad request or limit) | busy (queue full) |
 // dropped (cancelled or expired before rendering) | abandoned (render stopped
-// inside layout by cancellation or deadline) | failed (INTERNAL). Request text
-// is never logged; `client` is the verified TLS peer identity under mTLS.
+// inside layout by cancellation or deadline, or the client left mid-stream) |
+// late (rendered, but cancelled or expired while the PDF was being written,
+// which is not interruptible; nothing is sent) | failed (INTERNAL). Request
+// text is never logged; `client` is the verified TLS peer identity (mTLS).
 //
 //   auto service = std::make_unique<PaperServiceImpl>(fonts, options);
 //   builder.RegisterService(service.get());
@@ -60,6 +63,7 @@ namespace pp::service {
 
 struct PaperServiceOptions {
   Limits limits;                    // text, sections, blocks, rows, depth, pages
+  size_t max_word_chars = 1000;     // service/word_guard.h; 0: no check
   int render_threads = 0;           // 0: std::thread::hardware_concurrency()
   int max_queued_renders = 32;      // calls waiting beyond the running ones
   size_t max_unary_response_bytes = 4 << 20;  // RenderPaper's whole response
@@ -77,6 +81,7 @@ struct ServiceStats {
   uint64_t busy = 0;       // refused: queue full
   uint64_t dropped = 0;    // cancelled / expired while queued
   uint64_t abandoned = 0;  // render stopped inside layout
+  uint64_t late = 0;       // rendered, but cancelled / expired before the answer
   uint64_t failed = 0;     // INTERNAL
 };
 
@@ -117,7 +122,7 @@ class PaperServiceImpl final : public PaperServiceBase {
   RenderPool pool_;
 
   std::atomic<uint64_t> calls_{0}, ok_{0}, rejected_{0}, busy_{0}, dropped_{0}, abandoned_{0},
-      failed_{0};
+      late_{0}, failed_{0};
 };
 
 }  // namespace pp::service

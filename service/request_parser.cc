@@ -34,7 +34,7 @@ std::string CutPath(const std::string& path) {
 
 class Walker {
  public:
-  explicit Walker(Violations* v) : v_(v) {}
+  Walker(Violations* v, int64_t size) : v_(v), size_(size) {}
 
   // Walks one message of `type` until the stream's current limit. Returns
   // false on a structural problem (already reported): the caller stops.
@@ -68,7 +68,7 @@ class Walker {
         const FieldPath here = field->is_repeated() ? path.Field(field->name(), next_index(number))
                                                     : path.Field(field->name());
         uint32_t length = 0;
-        if (!in->ReadVarint32(&length) || static_cast<int64_t>(length) > in->BytesUntilTotalBytesLimit()) {
+        if (!in->ReadVarint32(&length) || static_cast<int64_t>(length) > size_ - in->CurrentPosition()) {
           return Structural(here, "malformed protobuf data (a length past the end of the message)");
         }
         if (field->type() == FieldDescriptor::TYPE_STRING) {
@@ -123,6 +123,7 @@ class Walker {
   }
 
   Violations* v_;
+  const int64_t size_;  // of the whole input
 };
 
 }  // namespace
@@ -140,7 +141,7 @@ absl::Status DiagnoseUnparsable(std::string_view bytes, const Descriptor* type) 
   // The walker counts message depth itself; give SkipField's group
   // recursion the same budget protobuf's parser has.
   in.SetRecursionLimit(kProtobufRecursionLimit);
-  Walker walker(&v);
+  Walker walker(&v, static_cast<int64_t>(bytes.size()));
   walker.Walk(&in, type, FieldPath(""), 0);
   if (v.empty()) {
     v.AddInvalid("", absl::StrCat("the request is not a parsable ", type->full_name(),

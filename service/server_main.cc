@@ -68,6 +68,9 @@ ABSL_FLAG(int, max_table_rows, 5000, "rows per table; more: RESOURCE_EXHAUSTED")
 ABSL_FLAG(int, max_table_columns, 50, "columns per table; more: INVALID_ARGUMENT");
 ABSL_FLAG(int, max_list_depth, 6, "list nesting levels; deeper: INVALID_ARGUMENT");
 ABSL_FLAG(int, max_pages, 500, "pages one paper may produce; more: RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_word_chars, 1000,
+          "longest word (characters without a space or line break); longer: INVALID_ARGUMENT; "
+          "0 = no limit (the line breaker is quadratic in word length)");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM server certificate chain: serve TLS only (needs --tls_key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
@@ -144,6 +147,8 @@ int main(int argc, char** argv) {
   limits.max_table_columns = absl::GetFlag(FLAGS_max_table_columns);
   limits.max_list_depth = absl::GetFlag(FLAGS_max_list_depth);
   limits.max_pages = absl::GetFlag(FLAGS_max_pages);
+  if (absl::GetFlag(FLAGS_max_word_chars) < 0) return Fail(2, "--max_word_chars must be >= 0");
+  options.max_word_chars = static_cast<size_t>(absl::GetFlag(FLAGS_max_word_chars));
   const int64_t max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   if (options.render_threads < 0 || options.max_queued_renders < 0 || max_request_bytes <= 0 ||
       max_request_bytes > INT32_MAX || limits.max_pages <= 0 || limits.max_list_depth <= 0 ||
@@ -239,7 +244,7 @@ int main(int argc, char** argv) {
   const pp::service::ServiceStats s = service->stats();
   Log(LogLevel::kInfo,
       absl::StrCat("stopped: calls=", s.calls, " ok=", s.ok, " rejected=", s.rejected, " busy=", s.busy,
-                   " dropped=", s.dropped, " abandoned=", s.abandoned, " failed=", s.failed));
+                   " dropped=", s.dropped, " abandoned=", s.abandoned, " late=", s.late, " failed=", s.failed));
   server.reset();
   return 0;
 }

@@ -15,7 +15,8 @@
 // status that does not fit would reach the client as an opaque error. The
 // message is percent-encoded on the wire (grpc-message) and the details are
 // base64-encoded, so ToGrpcStatus keeps
-//   encoded message + encoded details <= kMaxEncodedStatusBytes (6 KiB)
+//   encoded message + encoded details <= kMaxEncodedStatusBytes (7 KiB,
+// leaving room for grpc-status and the header names in the 8 KiB)
 // by cutting the message at kMaxStatusMessageBytes (on a UTF-8 boundary,
 // with "..."), then dropping trailing payloads (saying so in the message),
 // then cutting the message further. The request converter already keeps its
@@ -40,7 +41,7 @@
 namespace pp::service {
 
 inline constexpr size_t kMaxStatusMessageBytes = 1024;
-inline constexpr size_t kMaxEncodedStatusBytes = 6 * 1024;
+inline constexpr size_t kMaxEncodedStatusBytes = 7 * 1024;
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
