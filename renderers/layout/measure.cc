@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "renderers/layout/table_flow.h"
 #include "renderers/layout/text_builder.h"
@@ -601,6 +602,22 @@ class PaperBuilder {
   void Block(const doc::Table& t, const doc::Section&, int, int*) {
     std::shared_ptr<TableData> d = NewTable(t.column_widths);
     const double size = t.font_size;
+    // A column must hold its padding and at least one em of text: narrower
+    // ones would push glyphs out of the cell (and the page).
+    const double min_width = 2 * d->padding_x + size;
+    for (size_t c = 0; c + 1 < d->column_x.size(); ++c) {
+      const double w = d->column_x[c + 1] - d->column_x[c];
+      if (w < min_width) {
+        if (pending_.ok()) {
+          pending_ = absl::InvalidArgumentError(absl::StrFormat(
+              "%s.column_widths[%d]: the column comes out %.1f pt wide; at %.0f pt a column "
+              "needs at least %.1f pt (make it wider relative to the others, or use fewer "
+              "columns)",
+              t.path, c, w, size, min_width));
+        }
+        return;
+      }
+    }
     auto make_row = [&](const doc::TableRow& tr, bool header) {
       Row r;
       int col = 0;

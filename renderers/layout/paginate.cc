@@ -44,7 +44,10 @@ FillResult Fill(std::deque<FlowPtr>* queue, double avail, bool fresh) {
       queue->pop_front();
       continue;
     }
-    std::optional<SplitResult> split = f->Split(avail - y - gap, force);
+    // Keep rules first; only where that finds nothing at the top of an
+    // empty page do they give way.
+    std::optional<SplitResult> split = f->Split(avail - y - gap, false);
+    if (!(split && split->head) && force) split = f->Split(avail - y - gap, true);
     if (split && split->head) {
       r.placed.push_back(Placed{split->head, y + gap});
       y += gap + split->head->Height();

@@ -56,12 +56,17 @@ std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& ro
 }
 
 TableFlow::TableFlow(std::shared_ptr<const TableData> data)
-    : data_(std::move(data)), begin_(0), end_(data_->rows.size()) {}
+    : data_(std::move(data)), begin_(0), end_(data_->rows.size()) {
+  auto prefix = std::make_shared<std::vector<double>>(data_->rows.size() + 1, 0.0);
+  for (size_t i = 0; i < data_->rows.size(); ++i) (*prefix)[i + 1] = (*prefix)[i] + data_->rows[i].height;
+  prefix_ = std::move(prefix);
+}
 
-TableFlow::TableFlow(std::shared_ptr<const TableData> data, size_t begin, size_t end,
+TableFlow::TableFlow(std::shared_ptr<const TableData> data,
+                     std::shared_ptr<const std::vector<double>> prefix, size_t begin, size_t end,
                      std::shared_ptr<const Row> first, std::shared_ptr<const Row> last)
-    : data_(std::move(data)), begin_(begin), end_(end), first_(std::move(first)),
-      last_(std::move(last)) {}
+    : data_(std::move(data)), prefix_(std::move(prefix)), begin_(begin), end_(end),
+      first_(std::move(first)), last_(std::move(last)) {}
 
 const Row& TableFlow::RowAt(size_t i) const {
   if (i == begin_ && first_) return *first_;
@@ -88,8 +93,11 @@ double TableFlow::TopHeight() const {
 }
 
 double TableFlow::Height() const {
-  double h = TopHeight();
-  for (size_t i = begin_; i < end_; ++i) h += RowAt(i).height;
+  double h = TopHeight() + (*prefix_)[end_] - (*prefix_)[begin_];
+  if (begin_ < end_) {
+    if (first_) h += first_->height - data_->rows[begin_].height;
+    if (last_ && !(end_ - 1 == begin_ && first_)) h += last_->height - data_->rows[end_ - 1].height;
+  }
   return h;
 }
 
@@ -153,9 +161,9 @@ std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
   std::shared_ptr<const Row> tail_last = (halves && k + 1 == end_) ? nullptr : last_;
 
   auto head = std::shared_ptr<TableFlow>(
-      new TableFlow(data_, begin_, head_end, std::move(head_first), std::move(head_last)));
+      new TableFlow(data_, prefix_, begin_, head_end, std::move(head_first), std::move(head_last)));
   auto tail = std::shared_ptr<TableFlow>(
-      new TableFlow(data_, k, end_, std::move(tail_first), std::move(tail_last)));
+      new TableFlow(data_, prefix_, k, end_, std::move(tail_first), std::move(tail_last)));
   head->space_before = space_before;
   tail->space_after = space_after;
   head->path = tail->path = path;

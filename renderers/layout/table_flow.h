@@ -89,12 +89,16 @@ class TableFlow final : public Flowable {
   const Row* ContinuedBand() const;
 
  private:
-  TableFlow(std::shared_ptr<const TableData> data, size_t begin, size_t end,
+  TableFlow(std::shared_ptr<const TableData> data,
+            std::shared_ptr<const std::vector<double>> prefix, size_t begin, size_t end,
             std::shared_ptr<const Row> first, std::shared_ptr<const Row> last);
   double TopHeight() const;
   void DrawRow(const Row& row, DrawContext& ctx, double x, double top) const;
 
   std::shared_ptr<const TableData> data_;
+  // prefix_[i]: the height of rows [0, i), so a fragment's height is O(1)
+  // and paginating a long table stays linear.
+  std::shared_ptr<const std::vector<double>> prefix_;
   size_t begin_, end_;
   std::shared_ptr<const Row> first_;  // replaces rows[begin_] (tail of a split row)
   std::shared_ptr<const Row> last_;   // replaces rows[end_ - 1] (head of a split row)

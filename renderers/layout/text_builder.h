@@ -24,6 +24,13 @@ namespace pp::layout {
 // outlives measuring) or into owned storage (a deque: stable addresses).
 class SpanBuilder {
  public:
+  SpanBuilder() = default;
+  // Spans point into owned_: a copy would point into the original's strings.
+  SpanBuilder(const SpanBuilder&) = delete;
+  SpanBuilder& operator=(const SpanBuilder&) = delete;
+  SpanBuilder(SpanBuilder&&) = default;
+  SpanBuilder& operator=(SpanBuilder&&) = default;
+
   void Add(std::string_view text, text::Style style, int tag = -1) {
     if (!text.empty()) spans_.push_back(text::Span{text, style, tag});
   }

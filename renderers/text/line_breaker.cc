@@ -151,7 +151,7 @@ class Breaker {
         }
         const FaceId face = fonts_.Resolve(span.style, cp);
         const Glyph g{cp, face, span.tag, fonts_.Advance(face, cp) * scale_};
-        if (cp == ' ' && word_.size() == 1 && IsDash(word_[0].cp)) {
+        if (cp == ' ' && DashPrefixOnly()) {
           // A spaced dash ("service - Operation") stays with the word after
           // it: a line never ends with a lone dash (which text extraction
           // would take for a hyphenation and drop).
@@ -171,6 +171,24 @@ class Breaker {
       }
     }
     FlushWord();
+  }
+
+  // True while word_ is a lone dash, possibly followed by spaces.
+  bool DashPrefixOnly() const {
+    if (word_.empty() || !IsDash(word_[0].cp)) return false;
+    for (size_t i = 1; i < word_.size(); ++i) {
+      if (word_[i].cp != ' ') return false;
+    }
+    return true;
+  }
+
+  // Glyphs at the start of word_ that must not end a line: a spaced dash
+  // glued to the word after it ("- Operation") keeps its first letter.
+  size_t UnbreakablePrefix() const {
+    if (word_.size() < 2 || !IsDash(word_[0].cp) || word_[1].cp != ' ') return 0;
+    size_t i = 1;
+    while (i < word_.size() && word_[i].cp == ' ') ++i;
+    return std::min(word_.size(), i + 1);
   }
 
   std::vector<Line> Finish() {
@@ -252,12 +270,13 @@ class Breaker {
           continue;
         }
         size_t n = FitCount(word_, from, avail);
-        if (n == 0) {
+        const size_t min_cut = from == 0 ? std::max<size_t>(UnbreakablePrefix(), 1) : 1;
+        if (n < min_cut) {
           if (!sink_.empty()) {
             sink_.NewLine();
             continue;
           }
-          n = 1;  // a glyph wider than the line: place it anyway, alone
+          n = min_cut;  // wider than the line: place it anyway, alone
         }
         cut = from + n;
       }

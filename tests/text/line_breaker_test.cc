@@ -1,0 +1,399 @@
+// Tests of renderers/text/line_breaker with fixed-width fake metrics: at
+// 10 pt every character (a space too) is 5 pt wide, so a 50 pt line holds
+// exactly 10 characters and every expected break is countable by hand.
+#include "renderers/text/line_breaker.h"
+
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "renderers/common/utf8.h"
+#include "renderers/text/font_set.h"
+#include "tests/testing/builders.h"
+#include "tests/testing/fake_fonts.h"
+
+namespace pp::text {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+constexpr FaceId kRegular(Family::kPanelSans, Style::kRegular);
+
+// Breaks one regular-style string at 10 pt (5 pt per character).
+std::vector<Line> Break(std::string_view s, double width) {
+  const Span span{s, Style::kRegular, -1};
+  return BreakLines({&span, 1}, *test::FakeFonts(), 10, width);
+}
+
+std::vector<std::string> BreakTexts(std::string_view s, double width) {
+  return test::LineTexts(Break(s, width));
+}
+
+std::vector<double> Widths(const std::vector<Line>& lines) {
+  std::vector<double> out;
+  for (const Line& l : lines) out.push_back(l.width);
+  return out;
+}
+
+bool EndsWithDash(const std::string& s) {
+  return s.ends_with("-") || s.ends_with("\xE2\x80\x93");  // '-' or en dash
+}
+
+// ---- First fit -------------------------------------------------------------------
+
+TEST(LineBreaker, WordsFillLinesFirstFit) {
+  const std::vector<Line> lines = Break("aaa bbb ccc ddd eee", 50);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("aaa bbb", "ccc ddd", "eee"));
+  EXPECT_THAT(Widths(lines), ElementsAre(35, 35, 15));
+}
+
+TEST(LineBreaker, ExactFitStaysOnTheLine) {
+  EXPECT_THAT(BreakTexts("aaaa bbbbb cc", 50), ElementsAre("aaaa bbbbb", "cc"));
+  // Fractional widths: 10 characters need 50 pt, 49.9 pt holds only 9.
+  EXPECT_THAT(BreakTexts("aaaa bbbbb cc", 49.9), ElementsAre("aaaa", "bbbbb cc"));
+}
+
+TEST(LineBreaker, ShortTextIsOneLine) {
+  const std::vector<Line> lines = Break("Hello world", 200);
+  ASSERT_THAT(lines, SizeIs(1));
+  ASSERT_THAT(lines[0].pieces, SizeIs(1));
+  EXPECT_EQ(lines[0].pieces[0].text, "Hello world");
+  EXPECT_EQ(lines[0].pieces[0].x, 0);
+  EXPECT_EQ(lines[0].pieces[0].width, 55);
+  EXPECT_EQ(lines[0].width, 55);
+}
+
+// ---- Spaces ----------------------------------------------------------------------
+
+TEST(LineBreaker, SpacesAtABreakAreDropped) {
+  const std::vector<Line> lines = Break("aaaa   bbbb cccc", 50);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("aaaa", "bbbb cccc"));
+  EXPECT_THAT(Widths(lines), ElementsAre(20, 45));
+  EXPECT_EQ(lines[1].pieces.front().x, 0);
+}
+
+TEST(LineBreaker, RunOfSpacesInsideALineIsKept) {
+  const std::vector<Line> lines = Break("a   b", 100);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("a   b"));
+  EXPECT_THAT(Widths(lines), ElementsAre(25));
+}
+
+TEST(LineBreaker, LeadingAndTrailingSpacesAreNotDrawn) {
+  const std::vector<Line> lines = Break("   abc   ", 100);
+  ASSERT_THAT(lines, SizeIs(1));
+  EXPECT_EQ(test::LineText(lines[0]), "abc");
+  EXPECT_EQ(lines[0].pieces[0].x, 0);
+  EXPECT_EQ(lines[0].width, 15);
+}
+
+TEST(LineBreaker, LineWidthExcludesTrailingSpacesWhenTheNextWordBreaksElsewhere) {
+  // "abcdefgh " is followed by a word longer than the line whose first
+  // hyphen part only fits on a fresh line: the space stays behind, trimmed.
+  const std::vector<Line> lines = Break("abcdefgh aaaa-bbbbbbbbbbbbbbb", 50);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefgh", "aaaa-", "bbbbbbbbbb", "bbbbb"));
+  ASSERT_THAT(lines[0].pieces, SizeIs(1));
+  EXPECT_EQ(lines[0].width, 40);
+  EXPECT_EQ(lines[0].pieces[0].width, 40);
+}
+
+TEST(LineBreaker, TrailingSpaceInItsOwnPieceIsRemoved) {
+  // The space carries another tag, so it would be a piece of its own.
+  const std::vector<Span> spans = {{"abcdefgh", Style::kRegular, 0},
+                                   {" ", Style::kRegular, 1},
+                                   {"aaaa-bbbbbbbbbbbbbbb", Style::kRegular, 0}};
+  const std::vector<Line> lines = BreakLines(spans, *test::FakeFonts(), 10, 50);
+  ASSERT_THAT(lines, SizeIs(4));
+  ASSERT_THAT(lines[0].pieces, SizeIs(1));
+  EXPECT_EQ(lines[0].pieces[0].text, "abcdefgh");
+  EXPECT_EQ(lines[0].width, 40);
+}
+
+// ---- Long words --------------------------------------------------------------------
+
+TEST(LineBreaker, WordLongerThanALineBreaksBetweenCharacters) {
+  const std::vector<Line> lines = Break("abcdefghijklmnopqrstuvwxy", 50);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefghij", "klmnopqrst", "uvwxy"));
+  EXPECT_THAT(Widths(lines), ElementsAre(50, 50, 25));
+}
+
+TEST(LineBreaker, LongWordFillsTheRestOfTheCurrentLineFirst) {
+  // 2 + 1 + 7 characters on the first line, then 10 and 8.
+  EXPECT_THAT(BreakTexts("ab abcdefghijklmnopqrstuvwxy", 50),
+              ElementsAre("ab abcdefg", "hijklmnopq", "rstuvwxy"));
+  // 52 pt still holds 10 characters, not 10.4.
+  EXPECT_THAT(BreakTexts("ab abcdefghijklmnopqrstuvwxy", 52),
+              ElementsAre("ab abcdefg", "hijklmnopq", "rstuvwxy"));
+}
+
+TEST(LineBreaker, HyphenIsNotABreakForAWordThatFitsALine) {
+  EXPECT_THAT(BreakTexts("aaaa bbb-ccc", 50), ElementsAre("aaaa", "bbb-ccc"));
+  EXPECT_THAT(BreakTexts("aaaa bbb\xE2\x80\x93" "ccc", 50),
+              ElementsAre("aaaa", "bbb\xE2\x80\x93" "ccc"));
+}
+
+TEST(LineBreaker, WordLongerThanALineBreaksAfterAHyphenBetweenLetters) {
+  EXPECT_THAT(BreakTexts("aaaaaaa-bbbbbbb", 50), ElementsAre("aaaaaaa-", "bbbbbbb"));
+  EXPECT_THAT(BreakTexts("aaaaaaa\xE2\x80\x93" "bbbbbbb", 50),
+              ElementsAre("aaaaaaa\xE2\x80\x93", "bbbbbbb"));
+  // After a short word, the hyphen part that fits a fresh line moves there
+  // rather than being cut between characters.
+  EXPECT_THAT(BreakTexts("ab aaaaaaa-bbbbbbb", 50), ElementsAre("ab", "aaaaaaa-", "bbbbbbb"));
+}
+
+TEST(LineBreaker, HyphenBetweenDigitsIsNotABreak) {
+  EXPECT_THAT(BreakTexts("1234567-8901234", 50), ElementsAre("1234567-89", "01234"));
+}
+
+TEST(LineBreaker, LongSlashCompoundFillsTheLineAtItsSlash) {
+  // 20 characters a line; the compound is 19 (over a third of the line).
+  EXPECT_THAT(BreakTexts("abc defghijklmn/opqrstu", 100),
+              ElementsAre("abc defghijklmn/", "opqrstu"));
+}
+
+TEST(LineBreaker, ShortSlashCompoundMovesWhole) {
+  EXPECT_THAT(BreakTexts("abcdefghijklmnopq ab/cd", 100),
+              ElementsAre("abcdefghijklmnopq", "ab/cd"));
+}
+
+TEST(LineBreaker, ZeroWidthSpaceIsABreakAndIsNotDrawn) {
+  EXPECT_THAT(BreakTexts("abc defghijklmn\xE2\x80\x8Bopqrstu", 100),
+              ElementsAre("abc defghijklmn", "opqrstu"));
+  EXPECT_THAT(BreakTexts("defghijklmn\xE2\x80\x8Bopqrstu", 200),
+              ElementsAre("defghijklmnopqrstu"));
+}
+
+// ---- Dashes --------------------------------------------------------------------------
+
+TEST(LineBreaker, SpacedDashStaysWithTheFollowingWord) {
+  EXPECT_THAT(BreakTexts("aaaaaaa - bbb", 50), ElementsAre("aaaaaaa", "- bbb"));
+  EXPECT_THAT(BreakTexts("aaaaaaa \xE2\x80\x93 bbb", 50),
+              ElementsAre("aaaaaaa", "\xE2\x80\x93 bbb"));
+}
+
+TEST(LineBreaker, NoLineEndsWithASpacedDashAtAnyWidth) {
+  const std::string text =
+      "service - Operation alpha \xE2\x80\x93 beta gamma - delta epsilon \xE2\x80\x94 zeta "
+      "eta - theta iota kappa - lambda";
+  for (int w = 20; w <= 400; ++w) {
+    for (const std::string& line : BreakTexts(text, w)) {
+      EXPECT_FALSE(EndsWithDash(line)) << "width " << w << ": \"" << line << "\"";
+    }
+  }
+}
+
+TEST(LineBreaker, SpacedDashBeforeAWordLongerThanTheLineIsNotLeftAtTheLineEnd) {
+  // The word after the dash is longer than a line, so it is cut between
+  // characters; the dash must still not end a line on its own.
+  const std::vector<std::string> lines = BreakTexts("aaaaaaa - bbbbbbbbbbbbbbbbbbbb", 50);
+  for (const std::string& line : lines) EXPECT_FALSE(EndsWithDash(line)) << "\"" << line << "\"";
+}
+
+TEST(LineBreaker, SpacedDashWithDoubleSpaceIsNotLeftAtTheLineEnd) {
+  const std::vector<std::string> lines = BreakTexts("aaaaaa -  bbbbbbb", 50);
+  for (const std::string& line : lines) EXPECT_FALSE(EndsWithDash(line)) << "\"" << line << "\"";
+}
+
+// ---- Forced breaks and invisible characters --------------------------------------
+
+TEST(LineBreaker, NewlineForcesABreak) {
+  EXPECT_THAT(BreakTexts("ab\ncd", 200), ElementsAre("ab", "cd"));
+  EXPECT_THAT(BreakTexts("ab\n\ncd", 200), ElementsAre("ab", "", "cd"));
+  const std::vector<Line> lines = Break("ab \n  cd", 200);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("ab", "cd"));
+  EXPECT_THAT(Widths(lines), ElementsAre(10, 10));
+  EXPECT_EQ(lines[1].pieces[0].x, 0);
+}
+
+TEST(LineBreaker, SoftHyphenIsNotDrawn) {
+  const std::vector<Line> lines = Break("ab\xC2\xAD" "cd", 200);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcd"));
+  EXPECT_THAT(Widths(lines), ElementsAre(20));
+  EXPECT_EQ(MeasureText("ab\xC2\xAD" "cd", Style::kRegular, *test::FakeFonts(), 10), 20);
+}
+
+TEST(LineBreaker, EmptyInputGivesOneEmptyLine) {
+  for (const std::vector<Line>& lines :
+       {BreakLines({}, *test::FakeFonts(), 10, 50), Break("", 50), Break("   ", 50)}) {
+    ASSERT_THAT(lines, SizeIs(1));
+    EXPECT_THAT(lines[0].pieces, IsEmpty());
+    EXPECT_EQ(lines[0].width, 0);
+  }
+}
+
+// ---- Pieces and faces --------------------------------------------------------------
+
+TEST(LineBreaker, PiecesMergeAcrossSpansWithTheSameFaceAndTag) {
+  const std::vector<Span> same = {{"ab ", Style::kRegular, 3}, {"cd", Style::kRegular, 3}};
+  const std::vector<Line> lines = BreakLines(same, *test::FakeFonts(), 10, 200);
+  ASSERT_THAT(lines, SizeIs(1));
+  ASSERT_THAT(lines[0].pieces, SizeIs(1));
+  EXPECT_EQ(lines[0].pieces[0].text, "ab cd");
+  EXPECT_EQ(lines[0].pieces[0].tag, 3);
+  EXPECT_EQ(lines[0].pieces[0].width, 25);
+}
+
+TEST(LineBreaker, PiecesSplitWhereTheTagChanges) {
+  const std::vector<Span> spans = {{"ab", Style::kRegular, 0}, {"cd", Style::kRegular, 1}};
+  const std::vector<Line> lines = BreakLines(spans, *test::FakeFonts(), 10, 200);
+  ASSERT_THAT(lines, SizeIs(1));
+  ASSERT_THAT(lines[0].pieces, SizeIs(2));
+  const Piece& a = lines[0].pieces[0];
+  const Piece& b = lines[0].pieces[1];
+  EXPECT_EQ(a.text, "ab");
+  EXPECT_EQ(a.tag, 0);
+  EXPECT_EQ(a.x, 0);
+  EXPECT_EQ(a.width, 10);
+  EXPECT_EQ(b.text, "cd");
+  EXPECT_EQ(b.tag, 1);
+  EXPECT_EQ(b.x, 10);
+  EXPECT_EQ(b.width, 10);
+  EXPECT_EQ(lines[0].width, 20);
+}
+
+TEST(LineBreaker, MixedStylesKeepTheirFacePerPiece) {
+  const std::vector<Span> spans = {{"ab ", Style::kRegular},
+                                   {"cd", Style::kBold},
+                                   {" ef", Style::kItalic},
+                                   {"gh", Style::kBoldItalic}};
+  const std::vector<Line> lines = BreakLines(spans, *test::FakeFonts(), 10, 200);
+  ASSERT_THAT(lines, SizeIs(1));
+  const std::vector<Piece>& p = lines[0].pieces;
+  ASSERT_THAT(p, SizeIs(4));
+  EXPECT_EQ(p[0].text, "ab ");
+  EXPECT_EQ(p[0].face, FaceId(Family::kPanelSans, Style::kRegular));
+  EXPECT_EQ(p[1].text, "cd");
+  EXPECT_EQ(p[1].face, FaceId(Family::kPanelSans, Style::kBold));
+  EXPECT_EQ(p[2].text, " ef");
+  EXPECT_EQ(p[2].face, FaceId(Family::kPanelSans, Style::kItalic));
+  EXPECT_EQ(p[3].text, "gh");
+  EXPECT_EQ(p[3].face, FaceId(Family::kPanelSans, Style::kBoldItalic));
+  EXPECT_EQ(p[0].x, 0);
+  EXPECT_EQ(p[1].x, 15);
+  EXPECT_EQ(p[2].x, 25);
+  EXPECT_EQ(p[3].x, 40);
+  EXPECT_EQ(lines[0].width, 50);
+}
+
+TEST(LineBreaker, StylesSurviveALineBreak) {
+  const std::vector<Span> spans = {
+      {"aaaa ", Style::kRegular}, {"bbbb", Style::kBold}, {" cccc", Style::kRegular}};
+  const std::vector<Line> lines = BreakLines(spans, *test::FakeFonts(), 10, 50);
+  ASSERT_THAT(lines, SizeIs(2));
+  ASSERT_THAT(lines[0].pieces, SizeIs(2));
+  EXPECT_EQ(lines[0].pieces[0].text, "aaaa ");
+  EXPECT_EQ(lines[0].pieces[1].text, "bbbb");
+  EXPECT_EQ(lines[0].pieces[1].face, FaceId(Family::kPanelSans, Style::kBold));
+  ASSERT_THAT(lines[1].pieces, SizeIs(1));
+  EXPECT_EQ(lines[1].pieces[0].text, "cccc");
+  EXPECT_EQ(lines[1].pieces[0].face, kRegular);
+  EXPECT_EQ(lines[1].pieces[0].x, 0);
+}
+
+TEST(LineBreaker, FallbackFacesAppearMidWord) {
+  // U+0100 only in Liberation, U+2192 only in DejaVu.
+  const std::vector<Span> spans = {{"a\xC4\x80" "b\xE2\x86\x92" "c", Style::kBold}};
+  const std::vector<Line> lines = BreakLines(spans, *test::FakeFontsWithFallback(), 10, 200);
+  ASSERT_THAT(lines, SizeIs(1));
+  const std::vector<Piece>& p = lines[0].pieces;
+  ASSERT_THAT(p, SizeIs(5));
+  EXPECT_EQ(p[0].face, FaceId(Family::kPanelSans, Style::kBold));
+  EXPECT_EQ(p[1].face, FaceId(Family::kLiberation, Style::kBold));
+  EXPECT_EQ(p[1].text, "\xC4\x80");
+  EXPECT_EQ(p[2].face, FaceId(Family::kPanelSans, Style::kBold));
+  EXPECT_EQ(p[3].face, FaceId(Family::kDejaVu, Style::kBold));
+  EXPECT_EQ(p[3].text, "\xE2\x86\x92");
+  EXPECT_EQ(p[4].face, FaceId(Family::kPanelSans, Style::kBold));
+  for (size_t i = 0; i < p.size(); ++i) {
+    EXPECT_EQ(p[i].x, 5.0 * static_cast<double>(i));
+    EXPECT_EQ(p[i].width, 5);
+  }
+}
+
+// ---- Properties over random text ---------------------------------------------------
+
+// Random words of 1..30 letters with occasional hyphens and slashes, joined
+// by one or two spaces.
+std::string RandomText(std::mt19937& rng) {
+  std::uniform_int_distribution<int> words(1, 40), len(1, 30), letter(0, 25), pick(0, 19);
+  std::string out;
+  const int n = words(rng);
+  for (int w = 0; w < n; ++w) {
+    if (w > 0) out += pick(rng) == 0 ? "  " : " ";
+    const int l = len(rng);
+    for (int i = 0; i < l; ++i) {
+      const int p = pick(rng);
+      if (i > 0 && i + 1 < l && p == 0) {
+        out += '-';
+      } else if (i > 0 && i + 1 < l && p == 1) {
+        out += '/';
+      } else {
+        out += static_cast<char>('a' + letter(rng));
+      }
+    }
+  }
+  return out;
+}
+
+std::string WithoutSpaces(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c != ' ' && c != '\n') out += c;
+  }
+  return out;
+}
+
+TEST(LineBreaker, RandomTextKeepsEveryCharacterAndFitsTheWidth) {
+  for (int seed = 1; seed <= 200; ++seed) {
+    std::mt19937 rng(static_cast<unsigned>(seed));
+    const std::string text = RandomText(rng);
+    const double width = std::uniform_int_distribution<int>(10, 300)(rng);
+    const std::vector<Line> lines = Break(text, width);
+    std::string joined;
+    for (const Line& l : lines) {
+      const std::string t = test::LineText(l);
+      EXPECT_TRUE(Fits(l.width, width)) << "seed " << seed << ": \"" << t << "\"";
+      EXPECT_FALSE(t.starts_with(" ")) << "seed " << seed;
+      EXPECT_FALSE(t.ends_with(" ")) << "seed " << seed;
+      EXPECT_DOUBLE_EQ(l.width, 5.0 * static_cast<double>(t.size())) << "seed " << seed;
+      joined += t;
+    }
+    EXPECT_EQ(WithoutSpaces(joined), WithoutSpaces(text)) << "seed " << seed;
+  }
+}
+
+// ---- SetLine and MeasureText -----------------------------------------------------------
+
+TEST(SetLine, NeverBreaks) {
+  const std::string text(300, 'x');
+  const Span span{text, Style::kRegular, -1};
+  const Line line = SetLine({&span, 1}, *test::FakeFonts(), 10);
+  EXPECT_EQ(test::LineText(line), text);
+  EXPECT_EQ(line.width, 1500);
+}
+
+TEST(SetLine, NewlineContinuesOnTheSameLineAfterASpace) {
+  const Span span{"ab\ncd", Style::kRegular, -1};
+  const Line line = SetLine({&span, 1}, *test::FakeFonts(), 10);
+  ASSERT_THAT(line.pieces, SizeIs(2));
+  EXPECT_EQ(line.pieces[0].text, "ab");
+  EXPECT_EQ(line.pieces[0].x, 0);
+  EXPECT_EQ(line.pieces[1].text, "cd");
+  EXPECT_EQ(line.pieces[1].x, 15);
+  EXPECT_EQ(line.width, 25);
+}
+
+TEST(MeasureText, SumsAdvancesAtTheGivenSize) {
+  const FontSet& fonts = *test::FakeFonts();
+  EXPECT_EQ(MeasureText("Hello world", Style::kRegular, fonts, 10), 55);
+  EXPECT_EQ(MeasureText("Hello world", Style::kBold, fonts, 12), 66);
+  EXPECT_EQ(MeasureText("", Style::kRegular, fonts, 12), 0);
+  EXPECT_EQ(MeasureText("a\nb\xE2\x80\x8B" "c", Style::kRegular, fonts, 10), 15);
+}
+
+}  // namespace
+}  // namespace pp::text
