@@ -161,12 +161,54 @@ absl::Status WithQuotaFailure(std::string message, std::string subject, std::str
   return s;
 }
 
+// RenderPaper's reactor: finished by the worker (Succeed / Fail); OnDone,
+// once gRPC is done with the call, logs it and deletes it.
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  UnaryCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
+      : service_(service), log_(std::move(log)) {
+    service_->CallStarted();
+  }
+
+  PaperServiceImpl::CallLog& log() { return log_; }
+
+  void Succeed() { Finish(grpc::Status::OK); }
+
+  void Fail(const absl::Status& status) {
+    const grpc::Status g = ToGrpcStatus(status);
+    log_.code = g.error_code();
+    Finish(g);
+  }
+
+  void OnCancel() override { cancelled_ = true; }
+
+  void OnDone() override {
+    if (cancelled_ && log_.code == grpc::StatusCode::OK) {
+      // Finished, but the client went away before it had the answer.
+      log_.code = grpc::StatusCode::CANCELLED;
+      log_.outcome = "late";
+    }
+    service_->Count(log_);
+    WriteAccessLog(log_);
+    PaperServiceImpl* service = service_;
+    delete this;
+    service->CallEnded();
+  }
+
+ private:
+  PaperServiceImpl* service_;
+  PaperServiceImpl::CallLog log_;
+  std::atomic<bool> cancelled_{false};
+};
+
 // StreamPaper's reactor: written by the worker (Start / Fail), then driven
 // by gRPC's callbacks until OnDone deletes it.
 class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   StreamCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
-      : service_(service), log_(std::move(log)) {}
+      : service_(service), log_(std::move(log)) {
+    service_->CallStarted();
+  }
 
   void Start(std::vector<grpc::ByteBuffer> chunks, int pages) {
     chunks_ = std::move(chunks);
@@ -203,7 +245,9 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     }
     service_->Count(log_);
     WriteAccessLog(log_);
+    PaperServiceImpl* service = service_;
     delete this;
+    service->CallEnded();
   }
 
  private:
@@ -250,6 +294,7 @@ ServiceStats PaperServiceImpl::stats() const {
   s.dropped = dropped_.load();
   s.abandoned = abandoned_.load();
   s.late = late_.load();
+  s.refused = refused_.load();
   s.failed = failed_.load();
   return s;
 }
@@ -263,8 +308,29 @@ void PaperServiceImpl::Count(const CallLog& log) {
                                    : o == "dropped"   ? dropped_
                                    : o == "abandoned" ? abandoned_
                                    : o == "late"      ? late_
+                                   : o == "refused"   ? refused_
                                                       : failed_;
   counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+void PaperServiceImpl::CallStarted() { in_flight_.fetch_add(1); }
+
+void PaperServiceImpl::CallEnded() {
+  if (in_flight_.fetch_sub(1) == 1) {
+    std::lock_guard<std::mutex> lock(idle_mu_);
+    idle_cv_.notify_all();
+  }
+}
+
+void PaperServiceImpl::StartDraining() { draining_.store(true); }
+
+bool PaperServiceImpl::WaitIdle(std::chrono::system_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(idle_mu_);
+  return idle_cv_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+}
+
+absl::Status PaperServiceImpl::ShuttingDown() const {
+  return absl::UnavailableError("the server is shutting down; retry (on another instance)");
 }
 
 absl::Status PaperServiceImpl::Busy() const {
@@ -385,21 +451,20 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
 grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   CallLog log;
   log.method = "RenderPaper";
   log.peer = context->peer();
   log.client = PeerIdentity(*context);
   log.bytes_in = request->Length();
+  auto* call = new UnaryCall(this, std::move(log));
+  if (draining_.load()) {
+    call->log().outcome = "refused";
+    call->Fail(ShuttingDown());
+    return call;
+  }
 
-  auto finish = [this, reactor](CallLog& log, const grpc::Status& status) {
-    log.code = status.error_code();
-    reactor->Finish(status);
-    Count(log);
-    WriteAccessLog(log);
-  };
-
-  auto work = [this, context, request, response, finish, log = std::move(log)]() mutable {
+  const bool admitted = pool_.TrySubmit([this, context, request, response, call] {
+    CallLog& log = call->log();
     absl::StatusOr<Rendered> rendered;
     try {
       rendered = Render(context, *request, &log);
@@ -409,7 +474,7 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
       rendered = absl::InternalError("internal error while rendering");
     }
     if (!rendered.ok()) {
-      finish(log, ToGrpcStatus(rendered.status()));
+      call->Fail(rendered.status());
       return;
     }
     pb::RenderPaperResponse head;
@@ -422,30 +487,24 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
     const size_t total = prefix.size() + rendered->pdf->size();
     if (total > options_.max_unary_response_bytes) {
       log.outcome = "rejected";
-      finish(log, ToGrpcStatus(WithQuotaFailure(
-                      absl::StrCat("the PDF (", rendered->pdf->size(),
-                                   " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
-                      "pdf",
-                      absl::StrCat("RenderPaper responses are limited to ",
-                                   options_.max_unary_response_bytes,
-                                   " bytes (--max_unary_response_bytes); StreamPaper has no limit"))));
+      call->Fail(WithQuotaFailure(
+          absl::StrCat("the PDF (", rendered->pdf->size(),
+                       " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
+          "pdf",
+          absl::StrCat("RenderPaper responses are limited to ", options_.max_unary_response_bytes,
+                       " bytes (--max_unary_response_bytes); StreamPaper has no limit")));
       return;
     }
     grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
     *response = grpc::ByteBuffer(slices, 2);
     log.bytes_out = total;
-    finish(log, grpc::Status::OK);
-  };
-
-  if (!pool_.TrySubmit(std::move(work))) {
-    CallLog busy_log;
-    busy_log.method = "RenderPaper";
-    busy_log.peer = context->peer();
-    busy_log.bytes_in = request->Length();
-    busy_log.outcome = "busy";
-    finish(busy_log, ToGrpcStatus(Busy()));
+    call->Succeed();
+  });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(Busy());
   }
-  return reactor;
+  return call;
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
@@ -456,6 +515,11 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
   log.client = PeerIdentity(*context);
   log.bytes_in = request->Length();
   auto* call = new StreamCall(this, std::move(log));
+  if (draining_.load()) {
+    call->log().outcome = "refused";
+    call->Fail(ShuttingDown());
+    return call;
+  }
 
   const bool admitted = pool_.TrySubmit([this, context, request, call] {
     absl::StatusOr<Rendered> rendered;

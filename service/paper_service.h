@@ -34,21 +34,34 @@
 // dropped (cancelled or expired before rendering) | abandoned (render stopped
 // inside layout by cancellation or deadline, or the client left mid-stream) |
 // late (rendered, but cancelled or expired while the PDF was being written,
-// which is not interruptible; nothing is sent) | failed (INTERNAL). Request
-// text is never logged; `client` is the verified TLS peer identity (mTLS).
+// which is not interruptible; nothing is sent) | refused (UNAVAILABLE: the
+// server is shutting down) | failed (INTERNAL). Request text is never
+// logged; `client` is the verified TLS peer identity (mTLS).
+//
+// Shutdown (panelpaperd on SIGTERM): StartDraining() refuses new calls,
+// WaitIdle() lets admitted ones finish, then grpc::Server::Shutdown with an
+// immediate deadline closes the connections (idle clients would otherwise
+// hold it ~20 s: gRPC waits for their GOAWAY ping), then Shutdown() stops
+// the workers.
 //
 //   auto service = std::make_unique<PaperServiceImpl>(fonts, options);
 //   builder.RegisterService(service.get());
-//   ... server->Shutdown(deadline);   // lets admitted calls finish
-//   service->Shutdown();              // then stops the workers
+//   ...
+//   service->StartDraining();
+//   service->WaitIdle(now + grace);
+//   server->Shutdown(now);
+//   service->Shutdown();
 #ifndef PANELPAPER_SERVICE_PAPER_SERVICE_H_
 #define PANELPAPER_SERVICE_PAPER_SERVICE_H_
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
@@ -82,6 +95,7 @@ struct ServiceStats {
   uint64_t dropped = 0;    // cancelled / expired while queued
   uint64_t abandoned = 0;  // render stopped inside layout
   uint64_t late = 0;       // rendered, but cancelled / expired before the answer
+  uint64_t refused = 0;    // UNAVAILABLE: arrived while shutting down
   uint64_t failed = 0;     // INTERNAL
 };
 
@@ -100,8 +114,14 @@ class PaperServiceImpl final : public PaperServiceBase {
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamPaper(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request) override;
 
-  // Stops the workers after running every admitted call. Call after
-  // grpc::Server::Shutdown has returned. Idempotent.
+  // Graceful shutdown, step 1: from now on new calls are refused with
+  // UNAVAILABLE ("refused"); admitted ones go on.
+  void StartDraining();
+  // Step 2: waits until no call is in flight (every admitted call has been
+  // answered and gRPC is done with it) or `deadline`; true when idle.
+  bool WaitIdle(std::chrono::system_clock::time_point deadline);
+  // Step 4 (after grpc::Server::Shutdown returned): stops the workers after
+  // running whatever is still admitted. Idempotent.
   void Shutdown();
 
   ServiceStats stats() const;
@@ -111,18 +131,25 @@ class PaperServiceImpl final : public PaperServiceBase {
   struct Rendered;
   struct CallLog;
   void Count(const CallLog& log);
+  void CallStarted();
+  void CallEnded();
 
  private:
   absl::StatusOr<Rendered> Render(grpc::CallbackServerContext* context,
                                   const grpc::ByteBuffer& request, CallLog* log);
   absl::Status Busy() const;
+  absl::Status ShuttingDown() const;
 
   std::shared_ptr<const text::FontSet> fonts_;
   PaperServiceOptions options_;
   RenderPool pool_;
 
   std::atomic<uint64_t> calls_{0}, ok_{0}, rejected_{0}, busy_{0}, dropped_{0}, abandoned_{0},
-      late_{0}, failed_{0};
+      late_{0}, refused_{0}, failed_{0};
+  std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
 };
 
 }  // namespace pp::service

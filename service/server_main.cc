@@ -11,10 +11,11 @@
 //
 // Start-up prints "panelpaperd: serving on HOST:PORT ..." to stderr once the
 // port is bound (with --listen=HOST:0 the line names the port picked).
-// SIGTERM or SIGINT: health turns NOT_SERVING, no new calls are accepted,
-// calls already admitted (running or queued) finish — up to
-// --shutdown_grace, after which the rest are cancelled — and the process
-// exits 0. A second signal exits at once with status 1.
+// SIGTERM or SIGINT: health turns NOT_SERVING, new calls are refused with
+// UNAVAILABLE, calls already admitted (running or queued) finish — up to
+// --shutdown_grace, after which the rest are cancelled — then the listener
+// and connections close and the process exits 0. A second signal exits at
+// once with status 1.
 //
 // Exit status: 0 after a graceful shutdown; 1 start-up failure (fonts,
 // TLS files, port); 2 bad flags.
@@ -238,13 +239,23 @@ int main(int argc, char** argv) {
     _exit(1);
   }).detach();
 
-  if (health != nullptr) health->Shutdown();  // NOT_SERVING from now on
-  server->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+  // NOT_SERVING from now on; new calls are refused with UNAVAILABLE; the
+  // admitted ones (running or queued) finish within the grace period.
+  if (health != nullptr) health->Shutdown();
+  service->StartDraining();
+  const bool idle =
+      service->WaitIdle(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  if (!idle) Log(LogLevel::kWarning, "grace period over: cancelling the calls still in flight");
+  // Every call is answered: close the listener and the connections now (an
+  // idle client would otherwise hold the server ~20 s), cancelling any
+  // straggler, which its render then abandons.
+  server->Shutdown(std::chrono::system_clock::now());
   service->Shutdown();
   const pp::service::ServiceStats s = service->stats();
   Log(LogLevel::kInfo,
       absl::StrCat("stopped: calls=", s.calls, " ok=", s.ok, " rejected=", s.rejected, " busy=", s.busy,
-                   " dropped=", s.dropped, " abandoned=", s.abandoned, " late=", s.late, " failed=", s.failed));
+                   " dropped=", s.dropped, " abandoned=", s.abandoned, " late=", s.late,
+                   " refused=", s.refused, " failed=", s.failed));
   server.reset();
   return 0;
 }

@@ -32,6 +32,7 @@ namespace {
 
 namespace pb = ::panelpaper::v1;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -142,7 +143,10 @@ class TestServer {
   void Shutdown(std::chrono::system_clock::time_point deadline = std::chrono::system_clock::now() + 10s) {
     if (server_ == nullptr || down_) return;
     down_ = true;
-    server_->Shutdown(deadline);
+    // As panelpaperd does on SIGTERM.
+    service_->StartDraining();
+    service_->WaitIdle(deadline);
+    server_->Shutdown(std::chrono::system_clock::now());
     service_->Shutdown();
   }
 
@@ -512,6 +516,36 @@ TEST(PaperService, ShutdownLetsAnInFlightCallFinish) {
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(pages, 7);
   shutdown.get();
+}
+
+TEST(PaperService, DrainingRefusesNewCallsAndWaitsForAdmittedOnes) {
+  LogCapture log;
+  Gate gate;
+  PaperServiceOptions options;
+  options.before_render_for_testing = gate.Hook();
+  TestServer server(options);
+  auto first = std::async(std::launch::async, [&] {
+    grpc::ClientContext ctx;
+    pb::RenderPaperResponse resp;
+    return server.stub().RenderPaper(&ctx, Reference(), &resp);
+  });
+  gate.entered.wait();
+  server.service().StartDraining();
+  {
+    grpc::ClientContext ctx;
+    pb::RenderPaperResponse resp;
+    EXPECT_EQ(server.stub().RenderPaper(&ctx, Reference(), &resp).error_code(),
+              grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(Stream(server.stub(), Reference()).status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  EXPECT_FALSE(server.service().WaitIdle(std::chrono::system_clock::now() + 100ms));
+  gate.release_promise.set_value();
+  EXPECT_TRUE(first.get().ok());
+  EXPECT_TRUE(server.service().WaitIdle(std::chrono::system_clock::now() + 10s));
+  const ServiceStats stats = server.service().stats();
+  EXPECT_EQ(stats.refused, 2u);
+  EXPECT_EQ(stats.ok, 1u);
+  EXPECT_THAT(log.AccessLines(), Contains(AllOf(HasSubstr("code=UNAVAILABLE"), HasSubstr("outcome=refused"))));
 }
 
 TEST(PaperService, ConcurrentCallsAllSucceedWithIdenticalBytes) {
