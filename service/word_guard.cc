@@ -86,14 +86,15 @@ class Guard {
 
   void Scan(const std::string& text, const FieldPath& path, Flow* flow) {
     if (text.size() + flow->word <= max_) {
-      // Cannot cross the limit: just track the open word.
-      for (char c : text) {
-        if (c == ' ' || c == '\n') {
-          flow->word = 0;
-          flow->reported = false;
-        } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-          ++flow->word;
-        }
+      // No word can cross the limit here: only the open word at the end
+      // matters for what follows.
+      const size_t last = text.find_last_of(" \n");
+      if (last != std::string::npos) {
+        flow->word = 0;
+        flow->reported = false;
+      }
+      for (size_t i = last == std::string::npos ? 0 : last + 1; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++flow->word;
       }
       return;
     }

@@ -83,6 +83,21 @@ long RssKiB(int pid) {
   return -1;
 }
 
+// User + system CPU seconds of a process (/proc/PID/stat fields 14, 15).
+double CpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 std::string Mib(long kib) { return absl::StrCat(kib / 1024, ".", (kib % 1024) * 10 / 1024, " MiB"); }
 
 // ---- the in-process ceiling ----
@@ -345,7 +360,10 @@ int main(int argc, char** argv) {
       }
     }
     for (auto& t : threads) t.join();
-    if (rss_samples != nullptr && server_pid > 0) rss_samples->emplace_back(total, RssKiB(server_pid));
+    if (rss_samples != nullptr && server_pid > 0 &&
+        (rss_samples->empty() || rss_samples->back().first != total)) {
+      rss_samples->emplace_back(total, RssKiB(server_pid));
+    }
     Totals all;
     for (auto& t : totals) {
       all.latencies_ms.insert(all.latencies_ms.end(), t.latencies_ms.begin(), t.latencies_ms.end());
@@ -360,9 +378,13 @@ int main(int argc, char** argv) {
 
   const long calls = std::max(1, absl::GetFlag(FLAGS_calls));
   std::vector<std::pair<long, long>> rss;
+  const double server_cpu0 = server_pid > 0 ? CpuSeconds(server_pid) : 0;
+  const double self_cpu0 = CpuSeconds(getpid());
   const auto t0 = Clock::now();
   Totals result = run(calls, true, &rss);
   const double seconds = Ms(Clock::now() - t0) / 1000.0;
+  const double server_cpu = server_pid > 0 ? CpuSeconds(server_pid) - server_cpu0 : 0;
+  const double self_cpu = CpuSeconds(getpid()) - self_cpu0;
 
   std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
   auto pct = [&](double p) {
@@ -382,6 +404,10 @@ int main(int argc, char** argv) {
   }
   std::printf("\nlatency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n", pct(0.50), pct(0.95), pct(0.99),
               result.latencies_ms.back());
+  std::printf("CPU per call: server %.3f ms, clients %.3f ms (machine: %u cores x %.1f s = %.1f core-s; used %.1f)\n",
+              server_pid > 0 ? 1000.0 * server_cpu / static_cast<double>(calls) : 0.0,
+              1000.0 * self_cpu / static_cast<double>(calls), cores, seconds, cores * seconds,
+              server_cpu + self_cpu);
   std::printf("errors: %ld", errors);
   for (auto& [k, v] : result.errors) std::printf("  [%s: %ld]", k.c_str(), v);
   std::printf("\n");

@@ -90,6 +90,14 @@ pb::RenderPaperRequest LongPaper(int paragraphs) {
   return r;
 }
 
+// Tests that do not look at the log keep it quiet (protobuf's own messages
+// about refused requests included, as panelpaperd does).
+const bool kQuietLogs = [] {
+  SetLogLevel(LogLevel::kWarning);
+  RouteProtobufLogs();
+  return true;
+}();
+
 // Captures the service's log lines for the life of the object.
 class LogCapture {
  public:
@@ -100,7 +108,10 @@ class LogCapture {
       lines_.emplace_back(line);
     });
   }
-  ~LogCapture() { SetLogSinkForTesting(nullptr); }
+  ~LogCapture() {
+    SetLogSinkForTesting(nullptr);
+    SetLogLevel(LogLevel::kWarning);
+  }
   std::vector<std::string> AccessLines() {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> out;
