@@ -360,6 +360,12 @@ class ApiTest(ServerTest):
             self.assertIn(key, a)
         self.assertNotIn("XYZZY", self.server.text())
 
+    def test_a_second_server_cannot_take_the_port(self):
+        run = subprocess.run([ARGS.server, "--listen=" + self.server.address], capture_output=True,
+                             text=True, timeout=30)
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertIn("cannot listen on " + self.server.address, run.stderr)
+
     def test_cli_renders_through_the_server(self):
         out = os.path.join(ARGS.work_dir, "remote.pdf")
         run = subprocess.run([ARGS.cli, "render", "--server", self.server.address,
