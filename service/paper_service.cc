@@ -268,6 +268,21 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   std::atomic<bool> cancelled_{false};
 };
 
+// Runs a call's work in its worker. Library code reports errors as
+// statuses; an exception (std::bad_alloc, a third-party throw) still must
+// not take the worker down or leave the call unanswered: INTERNAL, logged.
+// `body` answers the call as its last step, so nothing throws after that.
+template <typename Call, typename Body>
+void Guarded(Call* call, Body&& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    call->log().outcome = "failed";
+    Log(LogLevel::kError, absl::StrCat(std::string(call->log().method), ": exception: ", e.what()));
+    call->Fail(absl::InternalError("internal error while rendering"));
+  }
+}
+
 }  // namespace
 
 PaperServiceImpl::PaperServiceImpl(std::shared_ptr<const text::FontSet> fonts,
@@ -464,41 +479,36 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
   }
 
   const bool admitted = pool_.TrySubmit([this, context, request, response, call] {
-    CallLog& log = call->log();
-    absl::StatusOr<Rendered> rendered;
-    try {
-      rendered = Render(context, *request, &log);
-    } catch (const std::exception& e) {
-      log.outcome = "failed";
-      Log(LogLevel::kError, absl::StrCat("RenderPaper: exception: ", e.what()));
-      rendered = absl::InternalError("internal error while rendering");
-    }
-    if (!rendered.ok()) {
-      call->Fail(rendered.status());
-      return;
-    }
-    pb::RenderPaperResponse head;
-    head.set_page_count(rendered->pages);
-    head.set_sha256(rendered->sha256);
-    head.set_renderer_version(kRendererVersion);
-    std::string prefix = head.SerializeAsString();
-    AppendLengthDelimitedHeader(pb::RenderPaperResponse::kPdfFieldNumber, rendered->pdf->size(),
-                                &prefix);
-    const size_t total = prefix.size() + rendered->pdf->size();
-    if (total > options_.max_unary_response_bytes) {
-      log.outcome = "rejected";
-      call->Fail(WithQuotaFailure(
-          absl::StrCat("the PDF (", rendered->pdf->size(),
-                       " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
-          "pdf",
-          absl::StrCat("RenderPaper responses are limited to ", options_.max_unary_response_bytes,
-                       " bytes (--max_unary_response_bytes); StreamPaper has no limit")));
-      return;
-    }
-    grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
-    *response = grpc::ByteBuffer(slices, 2);
-    log.bytes_out = total;
-    call->Succeed();
+    Guarded(call, [&] {
+      CallLog& log = call->log();
+      absl::StatusOr<Rendered> rendered = Render(context, *request, &log);
+      if (!rendered.ok()) {
+        call->Fail(rendered.status());
+        return;
+      }
+      pb::RenderPaperResponse head;
+      head.set_page_count(rendered->pages);
+      head.set_sha256(rendered->sha256);
+      head.set_renderer_version(kRendererVersion);
+      std::string prefix = head.SerializeAsString();
+      AppendLengthDelimitedHeader(pb::RenderPaperResponse::kPdfFieldNumber, rendered->pdf->size(),
+                                  &prefix);
+      const size_t total = prefix.size() + rendered->pdf->size();
+      if (total > options_.max_unary_response_bytes) {
+        log.outcome = "rejected";
+        call->Fail(WithQuotaFailure(
+            absl::StrCat("the PDF (", rendered->pdf->size(),
+                         " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
+            "pdf",
+            absl::StrCat("RenderPaper responses are limited to ", options_.max_unary_response_bytes,
+                         " bytes (--max_unary_response_bytes); StreamPaper has no limit")));
+        return;
+      }
+      grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
+      *response = grpc::ByteBuffer(slices, 2);
+      log.bytes_out = total;
+      call->Succeed();
+    });
   });
   if (!admitted) {
     call->log().outcome = "busy";
@@ -522,41 +532,36 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
   }
 
   const bool admitted = pool_.TrySubmit([this, context, request, call] {
-    absl::StatusOr<Rendered> rendered;
-    try {
-      rendered = Render(context, *request, &call->log());
-    } catch (const std::exception& e) {
-      call->log().outcome = "failed";
-      Log(LogLevel::kError, absl::StrCat("StreamPaper: exception: ", e.what()));
-      rendered = absl::InternalError("internal error while rendering");
-    }
-    if (!rendered.ok()) {
-      call->Fail(rendered.status());
-      return;
-    }
-    const size_t size = rendered->pdf->size();
-    pb::PaperChunk first;
-    pb::PdfInfo* info = first.mutable_info();
-    info->set_page_count(rendered->pages);
-    info->set_sha256(rendered->sha256);
-    info->set_renderer_version(kRendererVersion);
-    info->set_size_bytes(static_cast<int64_t>(size));
-    const std::string first_head = first.SerializeAsString();
+    Guarded(call, [&] {
+      absl::StatusOr<Rendered> rendered = Render(context, *request, &call->log());
+      if (!rendered.ok()) {
+        call->Fail(rendered.status());
+        return;
+      }
+      const size_t size = rendered->pdf->size();
+      pb::PaperChunk first;
+      pb::PdfInfo* info = first.mutable_info();
+      info->set_page_count(rendered->pages);
+      info->set_sha256(rendered->sha256);
+      info->set_renderer_version(kRendererVersion);
+      info->set_size_bytes(static_cast<int64_t>(size));
+      const std::string first_head = first.SerializeAsString();
 
-    const grpc::Slice whole = OwningSlice(std::move(rendered->pdf));
-    const size_t chunk = options_.chunk_bytes;
-    std::vector<grpc::ByteBuffer> chunks;
-    chunks.reserve(size / chunk + 1);
-    size_t offset = 0;
-    do {
-      const size_t n = std::min(chunk, size - offset);
-      std::string head = chunks.empty() ? first_head : std::string();
-      AppendLengthDelimitedHeader(pb::PaperChunk::kDataFieldNumber, n, &head);
-      grpc::Slice slices[2] = {grpc::Slice(head), whole.sub(offset, offset + n)};
-      chunks.emplace_back(slices, 2);
-      offset += n;
-    } while (offset < size);
-    call->Start(std::move(chunks), rendered->pages);
+      const grpc::Slice whole = OwningSlice(std::move(rendered->pdf));
+      const size_t chunk = options_.chunk_bytes;
+      std::vector<grpc::ByteBuffer> chunks;
+      chunks.reserve(size / chunk + 1);
+      size_t offset = 0;
+      do {
+        const size_t n = std::min(chunk, size - offset);
+        std::string head = chunks.empty() ? first_head : std::string();
+        AppendLengthDelimitedHeader(pb::PaperChunk::kDataFieldNumber, n, &head);
+        grpc::Slice slices[2] = {grpc::Slice(head), whole.sub(offset, offset + n)};
+        chunks.emplace_back(slices, 2);
+        offset += n;
+      } while (offset < size);
+      call->Start(std::move(chunks), rendered->pages);
+    });
   });
   if (!admitted) {
     call->log().outcome = "busy";
