@@ -36,6 +36,7 @@
 #include "service/remote_client.h"
 #include "service/request_converter.h"
 #include "service/status_mapping.h"
+#include "service/word_guard.h"
 
 namespace {
 
@@ -277,6 +278,9 @@ int Render(const std::vector<std::string>& args) {
   } else {
     pp::service::ConvertPaper(req.paper(), "paper", **fonts, limits, &paper, &v);
   }
+  // The same guard as the server's (words the line breaker would take
+  // minutes over).
+  pp::service::CheckWordLengths(req, pp::service::kDefaultMaxWordChars, &v);
   if (!v.empty()) {
     PrintProblems(request_path, v.exhausted, v.invalid, v.count());
     return kExitRejected;
