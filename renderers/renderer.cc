@@ -23,6 +23,7 @@ absl::StatusOr<RenderedPdf> RenderPaper(const doc::Paper& paper, const text::Fon
   }
   pdf::PaintOptions po;
   po.compress_content = options.compress_content;
+  po.interrupt = options.interrupt;
   absl::StatusOr<std::string> bytes = pdf::Paint(*layout, fonts, po);
   if (!bytes.ok()) return bytes.status();
   return RenderedPdf{*std::move(bytes), static_cast<int>(layout->pages.size())};
@@ -44,6 +45,7 @@ absl::StatusOr<RenderedPack> RenderPack(const doc::Pack& pack, const text::FontS
   }
   pdf::PaintOptions po;
   po.compress_content = options.compress_content;
+  po.interrupt = options.interrupt;
   absl::StatusOr<std::string> bytes = pdf::Paint(*layout, fonts, po);
   if (!bytes.ok()) return bytes.status();
   out.pdf = RenderedPdf{*std::move(bytes), static_cast<int>(layout->pages.size())};

@@ -71,12 +71,13 @@
 #include "renderers/text/font_set.h"
 #include "service/render_pool.h"
 #include "service/request_converter.h"
+#include "service/word_guard.h"
 
 namespace pp::service {
 
 struct PaperServiceOptions {
   Limits limits;                    // text, sections, blocks, rows, depth, pages
-  size_t max_word_chars = 1000;     // service/word_guard.h; 0: no check
+  size_t max_word_chars = kDefaultMaxWordChars;  // service/word_guard.h; 0: no check
   int render_threads = 0;           // 0: std::thread::hardware_concurrency()
   int max_queued_renders = 32;      // calls waiting beyond the running ones
   size_t max_unary_response_bytes = 4 << 20;  // RenderPaper's whole response

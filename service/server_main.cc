@@ -69,9 +69,9 @@ ABSL_FLAG(int, max_table_rows, 5000, "rows per table; more: RESOURCE_EXHAUSTED")
 ABSL_FLAG(int, max_table_columns, 50, "columns per table; more: INVALID_ARGUMENT");
 ABSL_FLAG(int, max_list_depth, 6, "list nesting levels; deeper: INVALID_ARGUMENT");
 ABSL_FLAG(int, max_pages, 500, "pages one paper may produce; more: RESOURCE_EXHAUSTED");
-ABSL_FLAG(int, max_word_chars, 1000,
+ABSL_FLAG(int, max_word_chars, 5000,
           "longest word (characters without a space or line break); longer: INVALID_ARGUMENT; "
-          "0 = no limit (the line breaker is quadratic in word length)");
+          "0 = no limit");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM server certificate chain: serve TLS only (needs --tls_key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");

@@ -4,21 +4,20 @@
 // text without a space U+0020 or a line break U+000A) may be at most
 // `max_chars` characters long.
 //
-// Why. The line breaker (renderers/text/line_breaker.cc) breaks a word wider
-// than the column between characters, and its cost grows with the square of
-// the word's length, without polling the interrupt: a 5 MB paragraph with no
-// spaces spread over several runs (each under the 1 MiB string limit) kept a
-// worker busy for minutes, deaf to deadlines. Until the breaker is linear,
-// the service refuses such words up front with INVALID_ARGUMENT (part of the
-// contract, like list depth). No real paper has a 1,000-character word; URLs
-// in panel papers are a few hundred characters at most.
+// Why. A word wider than its column is broken between characters. That is
+// linear in the word's length (renderers/text/line_breaker.cc), but a word of
+// millions of characters still costs ~30 bytes of working memory per
+// character and turns into thousands of lines that end in RESOURCE_EXHAUSTED
+// at the page limit, after the work. Real papers have no such words (URLs
+// run to a few hundred characters), so the service refuses them up front
+// with INVALID_ARGUMENT (part of the contract, like list depth).
 //
 // Words run on across the runs of one `repeated Run` field (the breaker sees
 // the runs of a paragraph as one text), so the check does too; any other
 // string is a text of its own. The violation names the run or field where
 // the word crosses the limit.
 //
-//   CheckWordLengths(request, 1000, &violations);  // appends, never clears
+//   CheckWordLengths(request, kDefaultMaxWordChars, &violations);  // appends, never clears
 #ifndef PANELPAPER_SERVICE_WORD_GUARD_H_
 #define PANELPAPER_SERVICE_WORD_GUARD_H_
 
@@ -29,7 +28,7 @@
 
 namespace pp::service {
 
-inline constexpr size_t kDefaultMaxWordChars = 1000;
+inline constexpr size_t kDefaultMaxWordChars = 5000;
 
 // Appends one INVALID_ARGUMENT violation per over-long word to `*v`, with
 // field paths relative to `msg` (a RenderPaperRequest: "paper.sections[0]...").

@@ -662,10 +662,10 @@ class PaperBuilder {
     flows_.push_back(std::move(flow));
   }
 
-  // Polls the interrupt every 256 calls; a stop is kept in pending_ and
-  // returned by Build().
+  // Polls the interrupt (once per block, list item, table row and area: a
+  // cheap deadline check); a stop is kept in pending_ and returned by Build().
   void PollQuietly() {
-    if (interrupt_ && (++polls_ & 255) == 0 && pending_.ok()) pending_ = interrupt_();
+    if (interrupt_ && pending_.ok()) pending_ = interrupt_();
   }
 
   const doc::Paper& paper_;
@@ -674,7 +674,6 @@ class PaperBuilder {
   const InterruptCheck& interrupt_;
   TextFactory tf_;
   std::vector<FlowPtr> flows_;
-  unsigned polls_ = 0;
   absl::Status pending_;
 };
 

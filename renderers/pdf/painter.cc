@@ -160,6 +160,9 @@ class Painter {
 
     pages_.reserve(layout_.pages.size());
     for (const layout::Page& page : layout_.pages) {
+      if (opts_.interrupt) {
+        if (absl::Status st = opts_.interrupt(); !st.ok()) return st;
+      }
       PaintPage(page);
       PP_PAINT_RETURN_IF_FAILED();
     }
@@ -177,6 +180,9 @@ class Painter {
     if (opts_.pdfa) {
       PdfAParts(*opts_.pdfa);
       PP_PAINT_RETURN_IF_FAILED();
+    }
+    if (opts_.interrupt) {
+      if (absl::Status st = opts_.interrupt(); !st.ok()) return st;
     }
     absl::StatusOr<std::string> bytes = Save();
     if (bytes.ok() && opts_.pdfa) {

@@ -21,6 +21,7 @@
 #ifndef PANELPAPER_RENDERERS_PDF_PAINTER_H_
 #define PANELPAPER_RENDERERS_PDF_PAINTER_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,9 @@ struct PaintOptions {
   // Compress page content streams (fonts and other data are always compressed).
   bool compress_content = true;
   std::optional<PdfA> pdfa;
+  // Polled before each page and before saving; a non-OK status (CANCELLED,
+  // DEADLINE_EXCEEDED) abandons the document. Optional.
+  std::function<absl::Status()> interrupt;
 };
 
 // The XMP packet Paint writes for PDF/A output (exposed for tests).

@@ -19,11 +19,6 @@ struct Glyph {
 bool IsInnerBreakChar(char32_t cp) { return cp == '-' || cp == 0x2013 || cp == '/'; }
 bool IsDash(char32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2014; }
 
-// A place inside a word where a line may break (before word[index]).
-struct InnerBreak {
-  size_t index;
-  bool after_hyphen;  // only used when the word is longer than a whole line
-};
 bool IsLetter(char32_t cp) {
   return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp != 0xD7 && cp != 0xF7);
 }
@@ -97,23 +92,6 @@ class LineSink {
   std::vector<Line> lines_;
 };
 
-// Largest n such that the first n glyphs fit in `avail` (at least `min`).
-size_t FitCount(const std::vector<Glyph>& word, size_t from, double avail) {
-  double w = 0;
-  size_t n = 0;
-  while (from + n < word.size() && Fits(w + word[from + n].advance, avail)) {
-    w += word[from + n].advance;
-    ++n;
-  }
-  return n;
-}
-
-double WidthOf(const std::vector<Glyph>& word, size_t from, size_t to) {
-  double w = 0;
-  for (size_t i = from; i < to; ++i) w += word[i].advance;
-  return w;
-}
-
 // Trims trailing spaces from a finished line's last piece.
 void TrimTrailingSpaces(Line& line) {
   while (!line.pieces.empty()) {
@@ -155,18 +133,18 @@ class Breaker {
           // A spaced dash ("service - Operation") stays with the word after
           // it: a line never ends with a lone dash (which text extraction
           // would take for a hyphenation and drop).
-          word_.push_back(g);
+          Push(g);
         } else if (cp == ' ') {
           FlushWord();
           spaces_.push_back(g);
         } else if (cp == 0x200B) {
-          breaks_.push_back({word_.size(), false});  // zero-width break opportunity, not drawn
+          AddBreak(word_.size(), false);  // zero-width break opportunity, not drawn
         } else {
           if (!word_.empty() && IsLetter(cp) && IsInnerBreakChar(word_.back().cp) &&
               word_.size() >= 2 && IsLetter(word_[word_.size() - 2].cp)) {
-            breaks_.push_back({word_.size(), word_.back().cp != '/'});
+            AddBreak(word_.size(), word_.back().cp != '/');
           }
-          word_.push_back(g);
+          Push(g);
         }
       }
     }
@@ -198,10 +176,43 @@ class Breaker {
   }
 
  private:
+  // The word so far: glyphs, their running widths (cum_[i] = width of the
+  // first i glyphs, so any prefix or slice is measured in O(1)), and the
+  // inner break points in increasing order (all, and those not after a
+  // hyphen). Everything below is linear in the word's length.
+  void Push(const Glyph& g) {
+    word_.push_back(g);
+    cum_.push_back(cum_.back() + g.advance);
+  }
+  void AddBreak(size_t index, bool after_hyphen) {
+    if (!breaks_all_.empty() && breaks_all_.back() == index) return;
+    breaks_all_.push_back(index);
+    if (!after_hyphen) breaks_slash_.push_back(index);
+  }
+  double WidthOf(size_t from, size_t to) const { return cum_[to] - cum_[from]; }
+
+  // Largest n such that word_[from, from + n) fits in `avail`.
+  size_t FitCount(size_t from, double avail) const {
+    const double limit = cum_[from] + avail + kEpsilon;
+    const auto first = cum_.begin() + static_cast<ptrdiff_t>(from);
+    const auto it = std::upper_bound(first, cum_.end(), limit);
+    return it == first ? 0 : static_cast<size_t>(it - first) - 1;  // avail may be < 0
+  }
+
+  // The last usable break b with from < b < size and b <= from + fit, or from.
+  size_t LastBreakWithin(size_t from, size_t fit, bool hyphen_breaks) const {
+    const std::vector<size_t>& b = hyphen_breaks ? breaks_all_ : breaks_slash_;
+    const size_t limit = std::min(from + fit, word_.size() - 1);
+    auto it = std::upper_bound(b.begin(), b.end(), limit);
+    if (it == b.begin()) return from;
+    const size_t cut = *(it - 1);
+    return cut > from ? cut : from;
+  }
+
   void FlushWord() {
     if (word_.empty()) return;
     const double space_w = LineSink::Width(spaces_);
-    const double word_w = WidthOf(word_, 0, word_.size());
+    const double word_w = WidthOf(0, word_.size());
     if (sink_.empty() || at_line_start_) {
       // Leading spaces of a paragraph or after '\n' are dropped.
       PlaceFrom(0, !Fits(word_w, width_));
@@ -223,7 +234,9 @@ class Breaker {
     at_line_start_ = false;
     spaces_.clear();
     word_.clear();
-    breaks_.clear();
+    cum_.resize(1);
+    breaks_all_.clear();
+    breaks_slash_.clear();
   }
 
   // True when the word (which fits on an empty line) is long (over a third
@@ -231,13 +244,9 @@ class Breaker {
   // current line after the spaces. Hyphen breaks are not used here: text
   // extraction reads a hyphen at a line end as a hyphenation.
   bool SlashPrefixFits(double space_w) const {
-    if (WidthOf(word_, 0, word_.size()) < width_ / 3) return false;
-    for (const InnerBreak& b : breaks_) {
-      if (!b.after_hyphen && Fits(sink_.used() + space_w + WidthOf(word_, 0, b.index), width_)) {
-        return true;
-      }
-    }
-    return false;
+    if (WidthOf(0, word_.size()) < width_ / 3 || breaks_slash_.empty()) return false;
+    // The first break has the shortest prefix.
+    return Fits(sink_.used() + space_w + WidthOf(0, breaks_slash_.front()), width_);
   }
 
   // Places word_[from..] starting at the current position, breaking at
@@ -245,38 +254,35 @@ class Breaker {
   // between characters as a last resort.
   void PlaceFrom(size_t from, bool hyphen_breaks) {
     while (from < word_.size()) {
-      const double rest_w = WidthOf(word_, from, word_.size());
+      const double rest_w = WidthOf(from, word_.size());
       const double avail = width_ - sink_.used();
       if (Fits(rest_w, avail)) {
         sink_.Add(word_.data() + from, word_.size() - from);
         return;
       }
+      const size_t fit = FitCount(from, avail);
       // Longest inner-break prefix that fits on this line.
-      size_t cut = from;
-      for (const InnerBreak& b : breaks_) {
-        if ((hyphen_breaks || !b.after_hyphen) && b.index > from && b.index < word_.size() &&
-            Fits(WidthOf(word_, from, b.index), avail)) {
-          cut = b.index;
-        }
-      }
+      size_t cut = LastBreakWithin(from, fit, hyphen_breaks);
       if (cut == from) {
         if (!sink_.empty() && Fits(rest_w, width_)) {
           // The rest fits on a fresh line: don't split it further.
           sink_.NewLine();
           continue;
         }
-        if (!sink_.empty() && BreakFitsOnFreshLine(from, hyphen_breaks)) {
+        if (!sink_.empty() &&
+            LastBreakWithin(from, FitCount(from, width_), hyphen_breaks) != from) {
+          // A break point fits on a fresh line.
           sink_.NewLine();
           continue;
         }
-        size_t n = FitCount(word_, from, avail);
+        size_t n = fit;
         const size_t min_cut = from == 0 ? std::max<size_t>(UnbreakablePrefix(), 1) : 1;
         if (n < min_cut) {
           if (!sink_.empty()) {
             sink_.NewLine();
             continue;
           }
-          n = min_cut;  // wider than the line: place it anyway, alone
+          n = std::min(min_cut, word_.size() - from);  // wider than the line: place it anyway
         }
         cut = from + n;
       }
@@ -286,24 +292,14 @@ class Breaker {
     }
   }
 
-  // True when some usable inner-break prefix of word_[from..] fits on an
-  // empty line.
-  bool BreakFitsOnFreshLine(size_t from, bool hyphen_breaks) const {
-    for (const InnerBreak& b : breaks_) {
-      if ((hyphen_breaks || !b.after_hyphen) && b.index > from && b.index < word_.size() &&
-          Fits(WidthOf(word_, from, b.index), width_)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   const FontSet& fonts_;
   double scale_;
   double width_;
   LineSink sink_;
   std::vector<Glyph> word_;
-  std::vector<InnerBreak> breaks_;
+  std::vector<double> cum_ = {0.0};
+  std::vector<size_t> breaks_all_;
+  std::vector<size_t> breaks_slash_;
   std::vector<Glyph> spaces_;
   bool at_line_start_ = true;
 };

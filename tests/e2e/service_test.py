@@ -363,8 +363,8 @@ class ApiTest(ServerTest):
     def test_cli_refuses_overlong_words_locally_and_remotely(self):
         req = long_paper(1)
         para = req.paper.sections[0].blocks.add().paragraph
-        para.runs.add(text="x" * 1500)
-        para.runs.add(text="y" * 1500)
+        para.runs.add(text="x" * 3000)
+        para.runs.add(text="y" * 3000)
         path = os.path.join(ARGS.work_dir, "long-word.json")
         with open(path, "w") as f:
             f.write(json_format.MessageToJson(req))
@@ -375,7 +375,7 @@ class ApiTest(ServerTest):
                                 capture_output=True, text=True, timeout=60)
         self.assertEqual((local.returncode, remote.returncode), (1, 1), local.stderr + remote.stderr)
         self.assertEqual(local.stderr, remote.stderr)
-        self.assertIn("paper.sections[0].blocks[1].paragraph.runs[0].text: a word longer than 1000",
+        self.assertIn("paper.sections[0].blocks[1].paragraph.runs[1].text: a word longer than 5000",
                       local.stderr)
 
     def test_a_second_server_cannot_take_the_port(self):

@@ -381,7 +381,7 @@ TEST(PaperService, OverlongWordIsInvalidArgumentBeforeLayout) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(BadRequestViolations(FromGrpcStatus(s)),
               ElementsAre(FieldViolation{"paper.sections[0].blocks[1].paragraph.runs[0].text",
-                                         "a word longer than 1000 characters (no space or line "
+                                         "a word longer than 5000 characters (no space or line "
                                          "break); the renderer refuses such words: add spaces"}));
 }
 

@@ -397,3 +397,22 @@ TEST(MeasureText, SumsAdvancesAtTheGivenSize) {
 
 }  // namespace
 }  // namespace pp::text
+
+namespace pp::text {
+namespace {
+
+// Breaking is linear in the word's length (running widths, binary search):
+// a 2,000,000-character word breaks in well under a second. A quadratic
+// breaker would take hours and time the test out.
+TEST(LineBreaker, AVeryLongWordBreaksInLinearTime) {
+  const std::string word(2'000'000, 'x');
+  const Span span{word, Style::kRegular, -1};
+  // Fake metrics: 5 pt per character at 10 pt; 100 characters per 500 pt line.
+  const std::vector<Line> lines = BreakLines({&span, 1}, *test::FakeFonts(), 10, 500);
+  ASSERT_EQ(lines.size(), 20'000u);
+  EXPECT_EQ(lines.front().pieces.front().text.size(), 100u);
+  EXPECT_EQ(lines.back().pieces.front().text.size(), 100u);
+}
+
+}  // namespace
+}  // namespace pp::text
