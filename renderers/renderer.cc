@@ -24,6 +24,7 @@ absl::StatusOr<RenderedPdf> RenderPaper(const doc::Paper& paper, const text::Fon
   pdf::PaintOptions po;
   po.compress_content = options.compress_content;
   po.interrupt = options.interrupt;
+  po.pdfa = options.pdfa;
   absl::StatusOr<std::string> bytes = pdf::Paint(*layout, fonts, po);
   if (!bytes.ok()) return bytes.status();
   return RenderedPdf{*std::move(bytes), static_cast<int>(layout->pages.size())};

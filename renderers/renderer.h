@@ -11,6 +11,7 @@
 #define PANELPAPER_RENDERERS_RENDERER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "renderers/doc/pack.h"
 #include "renderers/layout/pack.h"
 #include "renderers/layout/paginate.h"
+#include "renderers/pdf/painter.h"
 #include "renderers/text/font_set.h"
 
 namespace pp {
@@ -31,6 +33,8 @@ struct RenderOptions {
   bool compress_content = true;
   int max_pages = 500;                 // more: RESOURCE_EXHAUSTED
   layout::InterruptCheck interrupt;    // optional: deadline / cancellation
+  // Archival output (PDF/A-2b, renderers/pdf/painter.h): set by the archive.
+  std::optional<pdf::PdfA> pdfa;
 };
 
 struct RenderedPdf {
