@@ -2,6 +2,7 @@
 //
 //   panelpaper render REQUEST -o OUT.pdf [--fonts DIR]
 //   panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [TLS flags] [--timeout S]
+//   panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT [TLS flags]]
 //
 // REQUEST is a panelpaper.v1.RenderPaperRequest in proto3 JSON, or in text
 // format when its name ends in .textproto or .txtpb. A syntax error stops at
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,6 +32,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "panelpaper/v1/pack.pb.h"
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
@@ -49,9 +52,13 @@ constexpr char kUsage[] =
     "       panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [--tls] [--tls_ca FILE]\n"
     "                         [--tls_cert FILE --tls_key FILE] [--tls_server_name NAME]\n"
     "                         [--timeout SECONDS]\n"
+    "       panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT ...]\n"
     "\n"
     "  REQUEST   a panelpaper.v1.RenderPaperRequest: proto3 JSON, or text format\n"
     "            when the name ends in .textproto or .txtpb\n"
+    "  MANIFEST  a panelpaper.v1.RenderAgendaPackRequest (an agenda pack: the meeting\n"
+    "            and its items with their papers), JSON or text format likewise;\n"
+    "            a progress bar is shown when standard output is a terminal\n"
     "  -o FILE   where to write the PDF\n"
     "  --fonts DIR  font folder for local rendering (default: $PANELPAPER_FONTS_DIR,\n"
     "            else <bin>/../fonts)\n"
@@ -109,7 +116,7 @@ bool WriteFile(const std::string& path, const std::string& bytes) {
 
 // Parses REQUEST; on a syntax error prints it and returns false.
 bool ParseRequest(const std::string& path, const std::string& text,
-                  panelpaper::v1::RenderPaperRequest* req) {
+                  google::protobuf::Message* req) {
   if (absl::EndsWith(path, ".textproto") || absl::EndsWith(path, ".txtpb")) {
     google::protobuf::TextFormat::Parser parser;
     FirstError errors;
@@ -157,24 +164,26 @@ size_t StatedCount(absl::string_view message, size_t fallback) {
   return std::max(n, fallback);
 }
 
+// Prints a remote call's error like the local path does; returns the exit status.
+int RemoteFailure(const std::string& request_path, const absl::Status& s) {
+  const auto invalid = pp::service::BadRequestViolations(s);
+  const auto exhausted = pp::service::QuotaFailureViolations(s);
+  const bool rejected = s.code() == absl::StatusCode::kInvalidArgument ||
+                        s.code() == absl::StatusCode::kResourceExhausted;
+  if (rejected && !(invalid.empty() && exhausted.empty())) {
+    PrintProblems(request_path, exhausted, invalid,
+                  StatedCount(s.message(), invalid.size() + exhausted.size()));
+  } else {
+    std::cerr << request_path << ": " << absl::StatusCodeToString(s.code()) << ": " << s.message()
+              << "\n";
+  }
+  return rejected ? kExitRejected : kExitFailure;
+}
+
 int RenderRemote(const pp::service::RemoteOptions& remote, const std::string& request_path,
                  const panelpaper::v1::RenderPaperRequest& req, const std::string& out_path) {
   absl::StatusOr<pp::service::RemotePdf> pdf = pp::service::RenderRemotely(remote, req);
-  if (!pdf.ok()) {
-    const absl::Status& s = pdf.status();
-    const auto invalid = pp::service::BadRequestViolations(s);
-    const auto exhausted = pp::service::QuotaFailureViolations(s);
-    const bool rejected = s.code() == absl::StatusCode::kInvalidArgument ||
-                          s.code() == absl::StatusCode::kResourceExhausted;
-    if (rejected && !(invalid.empty() && exhausted.empty())) {
-      PrintProblems(request_path, exhausted, invalid,
-                    StatedCount(s.message(), invalid.size() + exhausted.size()));
-    } else {
-      std::cerr << request_path << ": " << absl::StatusCodeToString(s.code()) << ": " << s.message()
-                << "\n";
-    }
-    return rejected ? kExitRejected : kExitFailure;
-  }
+  if (!pdf.ok()) return RemoteFailure(request_path, pdf.status());
   if (!WriteFile(out_path, pdf->bytes)) {
     std::cerr << "panelpaper: cannot write " << out_path << "\n";
     return kExitFailure;
@@ -184,33 +193,40 @@ int RenderRemote(const pp::service::RemoteOptions& remote, const std::string& re
   return 0;
 }
 
-int Render(const std::vector<std::string>& args) {
+// What render and pack share: the input, the output, and where to render.
+struct CommonArgs {
   std::string request_path, out_path, fonts_dir;
   pp::service::RemoteOptions remote;
+};
+
+// Parses a command's arguments; returns an exit status on a usage error.
+std::optional<int> ParseArgs(const std::string& command, const std::vector<std::string>& args,
+                             CommonArgs* out) {
   bool usage_error = false;
   // "--name VALUE" or "--name=VALUE".
-  auto value = [&](size_t* i, const std::string& name, std::string* out) {
+  auto value = [&](size_t* i, const std::string& name, std::string* dest) {
     const std::string& a = args[*i];
     if (a == name) {
       if (*i + 1 >= args.size()) {
-        std::cerr << "panelpaper render: " << name << " needs a value\n\n" << kUsage;
+        std::cerr << "panelpaper " << command << ": " << name << " needs a value\n\n" << kUsage;
         usage_error = true;
         return true;
       }
-      *out = args[++*i];
+      *dest = args[++*i];
       return true;
     }
     if (absl::StartsWith(a, name + "=")) {
-      *out = a.substr(name.size() + 1);
+      *dest = a.substr(name.size() + 1);
       return true;
     }
     return false;
   };
+  pp::service::RemoteOptions& remote = out->remote;
   std::string timeout;
   for (size_t i = 0; i < args.size() && !usage_error; ++i) {
     const std::string& a = args[i];
-    if (value(&i, "-o", &out_path) || value(&i, "--output", &out_path) ||
-        value(&i, "--fonts", &fonts_dir) || value(&i, "--server", &remote.server) ||
+    if (value(&i, "-o", &out->out_path) || value(&i, "--output", &out->out_path) ||
+        value(&i, "--fonts", &out->fonts_dir) || value(&i, "--server", &remote.server) ||
         value(&i, "--tls_ca", &remote.tls_ca) || value(&i, "--tls_cert", &remote.tls_cert) ||
         value(&i, "--tls_key", &remote.tls_key) ||
         value(&i, "--tls_server_name", &remote.tls_server_name) || value(&i, "--timeout", &timeout)) {
@@ -218,38 +234,49 @@ int Render(const std::vector<std::string>& args) {
     } else if (a == "--tls") {
       remote.tls = true;
     } else if (absl::StartsWith(a, "-") && a != "-") {
-      std::cerr << "panelpaper render: unknown option " << a << "\n\n" << kUsage;
+      std::cerr << "panelpaper " << command << ": unknown option " << a << "\n\n" << kUsage;
       return kExitUsage;
-    } else if (request_path.empty()) {
-      request_path = a;
+    } else if (out->request_path.empty()) {
+      out->request_path = a;
     } else {
-      std::cerr << "panelpaper render: more than one REQUEST\n\n" << kUsage;
+      std::cerr << "panelpaper " << command << ": more than one input file\n\n" << kUsage;
       return kExitUsage;
     }
   }
   if (usage_error) return kExitUsage;
-  if (request_path.empty() || out_path.empty()) {
+  if (out->request_path.empty() || out->out_path.empty()) {
     std::cerr << kUsage;
     return kExitUsage;
   }
   const bool tls_flags = remote.tls || !remote.tls_ca.empty() || !remote.tls_cert.empty() ||
                          !remote.tls_key.empty() || !remote.tls_server_name.empty();
   if (remote.server.empty() && (tls_flags || !timeout.empty())) {
-    std::cerr << "panelpaper render: TLS flags and --timeout need --server\n\n" << kUsage;
+    std::cerr << "panelpaper " << command << ": TLS flags and --timeout need --server\n\n" << kUsage;
     return kExitUsage;
   }
   if (remote.tls_cert.empty() != remote.tls_key.empty()) {
-    std::cerr << "panelpaper render: --tls_cert and --tls_key go together\n\n" << kUsage;
+    std::cerr << "panelpaper " << command << ": --tls_cert and --tls_key go together\n\n" << kUsage;
     return kExitUsage;
   }
   if (!timeout.empty()) {
     double seconds = 0;
     if (!absl::SimpleAtod(timeout, &seconds) || !(seconds > 0)) {
-      std::cerr << "panelpaper render: --timeout needs a positive number of seconds\n\n" << kUsage;
+      std::cerr << "panelpaper " << command << ": --timeout needs a positive number of seconds\n\n"
+                << kUsage;
       return kExitUsage;
     }
     remote.timeout = absl::Seconds(seconds);
   }
+  return std::nullopt;
+}
+
+int Render(const std::vector<std::string>& args) {
+  CommonArgs common;
+  if (std::optional<int> exit = ParseArgs("render", args, &common)) return *exit;
+  const std::string& request_path = common.request_path;
+  const std::string& out_path = common.out_path;
+  const std::string& fonts_dir = common.fonts_dir;
+  const pp::service::RemoteOptions& remote = common.remote;
 
   std::string text;
   if (!ReadFile(request_path, &text)) {
@@ -306,6 +333,121 @@ int Render(const std::vector<std::string>& args) {
   return 0;
 }
 
+
+// The progress bar of `pack`, drawn on standard output when it is a
+// terminal ("\r" redraws; a newline ends it).
+class ProgressBar {
+ public:
+  ProgressBar() : enabled_(isatty(STDOUT_FILENO) == 1) {}
+  void Update(int done, int total) {
+    if (!enabled_ || total <= 0) return;
+    constexpr int kWidth = 30;
+    const int filled = kWidth * done / total;
+    std::cout << "\rlaying out items [" << std::string(static_cast<size_t>(filled), '#')
+              << std::string(static_cast<size_t>(kWidth - filled), '-') << "] " << done << "/"
+              << total << std::flush;
+    shown_ = true;
+  }
+  void End() {
+    if (shown_) std::cout << "\n";
+    shown_ = false;
+  }
+  ~ProgressBar() { End(); }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+};
+
+// "  7b  pages 168-174" for every item with pages.
+void PrintPlacements(const std::vector<std::string>& numbers, const std::vector<int>& first,
+                     const std::vector<int>& last) {
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    if (first[i] > 0) {
+      std::cout << "  item " << numbers[i] << ": pages " << first[i] << "-" << last[i] << "\n";
+    }
+  }
+}
+
+int Pack(const std::vector<std::string>& args) {
+  CommonArgs common;
+  if (std::optional<int> exit = ParseArgs("pack", args, &common)) return *exit;
+  std::string text;
+  if (!ReadFile(common.request_path, &text)) {
+    std::cerr << "panelpaper: cannot read " << common.request_path << "\n";
+    return kExitFailure;
+  }
+  panelpaper::v1::RenderAgendaPackRequest req;
+  if (!ParseRequest(common.request_path, text, &req)) return kExitRejected;
+  ProgressBar bar;
+  std::vector<std::string> numbers;
+  std::vector<int> first, last;
+  std::string bytes;
+  int pages = 0;
+
+  if (!common.remote.server.empty()) {
+    absl::StatusOr<pp::service::RemotePack> pack = pp::service::RenderPackRemotely(
+        common.remote, req, [&bar](int done, int total) { bar.Update(done, total); });
+    bar.End();
+    if (!pack.ok()) return RemoteFailure(common.request_path, pack.status());
+    for (const auto& item : pack->items) {
+      numbers.push_back(item.number());
+      first.push_back(item.first_page());
+      last.push_back(item.last_page());
+    }
+    bytes = std::move(pack->bytes);
+    pages = pack->info.page_count();
+  } else {
+    auto fonts = pp::text::FontSet::Load(common.fonts_dir.empty() ? pp::text::DefaultFontsDir()
+                                                                  : common.fonts_dir);
+    if (!fonts.ok()) {
+      std::cerr << "panelpaper: " << fonts.status().message() << "\n";
+      return kExitFailure;
+    }
+    pp::service::Limits limits;
+    pp::service::Violations v;
+    v.max_recorded = std::numeric_limits<size_t>::max();
+    pp::service::PackJob job;
+    pp::service::ConvertPack(req, **fonts, limits, &job.pack, &v);
+    pp::service::CheckWordLengths(req, pp::service::kDefaultMaxWordChars, &v);
+    if (!v.empty()) {
+      PrintProblems(common.request_path, v.exhausted, v.invalid, v.count());
+      return kExitRejected;
+    }
+    pp::PackOptions options;
+    options.compress_content = !req.options().uncompressed();
+    options.max_pages = limits.max_pack_pages;
+    options.max_pages_per_paper = limits.max_pages;
+    options.progress = [&bar](int done, int total) { bar.Update(done, total); };
+    auto pack = pp::RenderPack(job.pack, **fonts, options);
+    bar.End();
+    if (!pack.ok()) {
+      std::cerr << common.request_path << ": " << pack.status().message() << "\n";
+      const auto code = pack.status().code();
+      return code == absl::StatusCode::kInvalidArgument ||
+                     code == absl::StatusCode::kResourceExhausted
+                 ? kExitRejected
+                 : kExitFailure;
+    }
+    for (const auto& item : pack->items) {
+      numbers.push_back(item.number);
+      first.push_back(item.first_page);
+      last.push_back(item.last_page);
+    }
+    bytes = std::move(pack->pdf.bytes);
+    pages = pack->pdf.page_count;
+  }
+  if (!WriteFile(common.out_path, bytes)) {
+    std::cerr << "panelpaper: cannot write " << common.out_path << "\n";
+    return kExitFailure;
+  }
+  std::cout << common.out_path << ": " << pages << " pages, " << bytes.size() << " bytes"
+            << (common.remote.server.empty() ? "" : " (rendered by " + common.remote.server + ")")
+            << "\n";
+  PrintPlacements(numbers, first, last);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -317,6 +459,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "render") return Render(args);
+  if (command == "pack") return Pack(args);
   std::cerr << "panelpaper: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

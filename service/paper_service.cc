@@ -1,6 +1,8 @@
 #include "service/paper_service.h"
 
 #include <algorithm>
+#include <deque>
+#include <mutex>
 #include <chrono>
 #include <exception>
 #include <new>
@@ -34,6 +36,11 @@ struct PaperServiceImpl::Rendered {
   std::unique_ptr<std::string> pdf;
   int pages = 0;
   std::string sha256;
+};
+
+struct PaperServiceImpl::RenderedPack {
+  Rendered pdf;
+  std::vector<layout::ItemPlacement> items;
 };
 
 struct PaperServiceImpl::CallLog {
@@ -161,6 +168,65 @@ absl::Status WithQuotaFailure(std::string message, std::string subject, std::str
   return s;
 }
 
+// Whether anyone still waits for a call's answer: its deadline and
+// cancellation, as statuses, before rendering ("dropped") and during it
+// (the renderer's interrupt: "abandoned").
+class CallClock {
+ public:
+  explicit CallClock(grpc::CallbackServerContext* context)
+      : context_(context),
+        deadline_(context->deadline()),
+        has_deadline_(deadline_ != std::chrono::system_clock::time_point::max()) {}
+
+  absl::Status BeforeRender(std::string_view* outcome) const {
+    if (Expired()) {
+      *outcome = "dropped";
+      return absl::DeadlineExceededError("the deadline passed before rendering started");
+    }
+    if (context_->IsCancelled()) {
+      *outcome = "dropped";
+      return absl::CancelledError("the call was cancelled before rendering started");
+    }
+    return absl::OkStatus();
+  }
+
+  // For RenderOptions.interrupt; sets *interrupted when it stops a render.
+  layout::InterruptCheck Interrupt(bool* interrupted) const {
+    return [this, interrupted]() -> absl::Status {
+      // The deadline first: gRPC also marks an expired call cancelled.
+      if (Expired()) {
+        *interrupted = true;
+        return absl::DeadlineExceededError("the deadline passed during rendering; render abandoned");
+      }
+      if (context_->IsCancelled()) {
+        *interrupted = true;
+        return absl::CancelledError("the call was cancelled during rendering; render abandoned");
+      }
+      return absl::OkStatus();
+    };
+  }
+
+  bool Expired() const { return has_deadline_ && std::chrono::system_clock::now() >= deadline_; }
+
+ private:
+  grpc::CallbackServerContext* context_;
+  std::chrono::system_clock::time_point deadline_;
+  bool has_deadline_;
+};
+
+// The outcome of a failed render, for the access log.
+std::string_view FailureOutcome(const absl::Status& status, bool interrupted) {
+  if (interrupted) return "abandoned";
+  const absl::StatusCode code = status.code();
+  if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kResourceExhausted) {
+    return "rejected";  // unlayoutable content, page limit
+  }
+  // Rendering-library failures carry no request text (renderer.h).
+  Log(LogLevel::kError, absl::StrCat("render failed: ", absl::StatusCodeToString(code), ": ",
+                                     status.message()));
+  return "failed";
+}
+
 // RenderPaper's reactor: finished by the worker (Succeed / Fail); OnDone,
 // once gRPC is done with the call, logs it and deletes it.
 class UnaryCall final : public grpc::ServerUnaryReactor {
@@ -268,6 +334,116 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   std::atomic<bool> cancelled_{false};
 };
 
+// RenderAgendaPack's reactor: the worker pushes messages as they become
+// ready (progress while laying out, then the PDF chunks) and closes the
+// stream; writes go out one at a time, in order, as gRPC completes them.
+class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  QueuedStreamCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
+      : service_(service), log_(std::move(log)) {
+    service_->CallStarted();
+  }
+
+  PaperServiceImpl::CallLog& log() { return log_; }
+
+  // Queues a message (dropped once the stream has ended).
+  void Push(grpc::ByteBuffer message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    queue_.push_back(std::move(message));
+    if (!writing_) WriteNextLocked();
+  }
+
+  // Ends the stream after the queued messages (OK), or at once (an error:
+  // whatever is queued is dropped).
+  void Close(const grpc::Status& status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    final_ = status;
+    if (!status.ok()) queue_.clear();
+    if (!writing_) WriteNextLocked();
+  }
+
+  void Fail(const absl::Status& status) {
+    const grpc::Status g = ToGrpcStatus(status);
+    log_.code = g.error_code();
+    Close(g);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) {
+      // The client went away mid-stream.
+      log_.code = grpc::StatusCode::CANCELLED;
+      log_.outcome = "abandoned";
+      queue_.clear();
+      closed_ = true;
+      final_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
+      Finish(final_);
+      finished_ = true;
+      return;
+    }
+    log_.bytes_out += current_.Length();
+    WriteNextLocked();
+  }
+
+  void OnCancel() override { cancelled_ = true; }
+
+  void OnDone() override {
+    if (cancelled_ && log_.code == grpc::StatusCode::OK) {
+      log_.code = grpc::StatusCode::CANCELLED;
+      log_.outcome = "abandoned";
+    }
+    service_->Count(log_);
+    WriteAccessLog(log_);
+    PaperServiceImpl* service = service_;
+    delete this;
+    service->CallEnded();
+  }
+
+ private:
+  void WriteNextLocked() {
+    if (finished_) return;
+    if (!queue_.empty()) {
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      if (queue_.empty() && closed_ && final_.ok()) {
+        // The last message and the OK status in one step.
+        log_.bytes_out += current_.Length();
+        StartWriteAndFinish(&current_, grpc::WriteOptions(), final_);
+        finished_ = true;
+      } else {
+        StartWrite(&current_);
+      }
+      return;
+    }
+    if (closed_) {
+      Finish(final_);
+      finished_ = true;
+    }
+  }
+
+  PaperServiceImpl* service_;
+  PaperServiceImpl::CallLog log_;
+  std::mutex mu_;
+  std::deque<grpc::ByteBuffer> queue_;
+  grpc::ByteBuffer current_;
+  grpc::Status final_;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool finished_ = false;
+  std::atomic<bool> cancelled_{false};
+};
+
+// A message as a ByteBuffer.
+grpc::ByteBuffer Serialized(const google::protobuf::Message& m) {
+  grpc::Slice slice(m.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 // Runs a call's work in its worker. Library code reports errors as
 // statuses; an exception (std::bad_alloc, a third-party throw) still must
 // not take the worker down or leave the call unanswered: INTERNAL, logged.
@@ -359,21 +535,8 @@ absl::Status PaperServiceImpl::Busy() const {
 absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer& request, CallLog* log) {
   log->queue_ms = MillisSince(log->start);
-  const auto deadline = context->deadline();
-  const bool has_deadline = deadline != std::chrono::system_clock::time_point::max();
-  // Before each expensive step: is anyone still waiting for the answer?
-  auto gone = [&]() -> absl::Status {
-    if (has_deadline && std::chrono::system_clock::now() >= deadline) {
-      log->outcome = "dropped";
-      return absl::DeadlineExceededError("the deadline passed before rendering started");
-    }
-    if (context->IsCancelled()) {
-      log->outcome = "dropped";
-      return absl::CancelledError("the call was cancelled before rendering started");
-    }
-    return absl::OkStatus();
-  };
-  if (absl::Status s = gone(); !s.ok()) return s;
+  const CallClock clock(context);
+  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
 
   const Clock::time_point work_start = Clock::now();
   google::protobuf::ArenaOptions arena_options;
@@ -408,47 +571,25 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
     }
     job->compress_content = !req->options().uncompressed();
   }
-  if (absl::Status s = gone(); !s.ok()) return s;
+  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
   if (options_.before_render_for_testing) options_.before_render_for_testing();
 
   bool interrupted = false;
   RenderOptions render_options;
   render_options.compress_content = job->compress_content;
   render_options.max_pages = options_.limits.max_pages;
-  render_options.interrupt = [context, deadline, has_deadline, &interrupted]() -> absl::Status {
-    // The deadline first: gRPC also marks an expired call cancelled.
-    if (has_deadline && std::chrono::system_clock::now() >= deadline) {
-      interrupted = true;
-      return absl::DeadlineExceededError("the deadline passed during layout; render abandoned");
-    }
-    if (context->IsCancelled()) {
-      interrupted = true;
-      return absl::CancelledError("the call was cancelled during layout; render abandoned");
-    }
-    return absl::OkStatus();
-  };
+  render_options.interrupt = clock.Interrupt(&interrupted);
   absl::StatusOr<RenderedPdf> pdf = pp::RenderPaper(job->paper, *fonts_, render_options);
   if (!pdf.ok()) {
     log->render_ms = MillisSince(work_start);
-    const absl::StatusCode code = pdf.status().code();
-    if (interrupted) {
-      log->outcome = "abandoned";
-    } else if (code == absl::StatusCode::kInvalidArgument ||
-               code == absl::StatusCode::kResourceExhausted) {
-      log->outcome = "rejected";  // unlayoutable content, page limit
-    } else {
-      log->outcome = "failed";
-      // Rendering-library failures carry no request text (renderer.h).
-      Log(LogLevel::kError, absl::StrCat("render failed: ", absl::StatusCodeToString(code), ": ",
-                                         pdf.status().message()));
-    }
+    log->outcome = FailureOutcome(pdf.status(), interrupted);
     return pdf.status();
   }
   log->render_ms = MillisSince(work_start);
   log->pages = pdf->page_count;
-  // Painting is not interruptible: a call may expire while it runs. Its
-  // client has its answer already; say so instead of pretending success.
-  if (has_deadline && std::chrono::system_clock::now() >= deadline) {
+  // The last steps (saving, hashing) are not interruptible: a call may
+  // expire while they run. Say so instead of pretending success.
+  if (clock.Expired()) {
     log->outcome = "late";
     return absl::DeadlineExceededError("the deadline passed while the PDF was being written");
   }
@@ -561,6 +702,128 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
         offset += n;
       } while (offset < size);
       call->Start(std::move(chunks), rendered->pages);
+    });
+  });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(Busy());
+  }
+  return call;
+}
+
+absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer& request, CallLog* log,
+    const std::function<void(int, int)>& progress) {
+  log->queue_ms = MillisSince(log->start);
+  const CallClock clock(context);
+  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
+  const Clock::time_point work_start = Clock::now();
+  google::protobuf::Arena arena;
+  auto* req = google::protobuf::Arena::CreateMessage<pb::RenderAgendaPackRequest>(&arena);
+  {
+    grpc::ByteBuffer copy(request);
+    grpc::ProtoBufferReader reader(&copy);
+    if (absl::Status s = ParseRequest(&reader, req, [&request] { return Flatten(request); });
+        !s.ok()) {
+      log->outcome = "rejected";
+      return s;
+    }
+  }
+  std::optional<PackJob> job(std::in_place);
+  {
+    Violations v;
+    ConvertPack(*req, *fonts_, options_.limits, &job->pack, &v);
+    if (options_.max_word_chars > 0) CheckWordLengths(*req, options_.max_word_chars, &v);
+    if (!v.empty()) {
+      log->outcome = "rejected";
+      return v.ToStatus();
+    }
+    job->compress_content = !req->options().uncompressed();
+  }
+  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
+  if (options_.before_render_for_testing) options_.before_render_for_testing();
+
+  bool interrupted = false;
+  PackOptions pack_options;
+  pack_options.compress_content = job->compress_content;
+  pack_options.max_pages = options_.limits.max_pack_pages;
+  pack_options.max_pages_per_paper = options_.limits.max_pages;
+  pack_options.interrupt = clock.Interrupt(&interrupted);
+  pack_options.progress = progress;
+  absl::StatusOr<pp::RenderedPack> pack = pp::RenderPack(job->pack, *fonts_, pack_options);
+  log->render_ms = MillisSince(work_start);
+  if (!pack.ok()) {
+    log->outcome = FailureOutcome(pack.status(), interrupted);
+    return pack.status();
+  }
+  log->pages = pack->pdf.page_count;
+  if (clock.Expired()) {
+    log->outcome = "late";
+    return absl::DeadlineExceededError("the deadline passed while the PDF was being written");
+  }
+  RenderedPack out;
+  out.pdf.pages = pack->pdf.page_count;
+  out.pdf.sha256 = Sha256Hex(pack->pdf.bytes);
+  out.pdf.pdf = std::make_unique<std::string>(std::move(pack->pdf.bytes));
+  out.items = std::move(pack->items);
+  return out;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  CallLog log;
+  log.method = "RenderAgendaPack";
+  log.peer = context->peer();
+  log.client = PeerIdentity(*context);
+  log.bytes_in = request->Length();
+  auto* call = new QueuedStreamCall(this, std::move(log));
+  if (draining_.load()) {
+    call->log().outcome = "refused";
+    call->Fail(ShuttingDown());
+    return call;
+  }
+  const bool admitted = pool_.TrySubmit([this, context, request, call] {
+    Guarded(call, [&] {
+      auto progress = [call](int done, int total) {
+        pb::AgendaPackChunk m;
+        m.mutable_progress()->set_items_done(done);
+        m.mutable_progress()->set_items_total(total);
+        call->Push(Serialized(m));
+      };
+      absl::StatusOr<RenderedPack> rendered = RenderPack(context, *request, &call->log(), progress);
+      if (!rendered.ok()) {
+        call->Fail(rendered.status());
+        return;
+      }
+      const size_t size = rendered->pdf.pdf->size();
+      pb::AgendaPackChunk first;
+      pb::PdfInfo* info = first.mutable_info();
+      info->set_page_count(rendered->pdf.pages);
+      info->set_sha256(rendered->pdf.sha256);
+      info->set_renderer_version(kRendererVersion);
+      info->set_size_bytes(static_cast<int64_t>(size));
+      for (const layout::ItemPlacement& p : rendered->items) {
+        pb::PackItemPages* item = first.add_items();
+        item->set_number(p.number);
+        item->set_included(p.included);
+        item->set_first_page(p.first_page);
+        item->set_last_page(p.last_page);
+      }
+      const std::string first_head = first.SerializeAsString();
+      const grpc::Slice whole = OwningSlice(std::move(rendered->pdf.pdf));
+      const size_t chunk = options_.chunk_bytes;
+      size_t offset = 0;
+      bool is_first = true;
+      do {
+        const size_t n = std::min(chunk, size - offset);
+        std::string head = is_first ? first_head : std::string();
+        AppendLengthDelimitedHeader(pb::AgendaPackChunk::kDataFieldNumber, n, &head);
+        grpc::Slice slices[2] = {grpc::Slice(head), whole.sub(offset, offset + n)};
+        call->Push(grpc::ByteBuffer(slices, 2));
+        offset += n;
+        is_first = false;
+      } while (offset < size);
+      call->Close(grpc::Status::OK);
     });
   });
   if (!admitted) {

@@ -102,7 +102,8 @@ struct ServiceStats {
 
 using PaperServiceBase = panelpaper::v1::PaperService::WithRawCallbackMethod_RenderPaper<
     panelpaper::v1::PaperService::WithRawCallbackMethod_StreamPaper<
-        panelpaper::v1::PaperService::Service>>;
+        panelpaper::v1::PaperService::WithRawCallbackMethod_RenderAgendaPack<
+            panelpaper::v1::PaperService::Service>>>;
 
 class PaperServiceImpl final : public PaperServiceBase {
  public:
@@ -114,6 +115,11 @@ class PaperServiceImpl final : public PaperServiceBase {
                                         grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamPaper(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request) override;
+  // Agenda packs: progress messages while laying out, then the PDF in chunks
+  // (the same worker pool, limits and access log as papers; pack limits:
+  // Limits::max_pack_items and max_pack_pages).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* RenderAgendaPack(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
 
   // Graceful shutdown, step 1: from now on new calls are refused with
   // UNAVAILABLE ("refused"); admitted ones go on.
@@ -138,6 +144,10 @@ class PaperServiceImpl final : public PaperServiceBase {
  private:
   absl::StatusOr<Rendered> Render(grpc::CallbackServerContext* context,
                                   const grpc::ByteBuffer& request, CallLog* log);
+  struct RenderedPack;
+  absl::StatusOr<RenderedPack> RenderPack(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer& request, CallLog* log,
+                                          const std::function<void(int, int)>& progress);
   absl::Status Busy() const;
   absl::Status ShuttingDown() const;
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "panelpaper/v1/paper_service.grpc.pb.h"
+#include "service/grpc_channel.h"
 #include "service/sha256.h"
 #include "service/status_mapping.h"
 
@@ -25,8 +26,8 @@ absl::Status ReadPem(const std::string& path, std::string* out) {
 
 }  // namespace
 
-absl::StatusOr<RemotePdf> RenderRemotely(const RemoteOptions& options,
-                                         const panelpaper::v1::RenderPaperRequest& request) {
+// A channel to options.server, with TLS as the options say.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const RemoteOptions& options) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   grpc::ChannelArguments args;
   const bool tls = options.tls || !options.tls_ca.empty() || !options.tls_cert.empty() ||
@@ -53,8 +54,14 @@ absl::StatusOr<RemotePdf> RenderRemotely(const RemoteOptions& options,
   // Requests may exceed the default limits on neither side: the server
   // decides (--max_request_bytes); chunks are at most 1 MiB.
   args.SetMaxSendMessageSize(-1);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(options.server, credentials, args);
-  auto stub = panelpaper::v1::PaperService::NewStub(channel);
+  return grpc::CreateCustomChannel(options.server, credentials, args);
+}
+
+absl::StatusOr<RemotePdf> RenderRemotely(const RemoteOptions& options,
+                                         const panelpaper::v1::RenderPaperRequest& request) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options);
+  if (!channel.ok()) return channel.status();
+  auto stub = panelpaper::v1::PaperService::NewStub(*channel);
 
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options.timeout));
@@ -86,6 +93,48 @@ absl::StatusOr<RemotePdf> RenderRemotely(const RemoteOptions& options,
   }
   if (Sha256Hex(out.bytes) != out.info.sha256()) {
     return absl::DataLossError("the received PDF does not match the SHA-256 the server announced");
+  }
+  return out;
+}
+
+absl::StatusOr<RemotePack> RenderPackRemotely(
+    const RemoteOptions& options, const panelpaper::v1::RenderAgendaPackRequest& request,
+    const std::function<void(int, int)>& progress) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options);
+  if (!channel.ok()) return channel.status();
+  auto stub = panelpaper::v1::PaperService::NewStub(*channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options.timeout));
+  std::unique_ptr<grpc::ClientReader<panelpaper::v1::AgendaPackChunk>> reader =
+      stub->RenderAgendaPack(&context, request);
+  RemotePack out;
+  panelpaper::v1::AgendaPackChunk chunk;
+  bool have_info = false;
+  while (reader->Read(&chunk)) {
+    if (chunk.has_progress()) {
+      if (progress) progress(chunk.progress().items_done(), chunk.progress().items_total());
+      continue;
+    }
+    if (chunk.has_info()) {
+      out.info = chunk.info();
+      out.items.assign(chunk.items().begin(), chunk.items().end());
+      if (out.info.size_bytes() > 0) out.bytes.reserve(static_cast<size_t>(out.info.size_bytes()));
+      have_info = true;
+    }
+    out.bytes.append(chunk.data());
+  }
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    absl::Status s = FromGrpcStatus(status);
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      return absl::Status(s.code(), absl::StrCat("cannot reach ", options.server, ": ", s.message()));
+    }
+    return s;
+  }
+  if (!have_info) return absl::DataLossError("the server sent no PDF");
+  if (static_cast<int64_t>(out.bytes.size()) != out.info.size_bytes() ||
+      Sha256Hex(out.bytes) != out.info.sha256()) {
+    return absl::DataLossError("the received PDF does not match the size and SHA-256 the server announced");
   }
   return out;
 }

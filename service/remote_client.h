@@ -16,6 +16,7 @@
 #ifndef PANELPAPER_SERVICE_REMOTE_CLIENT_H_
 #define PANELPAPER_SERVICE_REMOTE_CLIENT_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,17 @@ struct RemotePdf {
 
 absl::StatusOr<RemotePdf> RenderRemotely(const RemoteOptions& options,
                                          const panelpaper::v1::RenderPaperRequest& request);
+
+struct RemotePack {
+  std::string bytes;
+  panelpaper::v1::PdfInfo info;
+  std::vector<panelpaper::v1::PackItemPages> items;
+};
+
+// RenderAgendaPack; `progress` (optional) sees (items done, items total).
+absl::StatusOr<RemotePack> RenderPackRemotely(
+    const RemoteOptions& options, const panelpaper::v1::RenderAgendaPackRequest& request,
+    const std::function<void(int, int)>& progress);
 
 }  // namespace pp::service
 

@@ -1,0 +1,85 @@
+// File: service/archive/archive_auth.h
+//
+// Who may write to and read from the archive. No gRPC here: the service
+// hands in what the call presented (its `authorization` metadata values and
+// the verified mTLS identities of its peer) and gets back the caller's
+// identity or the status to answer with.
+//
+// Credentials:
+//   * a bearer token: metadata `authorization: Bearer <token>`, checked
+//     against the server's token file (LoadTokenFile). Only SHA-256 digests
+//     of the tokens are kept in memory, and they are compared in constant
+//     time. Every token in the file may write (and read).
+//   * an mTLS client identity: what gRPC reports as the verified peer
+//     identity — the certificate's subject alternative names (DNS, URI,
+//     e-mail, IP) when it has any, otherwise its subject common name (CN) —
+//     matched exactly against the writer allow-list (--archive_writers).
+//
+// Decisions (Authorize):
+//   reads, when open           allowed, identity "anonymous"
+//   a bearer token is present  in the file: allowed ("token:<name>");
+//                              not in the file: PERMISSION_DENIED;
+//                              not "Bearer <token>", or sent twice: UNAUTHENTICATED
+//   else an mTLS identity      reads: allowed ("mtls:<identity>");
+//                              writes: allowed if any identity is on the
+//                              allow-list, else PERMISSION_DENIED
+//   else (no credentials)      UNAUTHENTICATED
+// A wrong token is PERMISSION_DENIED, not UNAUTHENTICATED: the client did
+// present credentials, and the server cannot tell a mistyped token from a
+// revoked one; what it knows is that these credentials may not do this.
+//
+//   PP_ASSIGN_OR_RETURN(AuthConfig auth.tokens, LoadTokenFile("/etc/panelpaper/archive-tokens"));
+//   absl::StatusOr<std::string> who = Authorize(auth, caller, Access::kWrite);
+#ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_AUTH_H_
+#define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_AUTH_H_
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace pp::service::archive {
+
+// One accepted token: its name (for the record's archived_by) and the
+// SHA-256 of the token (32 raw bytes).
+struct Token {
+  std::string name;
+  std::string digest;
+};
+
+// Tokens must be at least this long (a guessable token is no protection).
+inline constexpr size_t kMinTokenChars = 16;
+
+// Parses a token file: one token per line, either "TOKEN" or "NAME TOKEN"
+// (separated by spaces or tabs); blank lines and lines starting with '#' are
+// ignored. A token is printable ASCII without spaces, at least
+// kMinTokenChars long; a name is letters, digits and . _ @ - (default: the
+// first 12 hex digits of the token's SHA-256). INVALID_ARGUMENT naming the
+// line otherwise (never quoting a token), or when a token or name repeats.
+absl::StatusOr<std::vector<Token>> ParseTokenFile(std::string_view text);
+// Reads and parses `path` (NOT_FOUND / INVALID_ARGUMENT naming it).
+absl::StatusOr<std::vector<Token>> LoadTokenFile(const std::string& path);
+
+struct AuthConfig {
+  std::vector<Token> tokens;
+  std::set<std::string> writers;  // mTLS identities allowed to write
+  bool reads_open = false;        // --archive_reads=open
+};
+
+enum class Access { kRead, kWrite };
+
+// What one call presented.
+struct Caller {
+  std::vector<std::string> authorization;    // values of the `authorization` metadata
+  std::vector<std::string> peer_identities;  // verified mTLS identities; empty without
+};
+
+// The caller's identity for the record ("token:<name>", "mtls:<identity>",
+// "anonymous"), or UNAUTHENTICATED / PERMISSION_DENIED as described above.
+absl::StatusOr<std::string> Authorize(const AuthConfig& config, const Caller& caller, Access access);
+
+}  // namespace pp::service::archive
+
+#endif  // PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_AUTH_H_

@@ -1,0 +1,127 @@
+// File: service/archive/archive_store.h
+//
+// ArchiveStore: where the archive keeps signed-off papers — the PDF bytes
+// and one index entry (the record) per paper id. The interface says what
+// any backend must guarantee; LocalArchiveStore (local_archive_store.h:
+// content-addressed files + SQLite) is the embedded default, and a backend
+// on a database server (PostgreSQL + shared object storage) can serve
+// several panelpaperd replicas later without the service changing.
+//
+// Contract, for every implementation:
+//   * Put is atomic and durable: when it returns OK the PDF and its entry
+//     survive a crash (process kill or power loss); when it fails or the
+//     process dies during it, no entry becomes visible (a half-written paper
+//     never shows in Lookup or List).
+//   * Entries are immutable: a paper id, once stored, keeps its entry and
+//     bytes forever. Put with an existing id and the same request digest is
+//     an idempotent success (created = false, the stored entry returned, the
+//     new bytes ignored); with a different digest it is ALREADY_EXISTS.
+//   * ReadPdf re-hashes what it reads: bytes that do not have the entry's
+//     size and SHA-256, or no bytes at all, are DATA_LOSS.
+//   * Thread-safe: any number of concurrent calls.
+// No gRPC and no generated protos here: the request is an opaque blob.
+//
+//   std::unique_ptr<ArchiveStore> store = ...;
+//   PP_ASSIGN_OR_RETURN(PutResult r, store->Put(entry, pdf_bytes));
+//   PP_ASSIGN_OR_RETURN(ArchiveEntry e, store->Lookup("jap-2020-01-08-7b"));
+//   PP_ASSIGN_OR_RETURN(std::string pdf, store->ReadPdf(e));
+#ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_STORE_H_
+#define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace pp::service::archive {
+
+// One archived paper: everything but the PDF bytes.
+struct ArchiveEntry {
+  std::string paper_id;
+  // The PDF.
+  std::string sha256;  // lower-case hex, 64 characters
+  int64_t size_bytes = 0;
+  int page_count = 0;
+  std::string renderer_version;  // pp::kRendererVersion of the archiving server
+  std::string fonts_sha256;      // digest of the fonts + ICC profile rendered with
+  // The canonical request (ArchivePaperRequest, deterministic serialization)
+  // and its SHA-256, which decides idempotency.
+  std::string request;
+  std::string request_sha256;
+  // From the paper, for listing.
+  std::string panel_name;
+  std::string meeting_date;  // "YYYY-MM-DD"
+  std::string agenda_item;   // "7b", or empty
+  std::string title;
+  // The sign-off record.
+  std::string approved_by;
+  std::string role;
+  std::string decision_date;  // "YYYY-MM-DD"
+  std::string meeting;
+  std::string decision_reference;
+  // Set by the service, not part of idempotency.
+  std::string archived_by;       // "token:<name>" or "mtls:<identity>"
+  int64_t archived_at_millis = 0;  // Unix time, milliseconds
+
+  friend bool operator==(const ArchiveEntry&, const ArchiveEntry&) = default;
+};
+
+struct PutResult {
+  ArchiveEntry entry;    // the stored entry (the earlier one when !created)
+  bool created = false;  // false: idempotent repeat, nothing written
+};
+
+// Filters are ANDed; empty means "any". Dates are "YYYY-MM-DD", inclusive.
+struct ListQuery {
+  std::string panel_name;
+  std::string meeting_date_from;
+  std::string meeting_date_to;
+  std::string agenda_item;
+  int limit = 50;  // > 0
+  // Keyset position: entries strictly after (after_meeting_date,
+  // after_paper_id) in (meeting_date, paper_id) order. Empty: from the start.
+  std::string after_meeting_date;
+  std::string after_paper_id;
+};
+
+struct ListPage {
+  std::vector<ArchiveEntry> entries;  // in (meeting_date, paper_id) order, request blobs empty
+  bool more = false;                  // entries follow the last one returned
+};
+
+// What a store's start-up check found and did (LocalArchiveStore::Open).
+struct StoreCheckReport {
+  std::vector<std::string> removed_temp_files;    // interrupted writes
+  std::vector<std::string> removed_stray_files;   // PDFs no entry refers to
+  std::vector<std::string> unknown_files;         // left alone, reported
+  std::vector<std::string> missing_or_damaged;    // paper ids whose file is missing / wrong size
+  int64_t entries = 0;
+};
+
+class ArchiveStore {
+ public:
+  virtual ~ArchiveStore() = default;
+
+  // Stores `pdf` and `entry` (whose sha256 and size_bytes must describe
+  // `pdf`: INVALID_ARGUMENT otherwise). See the contract above.
+  virtual absl::StatusOr<PutResult> Put(const ArchiveEntry& entry, std::string_view pdf) = 0;
+
+  // The entry of `paper_id` (with its request blob); NOT_FOUND if none.
+  virtual absl::StatusOr<ArchiveEntry> Lookup(std::string_view paper_id) = 0;
+
+  // The PDF bytes of `entry`, re-hashed: DATA_LOSS if they do not match.
+  virtual absl::StatusOr<std::string> ReadPdf(const ArchiveEntry& entry) = 0;
+
+  // The SHA-256 of the bytes stored for `entry` as they are now, without
+  // judging them ("" when there are none): for verification reports.
+  virtual absl::StatusOr<std::string> StoredSha256(const ArchiveEntry& entry) = 0;
+
+  virtual absl::StatusOr<ListPage> List(const ListQuery& query) = 0;
+};
+
+}  // namespace pp::service::archive
+
+#endif  // PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_STORE_H_
