@@ -79,7 +79,7 @@ def setup_stubs():
         ["protoc", "-I", os.path.join(src, "proto"), "-I", os.path.join(src, "tests/e2e/protos"),
          "--python_out=" + out, "--grpc_python_out=" + out,
          "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
-         "panelpaper/v1/paper.proto", "panelpaper/v1/paper_service.proto",
+         "panelpaper/v1/paper.proto", "panelpaper/v1/pack.proto", "panelpaper/v1/paper_service.proto",
          "google/rpc/status.proto", "google/rpc/error_details.proto",
          "e2e_grpc/health.proto", "e2e_grpc/reflection.proto"],
         check=True)
@@ -345,7 +345,8 @@ class ApiTest(ServerTest):
                  for b in responses[1].file_descriptor_response.file_descriptor_proto]
         self.assertIn("panelpaper/v1/paper_service.proto", [f.name for f in files])
         service = [s for f in files for s in f.service if s.name == "PaperService"][0]
-        self.assertEqual([m.name for m in service.method], ["RenderPaper", "StreamPaper"])
+        self.assertEqual([m.name for m in service.method],
+                         ["RenderPaper", "StreamPaper", "RenderAgendaPack"])
 
     def test_access_log_has_one_line_per_call_and_no_text(self):
         req = reference_request()
