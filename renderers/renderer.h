@@ -19,6 +19,7 @@
 #include "renderers/doc/document.h"
 #include "renderers/doc/pack.h"
 #include "renderers/layout/pack.h"
+#include "renderers/layout/page_layout.h"
 #include "renderers/layout/paginate.h"
 #include "renderers/pdf/painter.h"
 #include "renderers/text/font_set.h"
@@ -37,10 +38,23 @@ struct RenderOptions {
   std::optional<pdf::PdfA> pdfa;
 };
 
+// A non-fatal remark about a rendered document.
+struct RenderWarning {
+  std::string field;    // request field path, or empty for the whole document
+  std::string message;
+};
+
 struct RenderedPdf {
   std::string bytes;
   int page_count = 0;
+  std::vector<RenderWarning> warnings;
 };
+
+// Remarks on a finished layout: text drawn with a fallback face (characters
+// outside Windows-1252 that Arial-metric Panel Sans lacks come from
+// Liberation Sans or DejaVu Sans, which embeds a larger font).
+std::vector<RenderWarning> LayoutWarnings(const layout::PageLayout& layout,
+                                          const text::FontSet& fonts);
 
 // "panelpaper 0.1.0"
 std::string Producer();

@@ -190,6 +190,10 @@ int RenderRemote(const pp::service::RemoteOptions& remote, const std::string& re
   }
   std::cout << out_path << ": " << pdf->info.page_count() << " pages, " << pdf->bytes.size()
             << " bytes (rendered by " << remote.server << ", sha256 " << pdf->info.sha256() << ")\n";
+  for (const auto& w : pdf->info.warnings()) {
+    std::cerr << request_path << ": warning: " << (w.field().empty() ? "" : w.field() + ": ")
+              << w.message() << "\n";
+  }
   return 0;
 }
 
@@ -330,6 +334,10 @@ int Render(const std::vector<std::string>& args) {
   }
   std::cout << out_path << ": " << pdf->page_count << " pages, " << pdf->bytes.size()
             << " bytes\n";
+  for (const pp::RenderWarning& w : pdf->warnings) {
+    std::cerr << request_path << ": warning: " << (w.field.empty() ? "" : w.field + ": ")
+              << w.message << "\n";
+  }
   return 0;
 }
 

@@ -36,6 +36,7 @@ struct PaperServiceImpl::Rendered {
   std::unique_ptr<std::string> pdf;
   int pages = 0;
   std::string sha256;
+  std::vector<RenderWarning> warnings;
 };
 
 struct PaperServiceImpl::RenderedPack {
@@ -438,6 +439,15 @@ class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   std::atomic<bool> cancelled_{false};
 };
 
+template <typename Repeated>
+void AddWarnings(const std::vector<RenderWarning>& warnings, Repeated* out) {
+  for (const RenderWarning& w : warnings) {
+    auto* m = out->Add();
+    m->set_field(w.field);
+    m->set_message(w.message);
+  }
+}
+
 // A message as a ByteBuffer.
 grpc::ByteBuffer Serialized(const google::protobuf::Message& m) {
   grpc::Slice slice(m.SerializeAsString());
@@ -599,6 +609,7 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
   }
   Rendered out;
   out.pages = pdf->page_count;
+  out.warnings = std::move(pdf->warnings);
   out.sha256 = Sha256Hex(pdf->bytes);
   out.pdf = std::make_unique<std::string>(std::move(pdf->bytes));
   return out;
@@ -631,6 +642,7 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
       head.set_page_count(rendered->pages);
       head.set_sha256(rendered->sha256);
       head.set_renderer_version(kRendererVersion);
+      AddWarnings(rendered->warnings, head.mutable_warnings());
       std::string prefix = head.SerializeAsString();
       AppendLengthDelimitedHeader(pb::RenderPaperResponse::kPdfFieldNumber, rendered->pdf->size(),
                                   &prefix);
@@ -685,6 +697,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
       info->set_page_count(rendered->pages);
       info->set_sha256(rendered->sha256);
       info->set_renderer_version(kRendererVersion);
+      AddWarnings(rendered->warnings, info->mutable_warnings());
       info->set_size_bytes(static_cast<int64_t>(size));
       const std::string first_head = first.SerializeAsString();
 
@@ -763,6 +776,7 @@ absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
   }
   RenderedPack out;
   out.pdf.pages = pack->pdf.page_count;
+  out.pdf.warnings = std::move(pack->pdf.warnings);
   out.pdf.sha256 = Sha256Hex(pack->pdf.bytes);
   out.pdf.pdf = std::make_unique<std::string>(std::move(pack->pdf.bytes));
   out.items = std::move(pack->items);
@@ -801,6 +815,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
       info->set_page_count(rendered->pdf.pages);
       info->set_sha256(rendered->pdf.sha256);
       info->set_renderer_version(kRendererVersion);
+      AddWarnings(rendered->pdf.warnings, info->mutable_warnings());
       info->set_size_bytes(static_cast<int64_t>(size));
       for (const layout::ItemPlacement& p : rendered->items) {
         pb::PackItemPages* item = first.add_items();

@@ -149,6 +149,21 @@ TEST(Paint, LoadsUtf8FallbackFacesOnlyWhenUsed) {
   EXPECT_THAT(*greek, HasSubstr("DejaVuSans"));
 }
 
+TEST(Render, WarnsWhenFallbackFontsDrawText) {
+  doc::Paper paper = SmallPaper();
+  auto plain = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->warnings.empty());
+  std::get<doc::Paragraph>(paper.sections[0].blocks[0]).runs[0].text = "Ωmega and ✓ ";
+  auto fallback = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(fallback.ok()) << fallback.status();
+  ASSERT_EQ(fallback->warnings.size(), 2u);
+  EXPECT_THAT(fallback->warnings[0].message, HasSubstr("U+03A9"));
+  EXPECT_THAT(fallback->warnings[0].message, HasSubstr("LiberationSans"));
+  EXPECT_THAT(fallback->warnings[1].message, HasSubstr("U+2713"));
+  EXPECT_THAT(fallback->warnings[1].message, HasSubstr("DejaVuSans"));
+}
+
 TEST(Paint, EmptyLayoutIsAnError) {
   layout::PageLayout l;
   EXPECT_EQ(Paint(l, Fonts()).status().code(), absl::StatusCode::kInvalidArgument);
