@@ -42,6 +42,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
+#include "service/archive/archive_setup.h"
 #include "service/log.h"
 #include "service/paper_service.h"
 
@@ -201,6 +202,15 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   auto service = std::make_unique<pp::service::PaperServiceImpl>(*fonts, options);
+  // The archive (--archive_*, service/archive/archive_setup.h): null when off.
+  absl::StatusOr<std::unique_ptr<pp::service::archive::ArchiveServiceImpl>> archive =
+      pp::service::archive::ArchiveFromFlags(
+          {fonts_dir, *fonts, options.limits, options.max_word_chars, security != "plaintext",
+           security == "mtls"});
+  if (!archive.ok()) {
+    return Fail(archive.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1,
+                absl::StrCat("archive: ", archive.status().message()));
+  }
   const std::string listen = absl::GetFlag(FLAGS_listen);
   int port = 0;
   grpc::ServerBuilder builder;
@@ -210,12 +220,16 @@ int main(int argc, char** argv) {
   // same port would silently share it. Refuse to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(service.get());
+  if (*archive != nullptr) builder.RegisterService(archive->get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(1, absl::StrCat("cannot listen on ", listen, " (in use, or not a local address?)"));
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   if (health != nullptr) health->SetServingStatus(kServiceName, true);
+  if (health != nullptr && *archive != nullptr) {
+    health->SetServingStatus(pp::service::archive::kArchiveServiceName, true);
+  }
 
   const std::string address = BoundAddress(listen, port);
   // The start-up line scripts wait for: stderr, unconditionally.
@@ -246,14 +260,17 @@ int main(int argc, char** argv) {
   // admitted ones (running or queued) finish within the grace period.
   if (health != nullptr) health->Shutdown();
   service->StartDraining();
-  const bool idle =
-      service->WaitIdle(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  if (*archive != nullptr) (*archive)->StartDraining();
+  const auto grace_end = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace);
+  bool idle = service->WaitIdle(grace_end);
+  if (*archive != nullptr) idle = (*archive)->WaitIdle(grace_end) && idle;
   if (!idle) Log(LogLevel::kWarning, "grace period over: cancelling the calls still in flight");
   // Every call is answered: close the listener and the connections now (an
   // idle client would otherwise hold the server ~20 s), cancelling any
   // straggler, which its render then abandons.
   server->Shutdown(std::chrono::system_clock::now());
   service->Shutdown();
+  if (*archive != nullptr) (*archive)->Shutdown();
   const pp::service::ServiceStats s = service->stats();
   Log(LogLevel::kInfo,
       absl::StrCat("stopped: calls=", s.calls, " ok=", s.ok, " rejected=", s.rejected, " busy=", s.busy,

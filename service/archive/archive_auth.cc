@@ -18,6 +18,8 @@
 namespace pp::service::archive {
 namespace {
 
+std::string_view SV(absl::string_view s) { return std::string_view(s.data(), s.size()); }
+
 std::string RawSha256(std::string_view bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -25,14 +27,14 @@ std::string RawSha256(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(md), len);
 }
 
-bool ValidTokenChars(std::string_view t) {
+bool ValidTokenChars(absl::string_view t) {
   for (unsigned char c : t) {
     if (c <= 0x20 || c >= 0x7F) return false;
   }
   return true;
 }
 
-bool ValidName(std::string_view n) {
+bool ValidName(absl::string_view n) {
   if (n.empty() || n.size() > 64) return false;
   for (char c : n) {
     if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '@' ||
@@ -66,7 +68,7 @@ absl::StatusOr<std::vector<Token>> ParseTokenFile(std::string_view text) {
                        " printable ASCII characters without spaces"));
     }
     Token t;
-    t.digest = RawSha256(token);
+    t.digest = RawSha256(SV(token));
     if (fields.size() == 2) {
       if (!ValidName(fields[0])) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -74,7 +76,7 @@ absl::StatusOr<std::vector<Token>> ParseTokenFile(std::string_view text) {
       }
       t.name = std::string(fields[0]);
     } else {
-      t.name = Sha256Hex(token).substr(0, 12);
+      t.name = Sha256Hex(SV(token)).substr(0, 12);
     }
     if (!digests.insert(t.digest).second) {
       return absl::InvalidArgumentError(absl::StrCat("line ", line_number, ": a token repeats"));
@@ -118,7 +120,7 @@ absl::StatusOr<std::string> Authorize(const AuthConfig& config, const Caller& ca
     value.remove_prefix(7);
     value = absl::StripAsciiWhitespace(value);
     if (value.empty()) return absl::UnauthenticatedError("the bearer token is empty");
-    const std::string digest = RawSha256(value);
+    const std::string digest = RawSha256(SV(value));
     const Token* match = nullptr;
     for (const Token& t : config.tokens) {
       // Constant time per comparison; every entry is compared.

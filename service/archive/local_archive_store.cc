@@ -24,16 +24,19 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
+// This Abseil's string_view is its own type.
+absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
 // An errno as a status: a full disk is RESOURCE_EXHAUSTED, anything else
 // UNAVAILABLE (the storage is not usable now; Put is idempotent, so a retry
 // is safe).
-absl::Status ErrnoStatus(int err, std::string_view what, std::string_view path) {
+absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path) {
   std::string message = absl::StrCat("archive storage: ", what, " ", path, ": ", std::strerror(err));
   if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(std::move(message));
   return absl::UnavailableError(std::move(message));
 }
 
-absl::Status SqliteStatus(sqlite3* db, std::string_view what) {
+absl::Status SqliteStatus(sqlite3* db, absl::string_view what) {
   return absl::UnavailableError(
       absl::StrCat("archive index: ", what, ": ", db ? sqlite3_errmsg(db) : "no connection"));
 }
@@ -138,7 +141,7 @@ std::vector<std::string> ListDir(const std::string& path) {
 // A prepared statement, finalized on scope exit.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
+  Stmt(sqlite3* db, const char* sql) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
   ~Stmt() { sqlite3_finalize(stmt_); }
@@ -169,7 +172,6 @@ class Stmt {
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   int rc_;
 };
@@ -336,7 +338,7 @@ absl::Status LocalArchiveStore::InitSchema() {
 }
 
 std::string LocalArchiveStore::ObjectPath(std::string_view sha256) const {
-  return absl::StrCat(options_.dir, "/objects/", sha256.substr(0, 2), "/", sha256, ".pdf");
+  return absl::StrCat(options_.dir, "/objects/", AV(sha256.substr(0, 2)), "/", AV(sha256), ".pdf");
 }
 
 absl::Status LocalArchiveStore::Step(std::string_view name) {
@@ -429,7 +431,7 @@ absl::StatusOr<ArchiveEntry> LocalArchiveStore::Lookup(std::string_view paper_id
   const int rc = q.Step();
   if (rc == SQLITE_ROW) return RowToEntry(q, /*with_request=*/true);
   if (rc == SQLITE_DONE) {
-    return absl::NotFoundError(absl::StrCat("no archived paper has the id \"", paper_id, "\""));
+    return absl::NotFoundError(absl::StrCat("no archived paper has the id \"", AV(paper_id), "\""));
   }
   return SqliteStatus(db_, "look up a paper");
 }
@@ -458,11 +460,11 @@ absl::Status LocalArchiveStore::WriteObject(std::string_view sha256, std::string
   }
 
   // 1. The bytes, in a temporary file of their own, synced.
-  const std::string tmp = absl::StrCat(options_.dir, "/tmp/", sha256, ".", ::getpid(), ".",
+  const std::string tmp = absl::StrCat(options_.dir, "/tmp/", AV(sha256), ".", ::getpid(), ".",
                                        temp_counter_.fetch_add(1), ".tmp");
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0440);
   if (fd < 0) return ErrnoStatus(errno, "create", tmp);
-  auto fail = [&](int err, std::string_view what) {
+  auto fail = [&](int err, absl::string_view what) {
     ::close(fd);
     ::unlink(tmp.c_str());
     return ErrnoStatus(err, what, tmp);

@@ -1,0 +1,618 @@
+#include "service/archive/archive_service.h"
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "service/archive/archive_request.h"
+#include "service/log.h"
+#include "service/request_parser.h"
+#include "service/sha256.h"
+#include "service/status_mapping.h"
+
+namespace pp::service::archive {
+
+using Clock = std::chrono::steady_clock;
+
+struct ArchiveServiceImpl::CallLog {
+  std::string_view method;
+  std::string peer;
+  std::string client = "-";
+  std::string paper_id = "-";
+  Clock::time_point start = Clock::now();
+  size_t bytes_in = 0;
+  size_t bytes_out = 0;
+  int pages = 0;
+  absl::StatusCode code = absl::StatusCode::kOk;
+  std::string_view outcome = "ok";
+};
+
+namespace {
+
+namespace pb = ::panelpaper::v1;
+
+double MillisSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// logfmt value: bare when safe, else double-quoted with \" and \\ escaped.
+std::string LogValue(std::string_view v) {
+  if (v.empty()) return "\"\"";
+  bool bare = true;
+  for (unsigned char c : v) {
+    if (c <= 0x20 || c == '"' || c == '\\' || c == '=' || c >= 0x7F) bare = false;
+  }
+  if (bare) return std::string(v);
+  std::string out = "\"";
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7F) {
+      absl::StrAppendFormat(&out, "\\x%02x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void WriteAccessLog(const ArchiveServiceImpl::CallLog& log) {
+  if (!LogEnabled(LogLevel::kInfo)) return;
+  Log(LogLevel::kInfo,
+      absl::StrFormat("access method=%s peer=%s client=%s paper_id=%s bytes_in=%d bytes_out=%d "
+                      "pages=%d ms=%.2f code=%s outcome=%s",
+                      log.method, LogValue(log.peer), LogValue(log.client), LogValue(log.paper_id),
+                      log.bytes_in, log.bytes_out, log.pages, MillisSince(log.start),
+                      absl::StatusCodeToString(log.code), log.outcome));
+}
+
+// What the call presented: `authorization` metadata and the verified mTLS
+// identities (certificate SANs, else CN: gRPC's peer identity).
+Caller CallerOf(const grpc::CallbackServerContext& context) {
+  Caller caller;
+  const auto& metadata = context.client_metadata();
+  auto range = metadata.equal_range("authorization");
+  for (auto it = range.first; it != range.second; ++it) {
+    caller.authorization.emplace_back(it->second.data(), it->second.size());
+  }
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    for (const grpc::string_ref& id : auth->GetPeerIdentity()) {
+      caller.peer_identities.emplace_back(id.data(), id.size());
+    }
+  }
+  return caller;
+}
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+absl::Status Parse(const grpc::ByteBuffer& request, google::protobuf::Message* msg) {
+  grpc::ByteBuffer copy(request);  // shares the slices; the reader needs a mutable buffer
+  grpc::ProtoBufferReader reader(&copy);
+  return ParseRequest(&reader, msg, [&request] { return Flatten(request); });
+}
+
+grpc::ByteBuffer ToBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// Outcome of a failed call from its code (when the code path did not say).
+std::string_view OutcomeOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kNotFound:
+      return "rejected";
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return "denied";
+    case absl::StatusCode::kDataLoss:
+      return "data_loss";
+    case absl::StatusCode::kCancelled:
+    case absl::StatusCode::kDeadlineExceeded:
+      return "abandoned";
+    case absl::StatusCode::kUnavailable:
+      return "unavailable";
+    default:
+      return "failed";
+  }
+}
+
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  UnaryCall(ArchiveServiceImpl* service, ArchiveServiceImpl::CallLog log, grpc::ByteBuffer* response)
+      : service_(service), log_(std::move(log)), response_(response) {
+    service_->CallStarted();
+  }
+  ArchiveServiceImpl::CallLog& log() { return log_; }
+
+  void Succeed(const std::string& bytes) {
+    *response_ = ToBuffer(bytes);
+    log_.bytes_out = bytes.size();
+    Finish(grpc::Status::OK);
+  }
+  void Fail(const absl::Status& status) {
+    log_.code = status.code();
+    if (log_.outcome == "ok") log_.outcome = OutcomeOf(status.code());
+    Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override {
+    WriteAccessLog(log_);
+    ArchiveServiceImpl* service = service_;
+    delete this;
+    service->CallEnded();
+  }
+
+ private:
+  ArchiveServiceImpl* service_;
+  ArchiveServiceImpl::CallLog log_;
+  grpc::ByteBuffer* response_;
+};
+
+class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  StreamCall(ArchiveServiceImpl* service, ArchiveServiceImpl::CallLog log)
+      : service_(service), log_(std::move(log)) {
+    service_->CallStarted();
+  }
+  ArchiveServiceImpl::CallLog& log() { return log_; }
+
+  void Start(std::vector<grpc::ByteBuffer> chunks) {
+    chunks_ = std::move(chunks);
+    WriteNext();
+  }
+  void Fail(const absl::Status& status) {
+    log_.code = status.code();
+    if (log_.outcome == "ok") log_.outcome = OutcomeOf(status.code());
+    Finish(ToGrpcStatus(status));
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      log_.code = absl::StatusCode::kCancelled;
+      log_.outcome = "abandoned";
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream"));
+      return;
+    }
+    log_.bytes_out += chunks_[next_ - 1].Length();
+    WriteNext();
+  }
+  void OnDone() override {
+    WriteAccessLog(log_);
+    ArchiveServiceImpl* service = service_;
+    delete this;
+    service->CallEnded();
+  }
+
+ private:
+  void WriteNext() {
+    if (next_ + 1 == chunks_.size()) {
+      log_.bytes_out += chunks_[next_].Length();
+      StartWriteAndFinish(&chunks_[next_++], grpc::WriteOptions(), grpc::Status::OK);
+    } else {
+      StartWrite(&chunks_[next_++]);
+    }
+  }
+
+  ArchiveServiceImpl* service_;
+  ArchiveServiceImpl::CallLog log_;
+  std::vector<grpc::ByteBuffer> chunks_;
+  size_t next_ = 0;
+};
+
+// Runs a call's work; an exception becomes INTERNAL (logged), never an
+// unanswered call or a dead worker.
+template <typename Call, typename Body>
+void Guarded(Call* call, Body&& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    call->log().outcome = "failed";
+    Log(LogLevel::kError, absl::StrCat(std::string(call->log().method), ": exception: ", e.what()));
+    call->Fail(absl::InternalError("internal error in the archive"));
+  }
+}
+
+ArchiveServiceImpl::CallLog NewLog(std::string_view method, grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request) {
+  ArchiveServiceImpl::CallLog log;
+  log.method = method;
+  log.peer = context->peer();
+  log.bytes_in = request->Length();
+  return log;
+}
+
+// Only ids that pass CheckPaperId reach the log.
+std::string LoggableId(const std::string& id) {
+  Violations v;
+  CheckPaperId(id, "paper_id", &v);
+  return v.empty() ? id : "-";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveServiceImpl::Create(
+    std::shared_ptr<const text::FontSet> fonts, std::shared_ptr<ArchiveStore> store,
+    ArchiveServiceOptions options) {
+  if (options.icc_profile.empty()) {
+    return absl::InvalidArgumentError("the archive needs an sRGB ICC profile (fonts/icc/sRGB.icc)");
+  }
+  absl::StatusOr<std::string> digest = FontsDigest(*fonts, options.icc_profile);
+  if (!digest.ok()) return digest.status();
+  return std::unique_ptr<ArchiveServiceImpl>(new ArchiveServiceImpl(
+      std::move(fonts), std::move(store), std::move(options), *std::move(digest)));
+}
+
+ArchiveServiceImpl::ArchiveServiceImpl(std::shared_ptr<const text::FontSet> fonts,
+                                       std::shared_ptr<ArchiveStore> store,
+                                       ArchiveServiceOptions options, std::string fonts_sha256)
+    : fonts_(std::move(fonts)),
+      store_(std::move(store)),
+      options_(std::move(options)),
+      fonts_sha256_(std::move(fonts_sha256)),
+      pool_(options_.threads > 0 ? options_.threads
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+            options_.max_queued) {
+  options_.threads = pool_.threads();
+  options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
+}
+
+ArchiveServiceImpl::~ArchiveServiceImpl() { Shutdown(); }
+
+void ArchiveServiceImpl::Shutdown() { pool_.Shutdown(); }
+
+void ArchiveServiceImpl::CallStarted() { in_flight_.fetch_add(1); }
+
+void ArchiveServiceImpl::CallEnded() {
+  if (in_flight_.fetch_sub(1) == 1) {
+    std::lock_guard<std::mutex> lock(idle_mu_);
+    idle_cv_.notify_all();
+  }
+}
+
+void ArchiveServiceImpl::StartDraining() { draining_.store(true); }
+
+bool ArchiveServiceImpl::WaitIdle(std::chrono::system_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(idle_mu_);
+  return idle_cv_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+}
+
+// Refuses the call (answering it) when shutting down or not authorised;
+// otherwise records the caller's identity and returns true.
+template <typename Call>
+bool ArchiveServiceImpl::Admit(grpc::CallbackServerContext* context, Call* call, bool write) {
+  if (draining_.load()) {
+    call->log().outcome = "refused";
+    call->Fail(absl::UnavailableError("the server is shutting down; retry (on another instance)"));
+    return false;
+  }
+  absl::StatusOr<std::string> who =
+      Authorize(options_.auth, CallerOf(*context), write ? Access::kWrite : Access::kRead);
+  if (!who.ok()) {
+    call->log().outcome = "denied";
+    call->Fail(who.status());
+    return false;
+  }
+  call->log().client = *std::move(who);
+  return true;
+}
+
+absl::StatusOr<std::string> ArchiveServiceImpl::DoArchive(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer& request,
+                                                          CallLog* log) {
+  const auto deadline = context->deadline();
+  const bool has_deadline = deadline != std::chrono::system_clock::time_point::max();
+  auto gone = [&]() -> absl::Status {
+    if (has_deadline && std::chrono::system_clock::now() >= deadline) {
+      return absl::DeadlineExceededError("the deadline passed; nothing was archived");
+    }
+    if (context->IsCancelled()) return absl::CancelledError("the call was cancelled; nothing was archived");
+    return absl::OkStatus();
+  };
+  if (absl::Status s = gone(); !s.ok()) return s;
+
+  pb::ArchivePaperRequest req;
+  if (absl::Status s = Parse(request, &req); !s.ok()) return s;
+  log->paper_id = LoggableId(req.paper_id());
+  absl::StatusOr<ArchiveJob> job =
+      ConvertArchiveRequest(req, *fonts_, options_.limits, options_.max_word_chars);
+  if (!job.ok()) return job.status();
+
+  auto answer = [&](const ArchiveEntry& e, bool created) {
+    pb::ArchivePaperResponse out;
+    out.set_paper_id(e.paper_id);
+    out.set_sha256(e.sha256);
+    out.set_page_count(e.page_count);
+    out.set_size_bytes(e.size_bytes);
+    out.set_created(created);
+    ToProto(e, out.mutable_paper());
+    log->pages = e.page_count;
+    if (!created) log->outcome = "existing";
+    return out.SerializeAsString();
+  };
+
+  // Immutability before any work: the id is taken, by this request or not.
+  if (absl::StatusOr<ArchiveEntry> existing = store_->Lookup(job->paper_id); existing.ok()) {
+    if (existing->request_sha256 == job->entry.request_sha256) return answer(*existing, false);
+    return absl::AlreadyExistsError(absl::StrCat(
+        "paper \"", job->paper_id,
+        "\" is archived already with a different request or sign-off; archived papers are "
+        "immutable (archive the new version under a new paper id)"));
+  } else if (!absl::IsNotFound(existing.status())) {
+    return existing.status();
+  }
+
+  layout::InterruptCheck interrupt = [&]() -> absl::Status {
+    if (absl::Status s = gone(); !s.ok()) {
+      return absl::Status(s.code(), "the call ended during layout; nothing was archived");
+    }
+    return absl::OkStatus();
+  };
+  absl::StatusOr<RenderedPdf> pdf =
+      RenderArchival(*job, *fonts_, options_.icc_profile, options_.limits.max_pages, interrupt);
+  if (!pdf.ok()) {
+    const absl::StatusCode code = pdf.status().code();
+    if (code != absl::StatusCode::kInvalidArgument && code != absl::StatusCode::kResourceExhausted &&
+        code != absl::StatusCode::kCancelled && code != absl::StatusCode::kDeadlineExceeded) {
+      Log(LogLevel::kError, absl::StrCat("archive render failed: ", absl::StatusCodeToString(code),
+                                         ": ", pdf.status().message()));
+    }
+    return pdf.status();
+  }
+  // Nobody waits for the answer any more: store nothing.
+  if (absl::Status s = gone(); !s.ok()) return s;
+
+  ArchiveEntry entry = job->entry;
+  entry.sha256 = Sha256Hex(pdf->bytes);
+  entry.size_bytes = static_cast<int64_t>(pdf->bytes.size());
+  entry.page_count = pdf->page_count;
+  entry.renderer_version = kRendererVersion;
+  entry.fonts_sha256 = fonts_sha256_;
+  entry.archived_by = log->client;
+  entry.archived_at_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  if (LogEnabled(LogLevel::kDebug)) {
+    Log(LogLevel::kDebug, absl::StrCat("archive: storing paper_id=", entry.paper_id,
+                                       " sha256=", entry.sha256));
+  }
+  // From here on the write completes whatever the client does.
+  absl::StatusOr<PutResult> put = store_->Put(entry, pdf->bytes);
+  if (!put.ok()) {
+    if (put.status().code() != absl::StatusCode::kAlreadyExists) {
+      Log(LogLevel::kError, absl::StrCat("archive: storing ", entry.paper_id, " failed: ",
+                                         put.status().message()));
+    }
+    return put.status();
+  }
+  return answer(put->entry, put->created);
+}
+
+absl::StatusOr<std::string> ArchiveServiceImpl::DoList(const grpc::ByteBuffer& request,
+                                                       CallLog* log) {
+  pb::ListArchivedPapersRequest req;
+  if (absl::Status s = Parse(request, &req); !s.ok()) return s;
+  absl::StatusOr<ListQuery> query = ConvertListRequest(req);
+  if (!query.ok()) return query.status();
+  absl::StatusOr<ListPage> page = store_->List(*query);
+  if (!page.ok()) return page.status();
+  pb::ListArchivedPapersResponse out;
+  for (const ArchiveEntry& e : page->entries) ToProto(e, out.add_papers());
+  if (page->more && !page->entries.empty()) {
+    out.set_next_page_token(NextPageToken(req, page->entries.back()));
+  }
+  return out.SerializeAsString();
+}
+
+absl::StatusOr<std::string> ArchiveServiceImpl::DoVerify(const grpc::ByteBuffer& request,
+                                                         CallLog* log) {
+  pb::VerifyArchivedPaperRequest req;
+  if (absl::Status s = Parse(request, &req); !s.ok()) return s;
+  Violations v;
+  CheckPaperId(req.paper_id(), "paper_id", &v);
+  if (!v.empty()) return v.ToStatus();
+  log->paper_id = req.paper_id();
+  absl::StatusOr<ArchiveEntry> entry = store_->Lookup(req.paper_id());
+  if (!entry.ok()) return entry.status();
+
+  pb::VerifyArchivedPaperResponse out;
+  out.set_paper_id(entry->paper_id);
+  out.set_recorded_sha256(entry->sha256);
+  out.set_archived_renderer_version(entry->renderer_version);
+  out.set_current_renderer_version(kRendererVersion);
+  out.set_archived_fonts_sha256(entry->fonts_sha256);
+  out.set_current_fonts_sha256(fonts_sha256_);
+  log->pages = entry->page_count;
+
+  absl::StatusOr<std::string> stored = store_->StoredSha256(*entry);
+  if (!stored.ok()) return stored.status();
+  out.set_stored_sha256(*stored);
+  out.set_bytes_intact(*stored == entry->sha256);
+  std::string bytes_detail =
+      stored->empty() ? "the stored PDF is MISSING"
+      : out.bytes_intact() ? "stored bytes intact"
+                           : "the stored bytes are DAMAGED (their SHA-256 differs from the record)";
+
+  std::string render_detail;
+  pb::ArchivePaperRequest original;
+  if (!original.ParseFromString(entry->request)) {
+    render_detail = "the stored request does not parse";
+  } else {
+    absl::StatusOr<ArchiveJob> job =
+        ConvertArchiveRequest(original, *fonts_, options_.limits, options_.max_word_chars);
+    if (!job.ok()) {
+      render_detail = absl::StrCat("the stored request no longer passes validation: ",
+                                   job.status().message());
+    } else {
+      absl::StatusOr<RenderedPdf> pdf =
+          RenderArchival(*job, *fonts_, options_.icc_profile, options_.limits.max_pages, {});
+      if (!pdf.ok()) {
+        render_detail = absl::StrCat("re-rendering failed: ", pdf.status().message());
+      } else {
+        out.set_rerendered_sha256(Sha256Hex(pdf->bytes));
+        out.set_rerender_matches(out.rerendered_sha256() == entry->sha256);
+        if (out.rerender_matches()) {
+          render_detail = "re-render identical";
+        } else {
+          render_detail = "re-render DIFFERS";
+          if (entry->renderer_version != kRendererVersion) {
+            absl::StrAppend(&render_detail, " (archived by renderer ", entry->renderer_version,
+                            ", now ", kRendererVersion, ")");
+          } else if (entry->fonts_sha256 != fonts_sha256_) {
+            absl::StrAppend(&render_detail, " (the fonts or ICC profile have changed)");
+          }
+        }
+      }
+    }
+  }
+  out.set_detail(absl::StrCat(bytes_detail, "; ", render_detail));
+  if (!out.bytes_intact() || !out.rerender_matches()) log->outcome = "mismatch";
+  return out.SerializeAsString();
+}
+
+grpc::ServerUnaryReactor* ArchiveServiceImpl::ArchivePaper(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  auto* call = new UnaryCall(this, NewLog("ArchivePaper", context, request), response);
+  if (!Admit(context, call, /*write=*/true)) return call;
+  const bool admitted = pool_.TrySubmit([this, context, request, call] {
+    Guarded(call, [&] {
+      absl::StatusOr<std::string> out = DoArchive(context, *request, &call->log());
+      if (out.ok()) {
+        call->Succeed(*out);
+      } else {
+        call->Fail(out.status());
+      }
+    });
+  });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
+  }
+  return call;
+}
+
+grpc::ServerUnaryReactor* ArchiveServiceImpl::ListArchivedPapers(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  auto* call = new UnaryCall(this, NewLog("ListArchivedPapers", context, request), response);
+  if (!Admit(context, call, /*write=*/false)) return call;
+  const bool admitted = pool_.TrySubmit([this, request, call] {
+    Guarded(call, [&] {
+      absl::StatusOr<std::string> out = DoList(*request, &call->log());
+      if (out.ok()) {
+        call->Succeed(*out);
+      } else {
+        call->Fail(out.status());
+      }
+    });
+  });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
+  }
+  return call;
+}
+
+grpc::ServerUnaryReactor* ArchiveServiceImpl::VerifyArchivedPaper(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  auto* call = new UnaryCall(this, NewLog("VerifyArchivedPaper", context, request), response);
+  if (!Admit(context, call, /*write=*/false)) return call;
+  const bool admitted = pool_.TrySubmit([this, request, call] {
+    Guarded(call, [&] {
+      absl::StatusOr<std::string> out = DoVerify(*request, &call->log());
+      if (out.ok()) {
+        call->Succeed(*out);
+      } else {
+        call->Fail(out.status());
+      }
+    });
+  });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
+  }
+  return call;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  auto* call = new StreamCall(this, NewLog("GetArchivedPaper", context, request));
+  if (!Admit(context, call, /*write=*/false)) return call;
+  const bool admitted = pool_.TrySubmit([this, request, call] {
+    Guarded(call, [&] {
+      CallLog& log = call->log();
+      pb::GetArchivedPaperRequest req;
+      if (absl::Status s = Parse(*request, &req); !s.ok()) {
+        call->Fail(s);
+        return;
+      }
+      Violations v;
+      CheckPaperId(req.paper_id(), "paper_id", &v);
+      if (!v.empty()) {
+        call->Fail(v.ToStatus());
+        return;
+      }
+      log.paper_id = req.paper_id();
+      absl::StatusOr<ArchiveEntry> entry = store_->Lookup(req.paper_id());
+      if (!entry.ok()) {
+        call->Fail(entry.status());
+        return;
+      }
+      // Re-hashed before anything is sent.
+      absl::StatusOr<std::string> pdf = store_->ReadPdf(*entry);
+      if (!pdf.ok()) {
+        if (pdf.status().code() == absl::StatusCode::kDataLoss) {
+          Log(LogLevel::kError, std::string(pdf.status().message()));
+        }
+        call->Fail(pdf.status());
+        return;
+      }
+      log.pages = entry->page_count;
+      const size_t chunk = options_.chunk_bytes;
+      std::vector<grpc::ByteBuffer> chunks;
+      size_t offset = 0;
+      do {
+        const size_t n = std::min(chunk, pdf->size() - offset);
+        pb::ArchivedPaperChunk message;
+        if (chunks.empty()) {
+          ToProto(*entry, message.mutable_paper());
+          if (req.include_request() && !message.mutable_request()->ParseFromString(entry->request)) {
+            call->Fail(absl::DataLossError("the stored request does not parse"));
+            return;
+          }
+        }
+        message.set_data(pdf->substr(offset, n));
+        chunks.push_back(ToBuffer(message.SerializeAsString()));
+        offset += n;
+      } while (offset < pdf->size());
+      call->Start(std::move(chunks));
+    });
+  });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
+  }
+  return call;
+}
+
+}  // namespace pp::service::archive

@@ -1,0 +1,130 @@
+// File: service/archive/archive_service.h
+//
+// ArchiveServiceImpl: panelpaper.v1.ArchiveService (archive_service.proto)
+// on gRPC's callback API with raw-bytes requests (bytes protobuf refuses are
+// INVALID_ARGUMENT with a BadRequest, as in PaperService).
+//
+// A call:
+//   1. authorisation, on gRPC's thread (archive_auth.h): writes need a valid
+//      bearer token or an allowed mTLS identity, reads need credentials
+//      unless reads are open — UNAUTHENTICATED / PERMISSION_DENIED;
+//   2. admission to the archive's own worker pool (bounded queue; full:
+//      RESOURCE_EXHAUSTED), where everything else runs — rendering is CPU
+//      work and the store does blocking file I/O and fsyncs;
+//   3. ArchivePaper: parse, validate (archive_request.h), look the id up
+//      (same request digest: answered from the stored entry, nothing
+//      rendered; different: ALREADY_EXISTS), render the archival PDF
+//      (deadline and cancellation polled during layout), then — unless the
+//      client has gone — store it. Once the store's write has begun it is
+//      finished even if the client cancels: a retry finds it (idempotent).
+//      GetArchivedPaper reads and re-hashes the PDF (DATA_LOSS before any
+//      chunk), then streams it; ListArchivedPapers pages through the index;
+//      VerifyArchivedPaper re-hashes and re-renders.
+// One access-log line per call, as PaperService writes them:
+//   access method=ArchivePaper peer=... client=token:clerk paper_id=jap-7b
+//     bytes_in=19234 bytes_out=412 pages=8 ms=12.30 code=OK outcome=ok
+// outcome: ok | existing (idempotent repeat) | rejected | denied (auth) |
+// busy | refused (shutting down) | abandoned (client gone before the store
+// step) | failed. A DEBUG line "archive: storing paper_id=..." marks the
+// start of a store write.
+//
+// Shutdown as PaperService: StartDraining(), WaitIdle(deadline),
+// grpc::Server::Shutdown, Shutdown().
+#ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_SERVICE_H_
+#define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_SERVICE_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "panelpaper/v1/archive_service.grpc.pb.h"
+#include "renderers/text/font_set.h"
+#include "service/archive/archive_auth.h"
+#include "service/archive/archive_store.h"
+#include "service/render_pool.h"
+#include "service/request_converter.h"
+
+namespace pp::service::archive {
+
+inline constexpr char kArchiveServiceName[] = "panelpaper.v1.ArchiveService";
+
+struct ArchiveServiceOptions {
+  Limits limits;
+  size_t max_word_chars = 5000;
+  int threads = 0;              // 0: one per core
+  int max_queued = 32;
+  size_t chunk_bytes = 1 << 20;  // GetArchivedPaper's data per message
+  std::string icc_profile;      // sRGB ICC profile bytes (fonts/icc/sRGB.icc)
+  AuthConfig auth;
+};
+
+using ArchiveServiceBase = panelpaper::v1::ArchiveService::WithRawCallbackMethod_ArchivePaper<
+    panelpaper::v1::ArchiveService::WithRawCallbackMethod_GetArchivedPaper<
+        panelpaper::v1::ArchiveService::WithRawCallbackMethod_ListArchivedPapers<
+            panelpaper::v1::ArchiveService::WithRawCallbackMethod_VerifyArchivedPaper<
+                panelpaper::v1::ArchiveService::Service>>>>;
+
+class ArchiveServiceImpl final : public ArchiveServiceBase {
+ public:
+  // Fails when the fonts digest cannot be computed (unreadable font files).
+  static absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> Create(
+      std::shared_ptr<const text::FontSet> fonts, std::shared_ptr<ArchiveStore> store,
+      ArchiveServiceOptions options);
+  ~ArchiveServiceImpl() override;
+
+  grpc::ServerUnaryReactor* ArchivePaper(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* GetArchivedPaper(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
+  grpc::ServerUnaryReactor* ListArchivedPapers(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* VerifyArchivedPaper(grpc::CallbackServerContext* context,
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) override;
+
+  void StartDraining();
+  bool WaitIdle(std::chrono::system_clock::time_point deadline);
+  void Shutdown();
+
+  const ArchiveServiceOptions& options() const { return options_; }
+  const std::string& fonts_sha256() const { return fonts_sha256_; }
+
+  // Internal, shared with the call objects in archive_service.cc.
+  struct CallLog;
+  void CallStarted();
+  void CallEnded();
+
+ private:
+  ArchiveServiceImpl(std::shared_ptr<const text::FontSet> fonts, std::shared_ptr<ArchiveStore> store,
+                     ArchiveServiceOptions options, std::string fonts_sha256);
+
+  template <typename Call>
+  bool Admit(grpc::CallbackServerContext* context, Call* call, bool write);
+
+  absl::StatusOr<std::string> DoArchive(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer& request, CallLog* log);
+  absl::StatusOr<std::string> DoList(const grpc::ByteBuffer& request, CallLog* log);
+  absl::StatusOr<std::string> DoVerify(const grpc::ByteBuffer& request, CallLog* log);
+
+  std::shared_ptr<const text::FontSet> fonts_;
+  std::shared_ptr<ArchiveStore> store_;
+  ArchiveServiceOptions options_;
+  std::string fonts_sha256_;
+  RenderPool pool_;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+};
+
+}  // namespace pp::service::archive
+
+#endif  // PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_SERVICE_H_

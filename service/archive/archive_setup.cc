@@ -1,0 +1,131 @@
+#include "service/archive/archive_setup.h"
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "service/archive/local_archive_store.h"
+#include "service/log.h"
+
+ABSL_FLAG(std::string, archive_dir, "",
+          "serve panelpaper.v1.ArchiveService, storing papers in this directory (created if "
+          "missing); empty: no archive");
+ABSL_FLAG(std::string, archive_token_file, "",
+          "file of bearer tokens allowed to archive (one per line: TOKEN or NAME TOKEN)");
+ABSL_FLAG(std::string, archive_writers, "",
+          "comma-separated mTLS client identities (certificate SAN, else CN) allowed to archive; "
+          "needs --tls_client_ca");
+ABSL_FLAG(std::string, archive_reads, "authenticated",
+          "authenticated (reads need a valid token or a verified client certificate) | open");
+ABSL_FLAG(int, archive_workers, 0, "archive worker threads; 0 = one per CPU core");
+
+namespace pp::service::archive {
+namespace {
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const ArchiveSetup& setup) {
+  const std::string dir = absl::GetFlag(FLAGS_archive_dir);
+  const std::string token_file = absl::GetFlag(FLAGS_archive_token_file);
+  const std::string writers = absl::GetFlag(FLAGS_archive_writers);
+  const std::string reads = absl::GetFlag(FLAGS_archive_reads);
+  if (dir.empty()) {
+    if (!token_file.empty() || !writers.empty()) {
+      return absl::InvalidArgumentError("--archive_token_file / --archive_writers need --archive_dir");
+    }
+    return nullptr;
+  }
+
+  ArchiveServiceOptions options;
+  options.limits = setup.limits;
+  options.max_word_chars = setup.max_word_chars;
+  options.threads = absl::GetFlag(FLAGS_archive_workers);
+  if (options.threads < 0) return absl::InvalidArgumentError("--archive_workers must be >= 0");
+  if (reads == "open") {
+    options.auth.reads_open = true;
+  } else if (reads != "authenticated") {
+    return absl::InvalidArgumentError("--archive_reads must be authenticated or open");
+  }
+  for (absl::string_view id : absl::StrSplit(writers, ',', absl::SkipWhitespace())) {
+    options.auth.writers.insert(std::string(absl::StripAsciiWhitespace(id)));
+  }
+  if (!options.auth.writers.empty() && !setup.mtls) {
+    return absl::InvalidArgumentError(
+        "--archive_writers names mTLS client identities: it needs --tls_client_ca");
+  }
+  if (!token_file.empty()) {
+    absl::StatusOr<std::vector<Token>> tokens = LoadTokenFile(token_file);
+    if (!tokens.ok()) return absl::FailedPreconditionError(tokens.status().message());
+    options.auth.tokens = *std::move(tokens);
+    if (!setup.tls) {
+      Log(LogLevel::kWarning,
+          "archive: bearer tokens are accepted over plaintext (no --tls_cert): anyone who can see "
+          "the traffic can copy them; use TLS beyond loopback");
+    }
+  }
+  if (!options.auth.reads_open && options.auth.tokens.empty() && !setup.mtls) {
+    return absl::InvalidArgumentError(
+        "--archive_reads=authenticated needs --archive_token_file or mTLS (--tls_client_ca); "
+        "or pass --archive_reads=open");
+  }
+  const std::string icc_path = setup.fonts_dir + "/icc/sRGB.icc";
+  if (!ReadFile(icc_path, &options.icc_profile) || options.icc_profile.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read the ICC profile ", icc_path));
+  }
+
+  StoreCheckReport report;
+  absl::StatusOr<std::unique_ptr<LocalArchiveStore>> store =
+      LocalArchiveStore::Open(LocalStoreOptions{dir, nullptr}, &report);
+  if (!store.ok()) return store.status();
+  for (const std::string& f : report.removed_temp_files) {
+    Log(LogLevel::kWarning, absl::StrCat("archive check: removed an interrupted write ", f));
+  }
+  for (const std::string& f : report.removed_stray_files) {
+    Log(LogLevel::kWarning,
+        absl::StrCat("archive check: removed a stray PDF no entry refers to (a write interrupted "
+                     "before its index row) ",
+                     f));
+  }
+  for (const std::string& f : report.unknown_files) {
+    Log(LogLevel::kWarning, absl::StrCat("archive check: unexpected file left alone: ", f));
+  }
+  for (const std::string& id : report.missing_or_damaged) {
+    Log(LogLevel::kError,
+        absl::StrCat("archive check: the PDF of paper ", id,
+                     " is missing or has the wrong size (reads will answer DATA_LOSS)"));
+  }
+
+  const bool writable = !options.auth.tokens.empty() || !options.auth.writers.empty();
+  const std::string summary = absl::StrCat(
+      "archive: ", dir, ", ", report.entries, " papers, check: ", report.removed_temp_files.size(),
+      " interrupted writes and ", report.removed_stray_files.size(), " stray files removed, ",
+      report.missing_or_damaged.size(), " damaged; writes: ",
+      writable ? absl::StrCat(options.auth.tokens.size(), " tokens, ",
+                              options.auth.writers.size(), " mTLS identities")
+               : std::string("nobody (read-only)"),
+      "; reads: ", options.auth.reads_open ? "open" : "authenticated");
+  Log(LogLevel::kInfo, summary);
+  if (!writable) {
+    Log(LogLevel::kWarning,
+        "archive: no --archive_token_file or --archive_writers: the archive is read-only");
+  }
+  return ArchiveServiceImpl::Create(setup.fonts, std::shared_ptr<ArchiveStore>(*std::move(store)),
+                                    std::move(options));
+}
+
+}  // namespace pp::service::archive
