@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -217,13 +218,14 @@ class Painter {
     if (slot != nullptr) return slot;
     const text::FaceMetrics& face = fonts_.face(id);
     HPDF_Doc pdf = doc_.get();
-    if (face.file.empty()) {
+    if (face.file.empty() && !face.data) {
       where_ = "font set has no file for a face";
       return nullptr;
     }
     if (!face.single_byte) EnableUtf8();
-    const char* name = CheckHandle(HPDF_LoadTTFontFromFile(pdf, face.file.c_str(), HPDF_TRUE),
-                                   "HPDF_LoadTTFontFromFile");
+    const char* name = face.data ? LoadFontFromMemory(*face.data)
+                                 : CheckHandle(HPDF_LoadTTFontFromFile(pdf, face.file.c_str(), HPDF_TRUE),
+                                               "HPDF_LoadTTFontFromFile");
     if (name == nullptr || *name == '\0') {
       if (where_.empty()) where_ = "HPDF_LoadTTFontFromFile";
       return nullptr;
@@ -231,6 +233,52 @@ class Painter {
     slot = CheckHandle(HPDF_GetFont(pdf, name, face.single_byte ? "WinAnsiEncoding" : "UTF-8"),
                        "HPDF_GetFont");
     return slot;
+  }
+
+  // HPDF_LoadTTFontFromFile from bytes already in memory: the font program
+  // goes into a libharu memory stream (which the font definition keeps and
+  // reads again when it writes the subset), then the same steps as
+  // libharu's own loader: parse, register, and tag the subset name
+  // (HPDFAA, HPDFAB, ... in load order, so output stays deterministic).
+  const char* LoadFontFromMemory(const std::string& bytes) {
+    HPDF_Doc pdf = doc_.get();
+    HPDF_Stream stream = HPDF_MemStream_New(pdf->mmgr, static_cast<HPDF_UINT>(bytes.size()));
+    if (stream == nullptr) {
+      where_ = "HPDF_MemStream_New";
+      return nullptr;
+    }
+    if (HPDF_Stream_Write(stream, reinterpret_cast<const HPDF_BYTE*>(bytes.data()),
+                          static_cast<HPDF_UINT>(bytes.size())) != HPDF_OK ||
+        HPDF_Stream_Seek(stream, 0, HPDF_SEEK_SET) != HPDF_OK) {
+      HPDF_Stream_Free(stream);
+      where_ = "HPDF_Stream_Write(font)";
+      return nullptr;
+    }
+    HPDF_FontDef def = HPDF_TTFontDef_Load(pdf->mmgr, stream, HPDF_TRUE);  // owns the stream
+    if (def == nullptr) {
+      where_ = "HPDF_TTFontDef_Load";
+      return nullptr;
+    }
+    if (HPDF_List_Add(pdf->fontdef_list, def) != HPDF_OK) {
+      HPDF_FontDef_Free(def);
+      where_ = "HPDF_List_Add(fontdef)";
+      return nullptr;
+    }
+    if (pdf->ttfont_tag[0] == 0) {
+      std::memcpy(pdf->ttfont_tag, "HPDFAA", 6);
+    } else {
+      for (int i = 5; i >= 0; --i) {
+        pdf->ttfont_tag[i] += 1;
+        if (pdf->ttfont_tag[i] > 'Z') {
+          pdf->ttfont_tag[i] = 'A';
+        } else {
+          break;
+        }
+      }
+    }
+    HPDF_TTFontDef_SetTagName(def, reinterpret_cast<char*>(pdf->ttfont_tag));
+    if (sink_.error != HPDF_OK) where_ = "loading a font";
+    return def->base_font;
   }
 
   void EnableUtf8() {

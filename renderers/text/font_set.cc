@@ -165,7 +165,7 @@ absl::StatusOr<FaceMetrics> LoadTrueTypeMetrics(const std::string& path) {
   if (!in) return absl::InternalError(absl::StrCat("cannot open font file ", path));
   const std::streamoff size = in.tellg();
   if (size <= 0 || size > (64 << 20)) return Corrupt(path, "empty or implausibly large file");
-  std::string data(static_cast<size_t>(size), '\0');
+  std::string data(static_cast<size_t>(size), '\0');  // kept in FaceMetrics::data
   in.seekg(0);
   if (!in.read(data.data(), size)) return Corrupt(path, "read failed");
   const Reader r(data);
@@ -224,6 +224,7 @@ absl::StatusOr<FaceMetrics> LoadTrueTypeMetrics(const std::string& path) {
     const uint32_t advance = r.U16(hmtx.offset + 4u * hm);
     m.advances[cp] = static_cast<uint16_t>(advance * 1000 / units_per_em);
   }
+  m.data = std::make_shared<const std::string>(std::move(data));
   return m;
 }
 

@@ -69,6 +69,9 @@ struct FaceMetrics {
   static constexpr uint16_t kNoGlyph = 0xFFFF;
   std::string postscript_name;  // e.g. "PanelSans-Bold"
   std::string file;             // absolute path of the TTF; empty for synthetic faces
+  // The TTF's bytes, read once at load: the painter embeds from memory, so a
+  // render touches no file.
+  std::shared_ptr<const std::string> data;
   bool single_byte = false;     // embed with WinAnsiEncoding (Panel Sans)
   int ascent = 0;               // hhea ascender, 1/1000 em
   int descent = 0;              // hhea descender, 1/1000 em (negative)
