@@ -274,6 +274,25 @@ std::optional<int> ParseArgs(const std::string& command, const std::vector<std::
   return std::nullopt;
 }
 
+// The fonts for local rendering, or nullptr (after saying why).
+std::shared_ptr<const pp::text::FontSet> LoadFonts(const std::string& dir) {
+  auto fonts = pp::text::FontSet::Load(dir.empty() ? pp::text::DefaultFontsDir() : dir);
+  if (!fonts.ok()) {
+    std::cerr << "panelpaper: " << fonts.status().message() << "\n";
+    return nullptr;
+  }
+  return *fonts;
+}
+
+// Prints a local render's failure; returns the exit status.
+int LocalFailure(const std::string& request_path, const absl::Status& s) {
+  std::cerr << request_path << ": " << s.message() << "\n";
+  return s.code() == absl::StatusCode::kInvalidArgument ||
+                 s.code() == absl::StatusCode::kResourceExhausted
+             ? kExitRejected
+             : kExitFailure;
+}
+
 int Render(const std::vector<std::string>& args) {
   CommonArgs common;
   if (std::optional<int> exit = ParseArgs("render", args, &common)) return *exit;
@@ -292,11 +311,8 @@ int Render(const std::vector<std::string>& args) {
 
   if (!remote.server.empty()) return RenderRemote(remote, request_path, req, out_path);
 
-  auto fonts = pp::text::FontSet::Load(fonts_dir.empty() ? pp::text::DefaultFontsDir() : fonts_dir);
-  if (!fonts.ok()) {
-    std::cerr << "panelpaper: " << fonts.status().message() << "\n";
-    return kExitFailure;
-  }
+  const std::shared_ptr<const pp::text::FontSet> fonts = LoadFonts(fonts_dir);
+  if (fonts == nullptr) return kExitFailure;
 
   // Validate everything and print every violation (not just the payload's
   // bounded list).
@@ -307,7 +323,7 @@ int Render(const std::vector<std::string>& args) {
   if (!req.has_paper()) {
     v.AddInvalid("paper", "required");
   } else {
-    pp::service::ConvertPaper(req.paper(), "paper", **fonts, limits, &paper, &v);
+    pp::service::ConvertPaper(req.paper(), "paper", *fonts, limits, &paper, &v);
   }
   // The same guard as the server's (words the line breaker would take
   // minutes over).
@@ -320,14 +336,8 @@ int Render(const std::vector<std::string>& args) {
   pp::RenderOptions options;
   options.compress_content = !req.options().uncompressed();
   options.max_pages = limits.max_pages;
-  auto pdf = pp::RenderPaper(paper, **fonts, options);
-  if (!pdf.ok()) {
-    std::cerr << request_path << ": " << pdf.status().message() << "\n";
-    const auto code = pdf.status().code();
-    return code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kResourceExhausted
-               ? kExitRejected
-               : kExitFailure;
-  }
+  auto pdf = pp::RenderPaper(paper, *fonts, options);
+  if (!pdf.ok()) return LocalFailure(request_path, pdf.status());
   if (!WriteFile(out_path, pdf->bytes)) {
     std::cerr << "panelpaper: cannot write " << out_path << "\n";
     return kExitFailure;
@@ -406,17 +416,13 @@ int Pack(const std::vector<std::string>& args) {
     bytes = std::move(pack->bytes);
     pages = pack->info.page_count();
   } else {
-    auto fonts = pp::text::FontSet::Load(common.fonts_dir.empty() ? pp::text::DefaultFontsDir()
-                                                                  : common.fonts_dir);
-    if (!fonts.ok()) {
-      std::cerr << "panelpaper: " << fonts.status().message() << "\n";
-      return kExitFailure;
-    }
+    const std::shared_ptr<const pp::text::FontSet> fonts = LoadFonts(common.fonts_dir);
+    if (fonts == nullptr) return kExitFailure;
     pp::service::Limits limits;
     pp::service::Violations v;
     v.max_recorded = std::numeric_limits<size_t>::max();
     pp::service::PackJob job;
-    pp::service::ConvertPack(req, **fonts, limits, &job.pack, &v);
+    pp::service::ConvertPack(req, *fonts, limits, &job.pack, &v);
     pp::service::CheckWordLengths(req, pp::service::kDefaultMaxWordChars, &v);
     if (!v.empty()) {
       PrintProblems(common.request_path, v.exhausted, v.invalid, v.count());
@@ -427,16 +433,9 @@ int Pack(const std::vector<std::string>& args) {
     options.max_pages = limits.max_pack_pages;
     options.max_pages_per_paper = limits.max_pages;
     options.progress = [&bar](int done, int total) { bar.Update(done, total); };
-    auto pack = pp::RenderPack(job.pack, **fonts, options);
+    auto pack = pp::RenderPack(job.pack, *fonts, options);
     bar.End();
-    if (!pack.ok()) {
-      std::cerr << common.request_path << ": " << pack.status().message() << "\n";
-      const auto code = pack.status().code();
-      return code == absl::StatusCode::kInvalidArgument ||
-                     code == absl::StatusCode::kResourceExhausted
-                 ? kExitRejected
-                 : kExitFailure;
-    }
+    if (!pack.ok()) return LocalFailure(common.request_path, pack.status());
     for (const auto& item : pack->items) {
       numbers.push_back(item.number);
       first.push_back(item.first_page);

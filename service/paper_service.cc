@@ -469,6 +469,100 @@ void Guarded(Call* call, Body&& body) {
   }
 }
 
+// The steps every render call takes in its worker: parse the raw request
+// ourselves (bytes protobuf refuses become INVALID_ARGUMENT, not gRPC's
+// INTERNAL), validate all of it (`convert` fills a job and collects every
+// violation; the word guard adds its own), then render with the call's
+// deadline and cancellation as the renderer's interrupt. Fills the call's
+// log (queue and render times, pages via `pages`, outcome).
+template <typename Request, typename Job, typename ConvertFn, typename RenderFn, typename PagesFn>
+auto RunCall(grpc::CallbackServerContext* context, const grpc::ByteBuffer& request,
+             PaperServiceImpl::CallLog* log, const PaperServiceOptions& options,
+             ConvertFn&& convert, RenderFn&& render, PagesFn&& pages)
+    -> decltype(render(std::declval<Job&>(), layout::InterruptCheck())) {
+  log->queue_ms = MillisSince(log->start);
+  const CallClock clock(context);
+  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
+  const Clock::time_point work_start = Clock::now();
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 16 << 10;
+  arena_options.max_block_size = 1 << 20;
+  google::protobuf::Arena arena(arena_options);
+  auto* req = google::protobuf::Arena::CreateMessage<Request>(&arena);
+  {
+    grpc::ByteBuffer copy(request);  // shares the slices; the reader needs a mutable buffer
+    grpc::ProtoBufferReader reader(&copy);
+    if (absl::Status s = ParseRequest(&reader, req, [&request] { return Flatten(request); });
+        !s.ok()) {
+      log->outcome = "rejected";
+      return s;
+    }
+  }
+  std::optional<Job> job(std::in_place);
+  {
+    Violations v;
+    convert(*req, &*job, &v);
+    if (options.max_word_chars > 0) CheckWordLengths(*req, options.max_word_chars, &v);
+    if (!v.empty()) {
+      log->outcome = "rejected";
+      return v.ToStatus();
+    }
+  }
+  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
+  if (options.before_render_for_testing) options.before_render_for_testing();
+
+  bool interrupted = false;
+  auto result = render(*job, clock.Interrupt(&interrupted));
+  log->render_ms = MillisSince(work_start);
+  if (!result.ok()) {
+    log->outcome = FailureOutcome(result.status(), interrupted);
+    return result.status();
+  }
+  log->pages = pages(*result);
+  // The last steps (saving, hashing) are not interruptible: a call may
+  // expire while they run. Say so instead of pretending success.
+  if (clock.Expired()) {
+    log->outcome = "late";
+    return absl::DeadlineExceededError("the deadline passed while the PDF was being written");
+  }
+  if (context->IsCancelled()) {
+    log->outcome = "late";
+    return absl::CancelledError("the call was cancelled while the PDF was being written");
+  }
+  return result;
+}
+
+// A streamed PDF's messages: each is `head` (the first also carries
+// `first_head`, the serialized metadata fields) plus at most `chunk` bytes
+// of the PDF as field `data_field`, referencing the PDF without copying it.
+std::vector<grpc::ByteBuffer> PdfChunks(const std::string& first_head, int data_field,
+                                        std::unique_ptr<std::string> pdf, size_t chunk) {
+  const size_t size = pdf->size();
+  const grpc::Slice whole = OwningSlice(std::move(pdf));
+  std::vector<grpc::ByteBuffer> chunks;
+  chunks.reserve(size / chunk + 1);
+  size_t offset = 0;
+  do {
+    const size_t n = std::min(chunk, size - offset);
+    std::string head = chunks.empty() ? first_head : std::string();
+    AppendLengthDelimitedHeader(data_field, n, &head);
+    grpc::Slice slices[2] = {grpc::Slice(head), whole.sub(offset, offset + n)};
+    chunks.emplace_back(slices, 2);
+    offset += n;
+  } while (offset < size);
+  return chunks;
+}
+
+// What a finished render call hands back.
+void FillInfo(const std::string& sha256, int pages, size_t size,
+              const std::vector<RenderWarning>& warnings, pb::PdfInfo* info) {
+  info->set_page_count(pages);
+  info->set_sha256(sha256);
+  info->set_renderer_version(kRendererVersion);
+  info->set_size_bytes(static_cast<int64_t>(size));
+  AddWarnings(warnings, info->mutable_warnings());
+}
+
 }  // namespace
 
 PaperServiceImpl::PaperServiceImpl(std::shared_ptr<const text::FontSet> fonts,
@@ -544,69 +638,25 @@ absl::Status PaperServiceImpl::Busy() const {
 
 absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer& request, CallLog* log) {
-  log->queue_ms = MillisSince(log->start);
-  const CallClock clock(context);
-  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
-
-  const Clock::time_point work_start = Clock::now();
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.start_block_size = 16 << 10;
-  arena_options.max_block_size = 1 << 20;
-  google::protobuf::Arena arena(arena_options);
-  auto* req = google::protobuf::Arena::CreateMessage<pb::RenderPaperRequest>(&arena);
-  {
-    grpc::ByteBuffer copy(request);  // shares the slices; the reader needs a mutable buffer
-    grpc::ProtoBufferReader reader(&copy);
-    if (absl::Status s = ParseRequest(&reader, req, [&request] { return Flatten(request); });
-        !s.ok()) {
-      log->outcome = "rejected";
-      return s;
-    }
-  }
-
-  // Validate everything: the converter's rules and the service's word guard,
-  // all violations in one answer.
-  std::optional<RenderJob> job(std::in_place);
-  {
-    Violations v;
-    if (!req->has_paper()) {
-      v.AddInvalid("paper", "required");
-    } else {
-      ConvertPaper(req->paper(), "paper", *fonts_, options_.limits, &job->paper, &v);
-    }
-    if (options_.max_word_chars > 0) CheckWordLengths(*req, options_.max_word_chars, &v);
-    if (!v.empty()) {
-      log->outcome = "rejected";
-      return v.ToStatus();
-    }
-    job->compress_content = !req->options().uncompressed();
-  }
-  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
-  if (options_.before_render_for_testing) options_.before_render_for_testing();
-
-  bool interrupted = false;
-  RenderOptions render_options;
-  render_options.compress_content = job->compress_content;
-  render_options.max_pages = options_.limits.max_pages;
-  render_options.interrupt = clock.Interrupt(&interrupted);
-  absl::StatusOr<RenderedPdf> pdf = pp::RenderPaper(job->paper, *fonts_, render_options);
-  if (!pdf.ok()) {
-    log->render_ms = MillisSince(work_start);
-    log->outcome = FailureOutcome(pdf.status(), interrupted);
-    return pdf.status();
-  }
-  log->render_ms = MillisSince(work_start);
-  log->pages = pdf->page_count;
-  // The last steps (saving, hashing) are not interruptible: a call may
-  // expire while they run. Say so instead of pretending success.
-  if (clock.Expired()) {
-    log->outcome = "late";
-    return absl::DeadlineExceededError("the deadline passed while the PDF was being written");
-  }
-  if (context->IsCancelled()) {
-    log->outcome = "late";
-    return absl::CancelledError("the call was cancelled while the PDF was being written");
-  }
+  absl::StatusOr<RenderedPdf> pdf = RunCall<pb::RenderPaperRequest, RenderJob>(
+      context, request, log, options_,
+      [this](const pb::RenderPaperRequest& req, RenderJob* job, Violations* v) {
+        if (!req.has_paper()) {
+          v->AddInvalid("paper", "required");
+        } else {
+          ConvertPaper(req.paper(), "paper", *fonts_, options_.limits, &job->paper, v);
+        }
+        job->compress_content = !req.options().uncompressed();
+      },
+      [this](RenderJob& job, layout::InterruptCheck interrupt) {
+        RenderOptions o;
+        o.compress_content = job.compress_content;
+        o.max_pages = options_.limits.max_pages;
+        o.interrupt = std::move(interrupt);
+        return pp::RenderPaper(job.paper, *fonts_, o);
+      },
+      [](const RenderedPdf& pdf) { return pdf.page_count; });
+  if (!pdf.ok()) return pdf.status();
   Rendered out;
   out.pages = pdf->page_count;
   out.warnings = std::move(pdf->warnings);
@@ -691,29 +741,12 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
         call->Fail(rendered.status());
         return;
       }
-      const size_t size = rendered->pdf->size();
       pb::PaperChunk first;
-      pb::PdfInfo* info = first.mutable_info();
-      info->set_page_count(rendered->pages);
-      info->set_sha256(rendered->sha256);
-      info->set_renderer_version(kRendererVersion);
-      AddWarnings(rendered->warnings, info->mutable_warnings());
-      info->set_size_bytes(static_cast<int64_t>(size));
-      const std::string first_head = first.SerializeAsString();
-
-      const grpc::Slice whole = OwningSlice(std::move(rendered->pdf));
-      const size_t chunk = options_.chunk_bytes;
-      std::vector<grpc::ByteBuffer> chunks;
-      chunks.reserve(size / chunk + 1);
-      size_t offset = 0;
-      do {
-        const size_t n = std::min(chunk, size - offset);
-        std::string head = chunks.empty() ? first_head : std::string();
-        AppendLengthDelimitedHeader(pb::PaperChunk::kDataFieldNumber, n, &head);
-        grpc::Slice slices[2] = {grpc::Slice(head), whole.sub(offset, offset + n)};
-        chunks.emplace_back(slices, 2);
-        offset += n;
-      } while (offset < size);
+      FillInfo(rendered->sha256, rendered->pages, rendered->pdf->size(), rendered->warnings,
+               first.mutable_info());
+      std::vector<grpc::ByteBuffer> chunks =
+          PdfChunks(first.SerializeAsString(), pb::PaperChunk::kDataFieldNumber,
+                    std::move(rendered->pdf), options_.chunk_bytes);
       call->Start(std::move(chunks), rendered->pages);
     });
   });
@@ -727,53 +760,23 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
 absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer& request, CallLog* log,
     const std::function<void(int, int)>& progress) {
-  log->queue_ms = MillisSince(log->start);
-  const CallClock clock(context);
-  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
-  const Clock::time_point work_start = Clock::now();
-  google::protobuf::Arena arena;
-  auto* req = google::protobuf::Arena::CreateMessage<pb::RenderAgendaPackRequest>(&arena);
-  {
-    grpc::ByteBuffer copy(request);
-    grpc::ProtoBufferReader reader(&copy);
-    if (absl::Status s = ParseRequest(&reader, req, [&request] { return Flatten(request); });
-        !s.ok()) {
-      log->outcome = "rejected";
-      return s;
-    }
-  }
-  std::optional<PackJob> job(std::in_place);
-  {
-    Violations v;
-    ConvertPack(*req, *fonts_, options_.limits, &job->pack, &v);
-    if (options_.max_word_chars > 0) CheckWordLengths(*req, options_.max_word_chars, &v);
-    if (!v.empty()) {
-      log->outcome = "rejected";
-      return v.ToStatus();
-    }
-    job->compress_content = !req->options().uncompressed();
-  }
-  if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
-  if (options_.before_render_for_testing) options_.before_render_for_testing();
-
-  bool interrupted = false;
-  PackOptions pack_options;
-  pack_options.compress_content = job->compress_content;
-  pack_options.max_pages = options_.limits.max_pack_pages;
-  pack_options.max_pages_per_paper = options_.limits.max_pages;
-  pack_options.interrupt = clock.Interrupt(&interrupted);
-  pack_options.progress = progress;
-  absl::StatusOr<pp::RenderedPack> pack = pp::RenderPack(job->pack, *fonts_, pack_options);
-  log->render_ms = MillisSince(work_start);
-  if (!pack.ok()) {
-    log->outcome = FailureOutcome(pack.status(), interrupted);
-    return pack.status();
-  }
-  log->pages = pack->pdf.page_count;
-  if (clock.Expired()) {
-    log->outcome = "late";
-    return absl::DeadlineExceededError("the deadline passed while the PDF was being written");
-  }
+  absl::StatusOr<pp::RenderedPack> pack = RunCall<pb::RenderAgendaPackRequest, PackJob>(
+      context, request, log, options_,
+      [this](const pb::RenderAgendaPackRequest& req, PackJob* job, Violations* v) {
+        ConvertPack(req, *fonts_, options_.limits, &job->pack, v);
+        job->compress_content = !req.options().uncompressed();
+      },
+      [this, &progress](PackJob& job, layout::InterruptCheck interrupt) {
+        PackOptions o;
+        o.compress_content = job.compress_content;
+        o.max_pages = options_.limits.max_pack_pages;
+        o.max_pages_per_paper = options_.limits.max_pages;
+        o.interrupt = std::move(interrupt);
+        o.progress = progress;
+        return pp::RenderPack(job.pack, *fonts_, o);
+      },
+      [](const pp::RenderedPack& pack) { return pack.pdf.page_count; });
+  if (!pack.ok()) return pack.status();
   RenderedPack out;
   out.pdf.pages = pack->pdf.page_count;
   out.pdf.warnings = std::move(pack->pdf.warnings);
@@ -809,14 +812,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
         call->Fail(rendered.status());
         return;
       }
-      const size_t size = rendered->pdf.pdf->size();
       pb::AgendaPackChunk first;
-      pb::PdfInfo* info = first.mutable_info();
-      info->set_page_count(rendered->pdf.pages);
-      info->set_sha256(rendered->pdf.sha256);
-      info->set_renderer_version(kRendererVersion);
-      AddWarnings(rendered->pdf.warnings, info->mutable_warnings());
-      info->set_size_bytes(static_cast<int64_t>(size));
+      FillInfo(rendered->pdf.sha256, rendered->pdf.pages, rendered->pdf.pdf->size(),
+               rendered->pdf.warnings, first.mutable_info());
       for (const layout::ItemPlacement& p : rendered->items) {
         pb::PackItemPages* item = first.add_items();
         item->set_number(p.number);
@@ -824,20 +822,11 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
         item->set_first_page(p.first_page);
         item->set_last_page(p.last_page);
       }
-      const std::string first_head = first.SerializeAsString();
-      const grpc::Slice whole = OwningSlice(std::move(rendered->pdf.pdf));
-      const size_t chunk = options_.chunk_bytes;
-      size_t offset = 0;
-      bool is_first = true;
-      do {
-        const size_t n = std::min(chunk, size - offset);
-        std::string head = is_first ? first_head : std::string();
-        AppendLengthDelimitedHeader(pb::AgendaPackChunk::kDataFieldNumber, n, &head);
-        grpc::Slice slices[2] = {grpc::Slice(head), whole.sub(offset, offset + n)};
-        call->Push(grpc::ByteBuffer(slices, 2));
-        offset += n;
-        is_first = false;
-      } while (offset < size);
+      for (grpc::ByteBuffer& chunk :
+           PdfChunks(first.SerializeAsString(), pb::AgendaPackChunk::kDataFieldNumber,
+                     std::move(rendered->pdf.pdf), options_.chunk_bytes)) {
+        call->Push(std::move(chunk));
+      }
       call->Close(grpc::Status::OK);
     });
   });

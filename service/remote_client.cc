@@ -24,6 +24,27 @@ absl::Status ReadPem(const std::string& path, std::string* out) {
   return absl::OkStatus();
 }
 
+// A failed call's status, with the address when the server can't be reached.
+absl::Status CallFailure(const grpc::Status& status, const std::string& server) {
+  absl::Status s = FromGrpcStatus(status);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return absl::Status(s.code(), absl::StrCat("cannot reach ", server, ": ", s.message()));
+  }
+  return s;
+}
+
+// Checks reassembled bytes against the size and SHA-256 the server announced.
+absl::Status CheckReceived(const std::string& bytes, const panelpaper::v1::PdfInfo& info) {
+  if (static_cast<int64_t>(bytes.size()) != info.size_bytes()) {
+    return absl::DataLossError(
+        absl::StrCat("received ", bytes.size(), " bytes, the server announced ", info.size_bytes()));
+  }
+  if (Sha256Hex(bytes) != info.sha256()) {
+    return absl::DataLossError("the received PDF does not match the SHA-256 the server announced");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // A channel to options.server, with TLS as the options say.
@@ -79,21 +100,9 @@ absl::StatusOr<RemotePdf> RenderRemotely(const RemoteOptions& options,
     out.bytes.append(chunk.data());
   }
   const grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    absl::Status s = FromGrpcStatus(status);
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      return absl::Status(s.code(), absl::StrCat("cannot reach ", options.server, ": ", s.message()));
-    }
-    return s;
-  }
+  if (!status.ok()) return CallFailure(status, options.server);
   if (first) return absl::DataLossError("the server sent no PDF");
-  if (static_cast<int64_t>(out.bytes.size()) != out.info.size_bytes()) {
-    return absl::DataLossError(absl::StrCat("received ", out.bytes.size(), " bytes, the server announced ",
-                                            out.info.size_bytes()));
-  }
-  if (Sha256Hex(out.bytes) != out.info.sha256()) {
-    return absl::DataLossError("the received PDF does not match the SHA-256 the server announced");
-  }
+  if (absl::Status s = CheckReceived(out.bytes, out.info); !s.ok()) return s;
   return out;
 }
 
@@ -124,18 +133,9 @@ absl::StatusOr<RemotePack> RenderPackRemotely(
     out.bytes.append(chunk.data());
   }
   const grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    absl::Status s = FromGrpcStatus(status);
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      return absl::Status(s.code(), absl::StrCat("cannot reach ", options.server, ": ", s.message()));
-    }
-    return s;
-  }
+  if (!status.ok()) return CallFailure(status, options.server);
   if (!have_info) return absl::DataLossError("the server sent no PDF");
-  if (static_cast<int64_t>(out.bytes.size()) != out.info.size_bytes() ||
-      Sha256Hex(out.bytes) != out.info.sha256()) {
-    return absl::DataLossError("the received PDF does not match the size and SHA-256 the server announced");
-  }
+  if (absl::Status s = CheckReceived(out.bytes, out.info); !s.ok()) return s;
   return out;
 }
 
