@@ -566,12 +566,19 @@ absl::StatusOr<PutResult> LocalArchiveStore::Put(const ArchiveEntry& entry, std:
     return existing.status();
   }
 
-  if (absl::Status s = WriteObject(entry.sha256, pdf); !s.ok()) return s;
-  if (absl::Status s = Insert(entry); !s.ok()) {
-    // The file may now be a stray; remove it unless another entry has the
-    // same content. (Puts are serialised, so nothing else is writing it.)
+  // On a failure the file may be a stray now: remove it unless another
+  // entry has the same content (Puts are serialised, so nothing else is
+  // writing it). Should that fail too, the next start-up check removes it.
+  auto remove_stray = [&] {
     absl::StatusOr<bool> used = ShaReferenced(entry.sha256);
     if (used.ok() && !*used) ::unlink(ObjectPath(entry.sha256).c_str());
+  };
+  if (absl::Status s = WriteObject(entry.sha256, pdf); !s.ok()) {
+    remove_stray();
+    return s;
+  }
+  if (absl::Status s = Insert(entry); !s.ok()) {
+    remove_stray();
     return s;
   }
   if (absl::Status s = Step("indexed"); !s.ok()) return s;

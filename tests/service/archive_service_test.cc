@@ -1,0 +1,327 @@
+// In-process tests of ArchiveServiceImpl: a real gRPC server on a loopback
+// port over a LocalArchiveStore in a temporary directory, driven by the
+// generated C++ stub.
+#include "service/archive/archive_service.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "service/archive/archive_request.h"
+#include "service/archive/local_archive_store.h"
+#include "service/log.h"
+#include "service/sha256.h"
+#include "service/status_mapping.h"
+
+namespace pp::service::archive {
+namespace {
+
+namespace pb = ::panelpaper::v1;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr char kToken[] = "clerk-token-0123456789";
+
+const bool kQuietLogs = [] {
+  SetLogLevel(LogLevel::kWarning);
+  RouteProtobufLogs();
+  return true;
+}();
+
+std::shared_ptr<const text::FontSet> Fonts() {
+  static const auto* fonts = [] {
+    auto f = text::FontSet::Load(PP_FONTS_DIR);
+    if (!f.ok()) std::abort();
+    return new std::shared_ptr<const text::FontSet>(*f);
+  }();
+  return *fonts;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pb::ArchivePaperRequest Request(const std::string& id = "jap-2020-01-08-7b") {
+  pb::ArchivePaperRequest req;
+  req.set_paper_id(id);
+  if (!google::protobuf::util::JsonStringToMessage(
+           ReadFile(PP_TESTDATA_DIR "/requests/met-governance-2020-01-08.json"), req.mutable_render())
+           .ok()) {
+    std::abort();
+  }
+  pb::SignOffRecord* so = req.mutable_sign_off();
+  so->set_approved_by("Jane Doe");
+  so->set_role("Chair");
+  so->set_decision_date("2020-01-08");
+  so->set_meeting("Joint Audit Panel");
+  so->set_decision_reference("JAP/2020/07");
+  return req;
+}
+
+// A server with an archive in a fresh directory.
+struct Server {
+  std::string dir;
+  std::shared_ptr<LocalArchiveStore> store;
+  std::unique_ptr<ArchiveServiceImpl> service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<pb::ArchiveService::Stub> stub;
+
+  explicit Server(bool reads_open = false, size_t chunk_bytes = 1 << 20) {
+    std::string tmpl = testing::TempDir() + "/archive_service_XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
+    dir = tmpl;
+    auto s = LocalArchiveStore::Open({dir, nullptr});
+    if (!s.ok()) std::abort();
+    store = *std::move(s);
+    ArchiveServiceOptions options;
+    options.threads = 2;
+    options.chunk_bytes = chunk_bytes;
+    options.icc_profile = ReadFile(PP_FONTS_DIR "/icc/sRGB.icc");
+    auto tokens = ParseTokenFile(std::string("clerk ") + kToken);
+    if (!tokens.ok()) std::abort();
+    options.auth.tokens = *tokens;
+    options.auth.reads_open = reads_open;
+    auto svc = ArchiveServiceImpl::Create(Fonts(), store, options);
+    if (!svc.ok()) std::abort();
+    service = *std::move(svc);
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service.get());
+    server = builder.BuildAndStart();
+    stub = pb::ArchiveService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+  ~Server() {
+    service->StartDraining();
+    service->WaitIdle(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    server->Shutdown(std::chrono::system_clock::now());
+    service->Shutdown();
+  }
+};
+
+void Authorize(grpc::ClientContext* c, const std::string& token = kToken) {
+  c->AddMetadata("authorization", "Bearer " + token);
+}
+
+absl::StatusOr<pb::ArchivePaperResponse> Archive(Server& s, const pb::ArchivePaperRequest& req,
+                                                 const std::string& token = kToken) {
+  grpc::ClientContext c;
+  if (!token.empty()) Authorize(&c, token);
+  pb::ArchivePaperResponse out;
+  grpc::Status st = s.stub->ArchivePaper(&c, req, &out);
+  if (!st.ok()) return FromGrpcStatus(st);
+  return out;
+}
+
+struct Fetched {
+  std::string bytes;
+  pb::ArchivedPaper paper;
+  pb::ArchivePaperRequest request;
+  int messages = 0;
+  size_t largest = 0;
+};
+
+absl::StatusOr<Fetched> Get(Server& s, const std::string& id, bool with_token = true,
+                            bool include_request = false) {
+  grpc::ClientContext c;
+  if (with_token) Authorize(&c);
+  pb::GetArchivedPaperRequest req;
+  req.set_paper_id(id);
+  req.set_include_request(include_request);
+  auto reader = s.stub->GetArchivedPaper(&c, req);
+  Fetched out;
+  pb::ArchivedPaperChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (out.messages++ == 0) {
+      out.paper = chunk.paper();
+      out.request = chunk.request();
+    }
+    out.largest = std::max(out.largest, chunk.data().size());
+    out.bytes += chunk.data();
+  }
+  grpc::Status st = reader->Finish();
+  if (!st.ok()) return FromGrpcStatus(st);
+  return out;
+}
+
+absl::StatusOr<pb::VerifyArchivedPaperResponse> Verify(Server& s, const std::string& id) {
+  grpc::ClientContext c;
+  Authorize(&c);
+  pb::VerifyArchivedPaperRequest req;
+  req.set_paper_id(id);
+  pb::VerifyArchivedPaperResponse out;
+  grpc::Status st = s.stub->VerifyArchivedPaper(&c, req, &out);
+  if (!st.ok()) return FromGrpcStatus(st);
+  return out;
+}
+
+TEST(ArchiveService, ArchiveThenGetGivesIdenticalBytesAndHash) {
+  Server s(/*reads_open=*/false, /*chunk_bytes=*/10000);
+  auto archived = Archive(s, Request());
+  ASSERT_TRUE(archived.ok()) << archived.status();
+  EXPECT_TRUE(archived->created());
+  EXPECT_EQ(archived->paper_id(), "jap-2020-01-08-7b");
+  EXPECT_GT(archived->page_count(), 1);
+  EXPECT_EQ(archived->paper().archived_by(), "token:clerk");
+  EXPECT_EQ(archived->paper().pdf().renderer_version(), kRendererVersion);
+  EXPECT_EQ(archived->paper().fonts_sha256(), s.service->fonts_sha256());
+
+  auto got = Get(s, "jap-2020-01-08-7b", true, /*include_request=*/true);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(Sha256Hex(got->bytes), archived->sha256());
+  EXPECT_EQ(static_cast<int64_t>(got->bytes.size()), archived->size_bytes());
+  EXPECT_EQ(got->paper.pdf().sha256(), archived->sha256());
+  EXPECT_EQ(got->paper.sign_off().decision_reference(), "JAP/2020/07");
+  EXPECT_EQ(CanonicalRequest(got->request), CanonicalRequest(Request()));
+  EXPECT_GT(got->messages, 1);
+  EXPECT_LE(got->largest, 10000u);
+
+  // The bytes are the archival render of the request, byte for byte.
+  auto job = ConvertArchiveRequest(Request(), *Fonts(), Limits{}, 5000);
+  auto local = RenderArchival(*job, *Fonts(), s.service->options().icc_profile, 500, {});
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(got->bytes, local->bytes);
+}
+
+TEST(ArchiveService, TheIdenticalRequestIsIdempotentAndDifferentContentIsAlreadyExists) {
+  Server s;
+  auto first = Archive(s, Request());
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = Archive(s, Request());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->created());
+  EXPECT_EQ(again->paper_id(), first->paper_id());
+  EXPECT_EQ(again->sha256(), first->sha256());
+
+  pb::ArchivePaperRequest changed = Request();
+  changed.mutable_render()->mutable_paper()->set_title("Another title");
+  auto refused = Archive(s, changed);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists);
+  pb::ArchivePaperRequest resigned = Request();
+  resigned.mutable_sign_off()->set_approved_by("Someone Else");
+  EXPECT_EQ(Archive(s, resigned).status().code(), absl::StatusCode::kAlreadyExists);
+  // The archive still holds the first version.
+  EXPECT_EQ(Sha256Hex(Get(s, "jap-2020-01-08-7b")->bytes), first->sha256());
+}
+
+TEST(ArchiveService, AFlippedByteOnDiskIsDataLossOnGetAndAFailedVerify) {
+  Server s;
+  auto archived = Archive(s, Request());
+  ASSERT_TRUE(archived.ok()) << archived.status();
+  auto ok = Verify(s, "jap-2020-01-08-7b");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE(ok->bytes_intact());
+  EXPECT_TRUE(ok->rerender_matches());
+  EXPECT_EQ(ok->detail(), "stored bytes intact; re-render identical");
+
+  const std::string path = s.store->ObjectPath(archived->sha256());
+  chmod(path.c_str(), 0640);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(500);
+    f.put('#');
+  }
+  auto got = Get(s, "jap-2020-01-08-7b");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  auto verify = Verify(s, "jap-2020-01-08-7b");
+  ASSERT_TRUE(verify.ok()) << verify.status();
+  EXPECT_FALSE(verify->bytes_intact());
+  EXPECT_NE(verify->stored_sha256(), verify->recorded_sha256());
+  EXPECT_TRUE(verify->rerender_matches());  // the request still renders to the recorded bytes
+  EXPECT_THAT(verify->detail(), HasSubstr("DAMAGED"));
+}
+
+TEST(ArchiveService, WritesNeedAValidToken) {
+  Server s;
+  EXPECT_EQ(Archive(s, Request(), "").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Archive(s, Request(), "wrong-token-wrong-token").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(s.store->Lookup("jap-2020-01-08-7b").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ArchiveService, ReadsAreAuthenticatedOrOpenByConfiguration) {
+  {
+    Server s;
+    ASSERT_TRUE(Archive(s, Request()).ok());
+    EXPECT_EQ(Get(s, "jap-2020-01-08-7b", /*with_token=*/false).status().code(),
+              absl::StatusCode::kUnauthenticated);
+    EXPECT_TRUE(Get(s, "jap-2020-01-08-7b").ok());
+  }
+  {
+    Server s(/*reads_open=*/true);
+    ASSERT_TRUE(Archive(s, Request()).ok());
+    EXPECT_TRUE(Get(s, "jap-2020-01-08-7b", /*with_token=*/false).ok());
+    EXPECT_EQ(Archive(s, Request("other"), "").status().code(), absl::StatusCode::kUnauthenticated);
+  }
+}
+
+TEST(ArchiveService, InvalidRequestsNameEveryField) {
+  Server s;
+  pb::ArchivePaperRequest req = Request("bad id");
+  req.mutable_sign_off()->set_decision_date("8/1/2020");
+  req.mutable_render()->mutable_paper()->clear_panel_name();
+  auto r = Archive(s, req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> fields;
+  for (const FieldViolation& v : BadRequestViolations(r.status())) fields.push_back(v.field);
+  EXPECT_THAT(fields, testing::UnorderedElementsAre("paper_id", "render.paper.panel_name",
+                                                    "sign_off.decision_date"));
+  EXPECT_EQ(Get(s, "nothing-here").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Get(s, "bad id").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ArchiveService, ListFiltersAndPages) {
+  Server s;
+  const char* dates[] = {"2020-01-08", "2020-03-04", "2019-11-20", "2020-03-04"};
+  for (int i = 0; i < 4; ++i) {
+    pb::ArchivePaperRequest req = Request("paper-" + std::to_string(i));
+    req.mutable_render()->mutable_paper()->set_meeting_date(dates[i]);
+    ASSERT_TRUE(Archive(s, req).ok());
+  }
+  std::vector<std::string> ids;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext c;
+    Authorize(&c);
+    pb::ListArchivedPapersRequest req;
+    req.set_page_size(3);
+    req.set_page_token(token);
+    pb::ListArchivedPapersResponse out;
+    ASSERT_TRUE(s.stub->ListArchivedPapers(&c, req, &out).ok());
+    for (const auto& p : out.papers()) ids.push_back(p.paper_id());
+    token = out.next_page_token();
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(pages, 2);
+  EXPECT_THAT(ids, ElementsAre("paper-2", "paper-0", "paper-1", "paper-3"));
+
+  grpc::ClientContext c;
+  Authorize(&c);
+  pb::ListArchivedPapersRequest req;
+  req.set_meeting_date_from("2020-01-01");
+  req.set_meeting_date_to("2020-02-01");
+  req.set_agenda_item("7b");
+  pb::ListArchivedPapersResponse out;
+  ASSERT_TRUE(s.stub->ListArchivedPapers(&c, req, &out).ok());
+  ASSERT_THAT(out.papers(), SizeIs(1));
+  EXPECT_EQ(out.papers(0).paper_id(), "paper-0");
+  EXPECT_EQ(out.papers(0).meeting_date(), "2020-01-08");
+  EXPECT_EQ(out.papers(0).sign_off().approved_by(), "Jane Doe");
+}
+
+}  // namespace
+}  // namespace pp::service::archive

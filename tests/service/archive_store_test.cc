@@ -1,0 +1,478 @@
+// LocalArchiveStore: round trip, immutability and idempotency, DATA_LOSS on
+// damaged bytes, the crash-safe write sequence (in order, and a real crash —
+// a forked child _exit()ing — after every step), the start-up store check
+// (stray and temporary files removed, unknown files reported), restart,
+// locking, immutable index rows and listing.
+#include "service/archive/local_archive_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/sha256.h"
+
+namespace pp::service::archive {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+std::string NewDir() {
+  std::string tmpl = testing::TempDir() + "/archive_store_XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) std::abort();
+  return tmpl + "/store";  // Open creates it
+}
+
+std::unique_ptr<LocalArchiveStore> OpenOrDie(const std::string& dir, StoreCheckReport* report = nullptr,
+                                             std::function<absl::Status(std::string_view)> hook = {}) {
+  auto store = LocalArchiveStore::Open({dir, std::move(hook)}, report);
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status();
+    std::abort();
+  }
+  return *std::move(store);
+}
+
+// An entry describing `pdf`, archived from `request`.
+ArchiveEntry Entry(const std::string& id, const std::string& pdf, const std::string& request = "req",
+                   const std::string& meeting_date = "2020-01-08",
+                   const std::string& panel = "Joint Audit Panel", const std::string& item = "7b") {
+  ArchiveEntry e;
+  e.paper_id = id;
+  e.sha256 = Sha256Hex(pdf);
+  e.size_bytes = static_cast<int64_t>(pdf.size());
+  e.page_count = 3;
+  e.renderer_version = "0.1.0";
+  e.fonts_sha256 = std::string(64, 'f');
+  e.request = request;
+  e.request_sha256 = Sha256Hex(request);
+  e.panel_name = panel;
+  e.meeting_date = meeting_date;
+  e.agenda_item = item;
+  e.title = "Title of " + id;
+  e.approved_by = "Jane Doe";
+  e.role = "Chair";
+  e.decision_date = meeting_date;
+  e.meeting = "Joint Audit Panel";
+  e.decision_reference = "JAP/" + id;
+  e.archived_by = "token:clerk";
+  e.archived_at_millis = 1700000000123;
+  return e;
+}
+
+std::string Pdf(const std::string& tag) { return "%PDF-1.4\n%" + tag + "\n" + std::string(5000, 'x'); }
+
+std::vector<std::string> FilesUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    const std::string path = dir + "/" + name;
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      for (const std::string& f : FilesUnder(path)) out.push_back(f);
+    } else {
+      out.push_back(path);
+    }
+  }
+  closedir(d);
+  return out;
+}
+
+void FlipByte(const std::string& path, size_t offset) {
+  chmod(path.c_str(), 0640);  // stored files are read-only
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ 0x01));
+}
+
+// What another reader of the index (a fresh SQLite connection) sees for
+// "jap-7b" right now.
+absl::StatusCode LookupFromAnotherConnection(const std::string& dir) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((dir + "/index.sqlite3").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_close(db);
+    return absl::StatusCode::kUnavailable;
+  }
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT 1 FROM papers WHERE paper_id = 'jap-7b'", -1, &s, nullptr);
+  const int rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return rc == SQLITE_ROW ? absl::StatusCode::kOk : absl::StatusCode::kNotFound;
+}
+
+TEST(LocalArchiveStore, PutThenReadGivesTheSameBytesAndEntry) {
+  auto store = OpenOrDie(NewDir());
+  const std::string pdf = Pdf("a");
+  auto put = store->Put(Entry("jap-7b", pdf), pdf);
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_TRUE(put->created);
+  auto entry = store->Lookup("jap-7b");
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(*entry, Entry("jap-7b", pdf));
+  auto bytes = store->ReadPdf(*entry);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(*bytes, pdf);
+  // Content-addressed, read-only.
+  struct stat st;
+  ASSERT_EQ(stat(store->ObjectPath(Sha256Hex(pdf)).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0222, 0u);
+}
+
+TEST(LocalArchiveStore, UnknownIdIsNotFound) {
+  auto store = OpenOrDie(NewDir());
+  EXPECT_EQ(store->Lookup("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(LocalArchiveStore, IdenticalRequestIsIdempotent) {
+  auto store = OpenOrDie(NewDir());
+  const std::string pdf = Pdf("a");
+  ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+  ArchiveEntry again = Entry("jap-7b", pdf);
+  again.archived_by = "token:other";
+  again.archived_at_millis = 1800000000000;
+  auto put = store->Put(again, pdf);
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_FALSE(put->created);
+  // The stored entry, not the new one.
+  EXPECT_EQ(put->entry.archived_by, "token:clerk");
+  EXPECT_EQ(put->entry.archived_at_millis, 1700000000123);
+}
+
+TEST(LocalArchiveStore, DifferentRequestUnderATakenIdIsAlreadyExistsAndWritesNothing) {
+  const std::string dir = NewDir();
+  auto store = OpenOrDie(dir);
+  const std::string pdf = Pdf("a");
+  ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+  const std::vector<std::string> before = FilesUnder(dir + "/objects");
+  const std::string other = Pdf("b");
+  auto put = store->Put(Entry("jap-7b", other, "another request"), other);
+  EXPECT_EQ(put.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(put.status().message(), HasSubstr("immutable"));
+  EXPECT_EQ(FilesUnder(dir + "/objects"), before);
+  EXPECT_EQ(*store->ReadPdf(*store->Lookup("jap-7b")), pdf);
+}
+
+TEST(LocalArchiveStore, PutRefusesAnEntryThatDoesNotDescribeTheBytes) {
+  auto store = OpenOrDie(NewDir());
+  ArchiveEntry e = Entry("x", Pdf("a"));
+  EXPECT_EQ(store->Put(e, Pdf("b")).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(LocalArchiveStore, AFlippedByteIsDataLoss) {
+  auto store = OpenOrDie(NewDir());
+  const std::string pdf = Pdf("a");
+  ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+  FlipByte(store->ObjectPath(Sha256Hex(pdf)), 100);
+  auto entry = store->Lookup("jap-7b");
+  ASSERT_TRUE(entry.ok());
+  auto bytes = store->ReadPdf(*entry);
+  EXPECT_EQ(bytes.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(bytes.status().message(), HasSubstr("damaged"));
+  auto stored = store->StoredSha256(*entry);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_NE(*stored, entry->sha256);
+  EXPECT_THAT(*stored, SizeIs(64));
+}
+
+TEST(LocalArchiveStore, AMissingFileIsDataLoss) {
+  auto store = OpenOrDie(NewDir());
+  const std::string pdf = Pdf("a");
+  ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+  ASSERT_EQ(unlink(store->ObjectPath(Sha256Hex(pdf)).c_str()), 0);
+  auto entry = store->Lookup("jap-7b");
+  EXPECT_EQ(store->ReadPdf(*entry).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(*store->StoredSha256(*entry), "");
+}
+
+TEST(LocalArchiveStore, ADamagedCopyIsReplacedWhenTheSameContentIsArchivedAgain) {
+  auto store = OpenOrDie(NewDir());
+  const std::string pdf = Pdf("a");
+  ASSERT_TRUE(store->Put(Entry("one", pdf), pdf).ok());
+  FlipByte(store->ObjectPath(Sha256Hex(pdf)), 10);
+  ASSERT_TRUE(store->Put(Entry("two", pdf, "second request"), pdf).ok());
+  EXPECT_EQ(*store->ReadPdf(*store->Lookup("one")), pdf);
+}
+
+TEST(LocalArchiveStore, SameContentUnderTwoIdsIsStoredOnce) {
+  const std::string dir = NewDir();
+  auto store = OpenOrDie(dir);
+  const std::string pdf = Pdf("a");
+  ASSERT_TRUE(store->Put(Entry("one", pdf), pdf).ok());
+  ASSERT_TRUE(store->Put(Entry("two", pdf, "other request"), pdf).ok());
+  EXPECT_THAT(FilesUnder(dir + "/objects"), SizeIs(1));
+}
+
+TEST(LocalArchiveStore, WriteSequenceIsFileSyncRenameDirSyncThenIndex) {
+  std::vector<std::string> steps;
+  const std::string dir = NewDir();
+  auto store = OpenOrDie(dir, nullptr, [&](std::string_view step) {
+    steps.emplace_back(step);
+    // At every step before the index row, the paper is not visible.
+    if (step != "indexed") {
+      EXPECT_EQ(LookupFromAnotherConnection(dir), absl::StatusCode::kNotFound) << step;
+    }
+    return absl::OkStatus();
+  });
+  const std::string pdf = Pdf("a");
+  ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+  EXPECT_THAT(steps, ElementsAre("temp_written", "temp_synced", "renamed", "dir_synced", "indexed"));
+}
+
+// A failure at any step (a full disk, an I/O error) leaves nothing visible,
+// and the same Put succeeds afterwards.
+TEST(LocalArchiveStore, AFailureAtAnyStepLeavesNoEntry) {
+  for (const char* failing : {"temp_written", "temp_synced", "renamed", "dir_synced"}) {
+    SCOPED_TRACE(failing);
+    const std::string dir = NewDir();
+    bool fail = true;
+    auto store = OpenOrDie(dir, nullptr, [&](std::string_view step) {
+      if (fail && step == failing) return absl::UnavailableError("injected");
+      return absl::OkStatus();
+    });
+    const std::string pdf = Pdf("a");
+    EXPECT_EQ(store->Put(Entry("jap-7b", pdf), pdf).status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(store->Lookup("jap-7b").status().code(), absl::StatusCode::kNotFound);
+    auto list = store->List({});
+    ASSERT_TRUE(list.ok());
+    EXPECT_THAT(list->entries, IsEmpty());
+    EXPECT_THAT(FilesUnder(dir + "/tmp"), IsEmpty());
+    EXPECT_THAT(FilesUnder(dir + "/objects"), IsEmpty());
+    fail = false;
+    ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+    EXPECT_EQ(*store->ReadPdf(*store->Lookup("jap-7b")), pdf);
+  }
+}
+
+// A real crash after each step: a child process opens the store, archives,
+// and _exit()s at that step (no destructors, no cleanup). Reopening the
+// store (its check) must show either no entry and no leftover files, or —
+// after the index row — the complete paper.
+TEST(LocalArchiveStore, ACrashAfterAnyStepLeavesNoHalfWrittenEntry) {
+  for (const char* crash_at : {"temp_written", "temp_synced", "renamed", "dir_synced", "indexed"}) {
+    SCOPED_TRACE(crash_at);
+    const std::string dir = NewDir();
+    const std::string pdf = Pdf(crash_at);
+    {
+      // One paper that was stored before the crash.
+      auto store = OpenOrDie(dir);
+      ASSERT_TRUE(store->Put(Entry("earlier", Pdf("earlier")), Pdf("earlier")).ok());
+    }
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto store = LocalArchiveStore::Open({dir, [&](std::string_view step) {
+                                              if (step == crash_at) _exit(0);
+                                              return absl::OkStatus();
+                                            }});
+      if (!store.ok()) _exit(2);
+      (void)(*store)->Put(Entry("jap-7b", pdf), pdf);
+      _exit(3);  // not reached: the hook crashed first
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+
+    StoreCheckReport report;
+    auto store = OpenOrDie(dir, &report);
+    EXPECT_THAT(report.missing_or_damaged, IsEmpty());
+    EXPECT_THAT(FilesUnder(dir + "/tmp"), IsEmpty());
+    EXPECT_EQ(*store->ReadPdf(*store->Lookup("earlier")), Pdf("earlier"));
+    const std::string step = crash_at;
+    if (step == "indexed") {
+      auto entry = store->Lookup("jap-7b");
+      ASSERT_TRUE(entry.ok()) << entry.status();
+      EXPECT_EQ(*store->ReadPdf(*entry), pdf);
+      EXPECT_THAT(report.removed_stray_files, IsEmpty());
+      EXPECT_THAT(report.removed_temp_files, IsEmpty());
+    } else {
+      EXPECT_EQ(store->Lookup("jap-7b").status().code(), absl::StatusCode::kNotFound);
+      EXPECT_THAT(store->List({})->entries, SizeIs(1));
+      EXPECT_THAT(FilesUnder(dir + "/objects"), SizeIs(1));  // "earlier" only
+      if (step == "temp_written" || step == "temp_synced") {
+        EXPECT_THAT(report.removed_temp_files, SizeIs(1));
+        EXPECT_THAT(report.removed_stray_files, IsEmpty());
+      } else {
+        EXPECT_THAT(report.removed_temp_files, IsEmpty());
+        EXPECT_THAT(report.removed_stray_files, ElementsAre(store->ObjectPath(Sha256Hex(pdf))));
+      }
+      // The interrupted paper can be archived now.
+      ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+    }
+  }
+}
+
+TEST(LocalArchiveStore, TheCheckRemovesStrayAndTemporaryFilesAndReportsUnknownOnes) {
+  const std::string dir = NewDir();
+  const std::string pdf = Pdf("kept");
+  {
+    auto store = OpenOrDie(dir);
+    ASSERT_TRUE(store->Put(Entry("kept", pdf), pdf).ok());
+  }
+  const std::string stray_sha = Sha256Hex("stray");
+  const std::string fan = dir + "/objects/" + stray_sha.substr(0, 2);
+  mkdir(fan.c_str(), 0750);
+  const std::string stray = fan + "/" + stray_sha + ".pdf";
+  std::ofstream(stray) << "stray";
+  const std::string temp = dir + "/tmp/" + stray_sha + ".1.1.tmp";
+  std::ofstream(temp) << "half";
+  const std::string unknown = dir + "/objects/README";
+  std::ofstream(unknown) << "operator's note";
+
+  StoreCheckReport report;
+  auto store = OpenOrDie(dir, &report);
+  EXPECT_THAT(report.removed_stray_files, ElementsAre(stray));
+  EXPECT_THAT(report.removed_temp_files, ElementsAre(temp));
+  EXPECT_THAT(report.unknown_files, ElementsAre(unknown));
+  EXPECT_THAT(report.missing_or_damaged, IsEmpty());
+  EXPECT_EQ(report.entries, 1);
+  EXPECT_NE(access(stray.c_str(), F_OK), 0);
+  EXPECT_NE(access(temp.c_str(), F_OK), 0);
+  EXPECT_EQ(access(unknown.c_str(), F_OK), 0);
+  EXPECT_EQ(*store->ReadPdf(*store->Lookup("kept")), pdf);
+}
+
+TEST(LocalArchiveStore, TheCheckReportsEntriesWhoseFileIsMissing) {
+  const std::string dir = NewDir();
+  const std::string pdf = Pdf("gone");
+  std::string path;
+  {
+    auto store = OpenOrDie(dir);
+    ASSERT_TRUE(store->Put(Entry("gone", pdf), pdf).ok());
+    path = store->ObjectPath(Sha256Hex(pdf));
+  }
+  ASSERT_EQ(unlink(path.c_str()), 0);
+  StoreCheckReport report;
+  auto store = OpenOrDie(dir, &report);
+  EXPECT_THAT(report.missing_or_damaged, ElementsAre("gone"));
+}
+
+TEST(LocalArchiveStore, ARestartKeepsEverything) {
+  const std::string dir = NewDir();
+  {
+    auto store = OpenOrDie(dir);
+    for (int i = 0; i < 5; ++i) {
+      const std::string pdf = Pdf(absl::StrCat(i));
+      ASSERT_TRUE(store->Put(Entry(absl::StrCat("p", i), pdf), pdf).ok());
+    }
+  }
+  StoreCheckReport report;
+  auto store = OpenOrDie(dir, &report);
+  EXPECT_EQ(report.entries, 5);
+  EXPECT_THAT(report.removed_stray_files, IsEmpty());
+  for (int i = 0; i < 5; ++i) {
+    auto entry = store->Lookup(absl::StrCat("p", i));
+    ASSERT_TRUE(entry.ok());
+    EXPECT_EQ(*entry, Entry(absl::StrCat("p", i), Pdf(absl::StrCat(i))));
+    EXPECT_EQ(*store->ReadPdf(*entry), Pdf(absl::StrCat(i)));
+  }
+  // WAL mode.
+  EXPECT_EQ(access((dir + "/index.sqlite3-wal").c_str(), F_OK), 0);
+}
+
+TEST(LocalArchiveStore, ASecondOpenOfTheSameDirectoryIsRefused) {
+  const std::string dir = NewDir();
+  auto first = OpenOrDie(dir);
+  auto second = LocalArchiveStore::Open({dir, nullptr});
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("in use"));
+  first.reset();
+  EXPECT_TRUE(LocalArchiveStore::Open({dir, nullptr}).ok());
+}
+
+TEST(LocalArchiveStore, IndexRowsCannotBeChangedOrDeleted) {
+  const std::string dir = NewDir();
+  {
+    auto store = OpenOrDie(dir);
+    const std::string pdf = Pdf("a");
+    ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/index.sqlite3").c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_NE(sqlite3_exec(db, "UPDATE papers SET title = 'x'", nullptr, nullptr, &error), SQLITE_OK);
+  EXPECT_THAT(std::string(error ? error : ""), HasSubstr("immutable"));
+  sqlite3_free(error);
+  error = nullptr;
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM papers", nullptr, nullptr, &error), SQLITE_OK);
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+TEST(LocalArchiveStore, ListFiltersAndPagesInMeetingDateOrder) {
+  auto store = OpenOrDie(NewDir());
+  struct P {
+    const char *id, *date, *panel, *item;
+  };
+  const P papers[] = {
+      {"c", "2020-03-01", "Audit", "7b"}, {"a", "2020-01-08", "Audit", "7b"},
+      {"b", "2020-01-08", "Audit", "3"},  {"d", "2021-01-01", "Ethics", "7b"},
+      {"e", "2019-12-31", "Audit", "1"},
+  };
+  for (const P& p : papers) {
+    const std::string pdf = Pdf(p.id);
+    ASSERT_TRUE(store->Put(Entry(p.id, pdf, p.id, p.date, p.panel, p.item), pdf).ok());
+  }
+  auto ids = [&](const ListQuery& q) {
+    std::vector<std::string> out;
+    auto page = store->List(q);
+    EXPECT_TRUE(page.ok()) << page.status();
+    for (const ArchiveEntry& e : page->entries) {
+      out.push_back(e.paper_id);
+      EXPECT_EQ(e.request, "");  // listing leaves the request blob out
+    }
+    return out;
+  };
+  EXPECT_THAT(ids({}), ElementsAre("e", "a", "b", "c", "d"));
+  ListQuery panel;
+  panel.panel_name = "Audit";
+  EXPECT_THAT(ids(panel), ElementsAre("e", "a", "b", "c"));
+  ListQuery item;
+  item.agenda_item = "7b";
+  EXPECT_THAT(ids(item), ElementsAre("a", "c", "d"));
+  ListQuery dates;
+  dates.meeting_date_from = "2020-01-08";
+  dates.meeting_date_to = "2020-12-31";
+  EXPECT_THAT(ids(dates), ElementsAre("a", "b", "c"));
+  // Keyset pages of two.
+  ListQuery q;
+  q.limit = 2;
+  auto page = store->List(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->more);
+  EXPECT_THAT(page->entries, SizeIs(2));
+  q.after_meeting_date = page->entries.back().meeting_date;
+  q.after_paper_id = page->entries.back().paper_id;
+  EXPECT_THAT(ids(q), ElementsAre("b", "c"));
+  q.after_meeting_date = "2020-03-01";
+  q.after_paper_id = "c";
+  page = store->List(q);
+  EXPECT_THAT(page->entries, SizeIs(1));
+  EXPECT_FALSE(page->more);
+}
+
+}  // namespace
+
+}  // namespace pp::service::archive
