@@ -3,6 +3,7 @@
 //   panelpaper render REQUEST -o OUT.pdf [--fonts DIR]
 //   panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [TLS flags] [--timeout S]
 //   panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT [TLS flags]]
+//   panelpaper archive | get | verify | list ...   (service/archive/archive_cli.h)
 //
 // REQUEST is a panelpaper.v1.RenderPaperRequest in proto3 JSON, or in text
 // format when its name ends in .textproto or .txtpb. A syntax error stops at
@@ -36,6 +37,7 @@
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
+#include "service/archive/archive_cli.h"
 #include "service/remote_client.h"
 #include "service/request_converter.h"
 #include "service/status_mapping.h"
@@ -460,13 +462,17 @@ int Pack(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-    std::cout << kUsage;
+    std::cout << kUsage << "\narchive:\n" << pp::service::archive::kArchiveCliUsage;
     return args.empty() ? kExitUsage : 0;
   }
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "render") return Render(args);
   if (command == "pack") return Pack(args);
+  if (command == "archive") return pp::service::archive::ArchiveCommand(args);
+  if (command == "get") return pp::service::archive::GetCommand(args);
+  if (command == "verify") return pp::service::archive::VerifyCommand(args);
+  if (command == "list") return pp::service::archive::ListCommand(args);
   std::cerr << "panelpaper: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

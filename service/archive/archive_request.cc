@@ -221,7 +221,9 @@ absl::StatusOr<std::string> FontsDigest(const text::FontSet& fonts, std::string_
     id.index = static_cast<uint8_t>(i);
     const text::FaceMetrics& face = fonts.face(id);
     std::string digest = "-";
-    if (!face.file.empty()) {
+    if (face.data != nullptr) {
+      digest = Sha256Hex(*face.data);
+    } else if (!face.file.empty()) {
       absl::StatusOr<std::string> d = FileSha256(face.file);
       if (!d.ok()) return d.status();
       digest = *std::move(d);
