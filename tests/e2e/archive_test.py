@@ -1,0 +1,736 @@
+#!/usr/bin/python3
+"""End-to-end tests of the archive (panelpaper.v1.ArchiveService) in the real
+panelpaperd, driven with Debian's Python grpcio and the real CLI.
+
+Run by ctest (tests/e2e/CMakeLists.txt) as:
+  archive_test.py --server build/bin/panelpaperd --cli build/bin/panelpaper \
+                  --source-dir . --work-dir DIR
+
+Each test starts panelpaperd on 127.0.0.1:0 with --archive_dir in the work
+directory. Python stubs are generated at test time (protoc + Debian's
+grpc_python_plugin); certificates are made with openssl.
+
+Covered: archive then get gives identical bytes and SHA-256; the archived PDF
+passes `qpdf --check` and tests/tools/pdfa_check.py and shows the sign-off;
+the identical request again is the same entry (created = false), different
+content under the id is ALREADY_EXISTS; a byte flipped on disk is DATA_LOSS on
+get and a failed verify; no token is UNAUTHENTICATED, a wrong token
+PERMISSION_DENIED, reads authenticated or open by flag; list filters and
+pages; a restart keeps everything; SIGKILL while archive calls are in flight
+(some inside the store's write) leaves every acknowledged paper intact and no
+half-written entry, and the restart's store check removes what the crash left;
+mTLS writer allow-list (certificate SAN, else CN); the CLI's archive, get,
+verify and list.
+
+Missing tools skip the test (exit 77), except under CI=true where they fail it.
+"""
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+ARGS = None
+FIXTURE = "tests/testdata/requests/met-governance-2020-01-08.json"
+CI = os.environ.get("CI", "").lower() == "true"
+TOKEN = "clerk-token-0123456789abcdef"
+READER_TOKEN = "reader-token-0123456789abcdef"
+
+grpc = json_format = None
+paper_pb2 = archive_pb2 = archive_grpc = None
+status_pb2 = error_details_pb2 = health_pb2 = health_grpc = None
+
+
+def skip_or_fail(message):
+    if CI:
+        print("FAIL (CI=true): " + message, file=sys.stderr)
+        sys.exit(1)
+    print("SKIP: " + message, file=sys.stderr)
+    sys.exit(77)
+
+
+def setup_stubs():
+    global grpc, json_format, paper_pb2, archive_pb2, archive_grpc
+    global status_pb2, error_details_pb2, health_pb2, health_grpc
+    try:
+        import grpc as _grpc  # noqa: F401
+        import google.protobuf  # noqa: F401
+    except ImportError as e:
+        skip_or_fail("Debian's python3-grpcio / python3-protobuf are needed (%s)" % e)
+    for tool in ("protoc", "openssl", "qpdf", "pdftotext"):
+        if shutil.which(tool) is None:
+            skip_or_fail("%s is needed" % tool)
+    if not os.access("/usr/bin/grpc_python_plugin", os.X_OK):
+        skip_or_fail("/usr/bin/grpc_python_plugin is needed (protobuf-compiler-grpc)")
+    out = os.path.join(ARGS.work_dir, "py")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    src = ARGS.source_dir
+    subprocess.run(
+        ["protoc", "-I", os.path.join(src, "proto"), "-I", os.path.join(src, "tests/e2e/protos"),
+         "--python_out=" + out, "--grpc_python_out=" + out,
+         "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
+         "panelpaper/v1/paper.proto", "panelpaper/v1/pack.proto",
+         "panelpaper/v1/paper_service.proto", "panelpaper/v1/archive_service.proto",
+         "google/rpc/status.proto", "google/rpc/error_details.proto", "e2e_grpc/health.proto"],
+        check=True)
+    sys.path.insert(0, out)
+    import grpc as g
+    from google.protobuf import json_format as jf
+    from panelpaper.v1 import paper_pb2 as p
+    from panelpaper.v1 import archive_service_pb2 as a, archive_service_pb2_grpc as ag
+    from google.rpc import status_pb2 as st, error_details_pb2 as ed
+    from e2e_grpc import health_pb2 as h, health_pb2_grpc as hg
+    grpc, json_format, paper_pb2, archive_pb2, archive_grpc = g, jf, p, a, ag
+    status_pb2, error_details_pb2, health_pb2, health_grpc = st, ed, h, hg
+
+
+# ---- helpers ----------------------------------------------------------------
+
+def bearer(token=TOKEN):
+    return (("authorization", "Bearer " + token),)
+
+
+def reference_request(paper_id="jap-2020-01-08-7b"):
+    req = archive_pb2.ArchivePaperRequest(paper_id=paper_id)
+    with open(os.path.join(ARGS.source_dir, FIXTURE), encoding="utf-8") as f:
+        json_format.Parse(f.read(), req.render)
+    so = req.sign_off
+    so.approved_by = "Jane Doe & <Partners>"
+    so.role = "Chair of the Joint Audit Panel"
+    so.decision_date = "2020-01-08"
+    so.meeting = "Joint Audit Panel, 8 January 2020"
+    so.decision_reference = "JAP/2020/07"
+    return req
+
+
+def small_request(paper_id, meeting_date="2020-01-08", panel="Panel", item=None, paragraphs=4):
+    req = archive_pb2.ArchivePaperRequest(paper_id=paper_id)
+    p = req.render.paper
+    p.panel_name = panel
+    p.meeting_date = meeting_date
+    p.title = "Paper " + paper_id
+    if item:
+        p.agenda_item.number = int(item.rstrip("abcdefghijklmnopqrstuvwxyz"))
+        p.agenda_item.sub_letter = item[len(str(p.agenda_item.number)):]
+    section = p.sections.add(heading="Body")
+    for i in range(paragraphs):
+        section.blocks.add().paragraph.runs.add(text=("word " * 60) + paper_id + " " + str(i))
+    req.sign_off.approved_by = "Jane Doe"
+    req.sign_off.decision_date = meeting_date
+    req.sign_off.decision_reference = "REF/" + paper_id
+    return req
+
+
+def get_pdf(stub, paper_id, metadata=bearer()):
+    data, first = b"", None
+    for chunk in stub.GetArchivedPaper(archive_pb2.GetArchivedPaperRequest(paper_id=paper_id),
+                                       metadata=metadata, timeout=60):
+        if first is None:
+            first = chunk.paper
+        assert len(chunk.data) <= 1 << 20
+        data += chunk.data
+    return data, first
+
+
+def bad_request_fields(err):
+    for key, value in err.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            st = status_pb2.Status.FromString(value)
+            out = []
+            for any_ in st.details:
+                if any_.type_url == "type.googleapis.com/google.rpc.BadRequest":
+                    out += [v.field for v in
+                            error_details_pb2.BadRequest.FromString(any_.value).field_violations]
+            return out
+    return []
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def object_path(data_dir, sha):
+    return os.path.join(data_dir, "objects", sha[:2], sha + ".pdf")
+
+
+def files_under(d):
+    out = []
+    for root, _, names in os.walk(d):
+        out += [os.path.join(root, n) for n in names]
+    return sorted(out)
+
+
+class Server:
+    """panelpaperd on 127.0.0.1:<free port> with an archive; stderr in a log."""
+    logs = set()
+
+    def __init__(self, name, data_dir, *flags, token_file=True):
+        self.name = name
+        self.data_dir = data_dir
+        self.log_path = os.path.join(ARGS.work_dir, name + ".log")
+        # One log per name and test run; restarts append to it.
+        self.log = open(self.log_path, "a+" if name in Server.logs else "w+")
+        Server.logs.add(name)
+        self.terminated = False
+        args = [ARGS.server, "--listen=127.0.0.1:0", "--archive_dir=" + data_dir]
+        if token_file:
+            args.append("--archive_token_file=" + token_file_path())
+        self.proc = subprocess.Popen(args + list(flags), stdout=subprocess.DEVNULL, stderr=self.log)
+        self.start_offset = self.log.tell()
+        deadline = time.time() + 30
+        self.address = None
+        while time.time() < deadline:
+            m = re.findall(r"serving on (\S+) .*pid %d\)" % self.proc.pid, self.text())
+            if m:
+                self.address = m[-1]
+                break
+            if self.proc.poll() is not None:
+                raise AssertionError("panelpaperd exited at start-up:\n" + self.text())
+            time.sleep(0.05)
+        if self.address is None:
+            self.proc.kill()
+            raise AssertionError("panelpaperd did not start:\n" + self.text())
+        self.port = int(self.address.rsplit(":", 1)[1])
+
+    def text(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self, timeout=60):
+        """SIGTERM; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self.log.close()
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+    def channel(self):
+        return grpc.insecure_channel(self.address)
+
+
+_TOKEN_FILE = None
+
+
+def token_file_path():
+    global _TOKEN_FILE
+    if _TOKEN_FILE is None:
+        _TOKEN_FILE = os.path.join(ARGS.work_dir, "archive-tokens")
+        with open(_TOKEN_FILE, "w") as f:
+            f.write("# who may archive\nclerk %s\nreader %s\n" % (TOKEN, READER_TOKEN))
+        os.chmod(_TOKEN_FILE, 0o600)
+    return _TOKEN_FILE
+
+
+def fresh_dir(name):
+    d = os.path.join(ARGS.work_dir, name)
+    shutil.rmtree(d, ignore_errors=True)
+    return d
+
+
+# ---- the API on one server ------------------------------------------------------
+
+class ArchiveApiTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data = fresh_dir("api-data")
+        cls.server = Server("ArchiveApiTest", cls.data)
+        cls.channel = cls.server.channel()
+        cls.stub = archive_grpc.ArchiveServiceStub(cls.channel)
+        cls.reference = cls.stub.ArchivePaper(reference_request(), metadata=bearer(), timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        status = cls.server.stop()
+        if status != 0:
+            raise AssertionError("panelpaperd exited %d:\n%s" % (status, cls.server.text()))
+
+    def code_of(self, fn, *args, **kwargs):
+        with self.assertRaises(grpc.RpcError) as cm:
+            fn(*args, **kwargs)
+        return cm.exception
+
+    def test_archive_then_get_gives_identical_bytes_and_hash(self):
+        r = self.reference
+        self.assertTrue(r.created)
+        self.assertEqual(r.paper_id, "jap-2020-01-08-7b")
+        self.assertGreater(r.page_count, 1)
+        data, record = get_pdf(self.stub, r.paper_id)
+        self.assertEqual(hashlib.sha256(data).hexdigest(), r.sha256)
+        self.assertEqual(len(data), r.size_bytes)
+        self.assertEqual(data, read(object_path(self.data, r.sha256)))
+        self.assertEqual(record.pdf.sha256, r.sha256)
+        self.assertEqual(record.archived_by, "token:clerk")
+        self.assertEqual(record.sign_off.decision_reference, "JAP/2020/07")
+        self.assertEqual(record.agenda_item, "7b")
+
+    def test_archived_pdf_is_pdfa_2b_with_the_sign_off(self):
+        data, _ = get_pdf(self.stub, self.reference.paper_id)
+        path = os.path.join(ARGS.work_dir, "archived.pdf")
+        with open(path, "wb") as f:
+            f.write(data)
+        r = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        checker = os.path.join(ARGS.source_dir, "tests/tools/pdfa_check.py")
+        r = subprocess.run(["/usr/bin/python3", checker, path], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        text = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True,
+                              check=True).stdout
+        self.assertIn("Sign-off", text)
+        self.assertIn("Jane Doe & <Partners>, Chair of the Joint Audit Panel", text)
+        self.assertIn("JAP/2020/07", text)
+        self.assertIn(b"<pprec:DecisionReference>JAP/2020/07</pprec:DecisionReference>", data)
+        self.assertIn(b"<pprec:ApprovedBy>Jane Doe &amp; &lt;Partners&gt;</pprec:ApprovedBy>", data)
+
+    def test_identical_request_is_the_same_entry(self):
+        again = self.stub.ArchivePaper(reference_request(), metadata=bearer(), timeout=60)
+        self.assertFalse(again.created)
+        self.assertEqual(again.paper_id, self.reference.paper_id)
+        self.assertEqual(again.sha256, self.reference.sha256)
+        self.assertEqual(again.paper.archived_at, self.reference.paper.archived_at)
+
+    def test_different_content_under_the_id_is_already_exists(self):
+        changed = reference_request()
+        changed.render.paper.sections[0].heading = "Changed"
+        err = self.code_of(self.stub.ArchivePaper, changed, metadata=bearer(), timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.ALREADY_EXISTS)
+        resigned = reference_request()
+        resigned.sign_off.decision_date = "2020-01-09"
+        err = self.code_of(self.stub.ArchivePaper, resigned, metadata=bearer(), timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.ALREADY_EXISTS)
+        data, _ = get_pdf(self.stub, self.reference.paper_id)
+        self.assertEqual(hashlib.sha256(data).hexdigest(), self.reference.sha256)
+
+    def test_credentials(self):
+        req = small_request("auth-check")
+        err = self.code_of(self.stub.ArchivePaper, req, timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.UNAUTHENTICATED)
+        err = self.code_of(self.stub.ArchivePaper, req, metadata=bearer("not-the-token-at-all"),
+                           timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.PERMISSION_DENIED)
+        err = self.code_of(self.stub.ArchivePaper, req,
+                           metadata=(("authorization", "Basic Y2xlcms6cGFzcw=="),), timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.UNAUTHENTICATED)
+        # Reads are authenticated by default.
+        err = self.code_of(get_pdf, self.stub, self.reference.paper_id, metadata=())
+        self.assertEqual(err.code(), grpc.StatusCode.UNAUTHENTICATED)
+        err = self.code_of(self.stub.ListArchivedPapers, archive_pb2.ListArchivedPapersRequest(),
+                           metadata=bearer("not-the-token-at-all"))
+        self.assertEqual(err.code(), grpc.StatusCode.PERMISSION_DENIED)
+        get_pdf(self.stub, self.reference.paper_id, metadata=bearer(READER_TOKEN))
+        err = self.code_of(get_pdf, self.stub, "auth-check")
+        self.assertEqual(err.code(), grpc.StatusCode.NOT_FOUND)
+        # Tokens never reach the log.
+        self.assertNotIn("not-the-token", self.server.text())
+        self.assertNotIn(TOKEN, self.server.text())
+
+    def test_invalid_requests_name_every_field(self):
+        req = small_request("bad id")
+        req.sign_off.decision_date = "2020-02-30"
+        req.render.paper.ClearField("title")
+        err = self.code_of(self.stub.ArchivePaper, req, metadata=bearer(), timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(sorted(bad_request_fields(err)),
+                         ["paper_id", "render.paper.title", "sign_off.decision_date"])
+
+    def test_byte_flipped_on_disk_is_data_loss_and_a_failed_verify(self):
+        r = self.stub.ArchivePaper(small_request("to-damage"), metadata=bearer(), timeout=60)
+        v = self.stub.VerifyArchivedPaper(
+            archive_pb2.VerifyArchivedPaperRequest(paper_id="to-damage"), metadata=bearer())
+        self.assertTrue(v.bytes_intact and v.rerender_matches, v)
+        path = object_path(self.data, r.sha256)
+        os.chmod(path, 0o640)
+        with open(path, "r+b") as f:
+            f.seek(300)
+            b = f.read(1)
+            f.seek(300)
+            f.write(bytes([b[0] ^ 0x20]))
+        err = self.code_of(get_pdf, self.stub, "to-damage")
+        self.assertEqual(err.code(), grpc.StatusCode.DATA_LOSS)
+        v = self.stub.VerifyArchivedPaper(
+            archive_pb2.VerifyArchivedPaperRequest(paper_id="to-damage"), metadata=bearer())
+        self.assertFalse(v.bytes_intact)
+        self.assertNotEqual(v.stored_sha256, v.recorded_sha256)
+        self.assertTrue(v.rerender_matches)
+        self.assertIn("DAMAGED", v.detail)
+        # The CLI says so too (exit 4).
+        run = subprocess.run([ARGS.cli, "verify", "to-damage", "--server", self.server.address,
+                              "--token", token_file_for_cli()], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 4, run.stdout + run.stderr)
+        run = subprocess.run([ARGS.cli, "get", "to-damage", "-o",
+                              os.path.join(ARGS.work_dir, "damaged.pdf"), "--server",
+                              self.server.address, "--token", token_file_for_cli()],
+                             capture_output=True, text=True)
+        self.assertEqual(run.returncode, 4, run.stderr)
+        self.assertIn("DATA_LOSS", run.stderr)
+
+    def test_list_filters_and_pages(self):
+        papers = [("list-a", "2018-05-01", "Ethics Panel", "3"),
+                  ("list-b", "2018-05-01", "Ethics Panel", "4a"),
+                  ("list-c", "2018-06-12", "Ethics Panel", "3"),
+                  ("list-d", "2018-07-01", "Other Panel", "3")]
+        for pid, date, panel, item in papers:
+            self.stub.ArchivePaper(small_request(pid, date, panel, item), metadata=bearer(),
+                                   timeout=60)
+
+        def ids(**filters):
+            out, token, pages = [], "", 0
+            while True:
+                resp = self.stub.ListArchivedPapers(
+                    archive_pb2.ListArchivedPapersRequest(page_size=2, page_token=token, **filters),
+                    metadata=bearer())
+                out += [p.paper_id for p in resp.papers]
+                pages += 1
+                token = resp.next_page_token
+                if not token:
+                    return out, pages
+
+        self.assertEqual(ids(panel_name="Ethics Panel"), (["list-a", "list-b", "list-c"], 2))
+        self.assertEqual(ids(meeting_date_to="2018-12-31", agenda_item="3"),
+                         (["list-a", "list-c", "list-d"], 2))
+        self.assertEqual(ids(meeting_date_from="2018-06-01", meeting_date_to="2018-06-30")[0],
+                         ["list-c"])
+        err = self.code_of(self.stub.ListArchivedPapers,
+                           archive_pb2.ListArchivedPapersRequest(meeting_date_from="June"),
+                           metadata=bearer())
+        self.assertEqual(err.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(bad_request_fields(err), ["meeting_date_from"])
+
+    def test_health_serves_the_archive(self):
+        stub = health_grpc.HealthStub(self.channel)
+        resp = stub.Check(health_pb2.HealthCheckRequest(service="panelpaper.v1.ArchiveService"))
+        self.assertEqual(resp.status, health_pb2.HealthCheckResponse.SERVING)
+
+    def test_cli_archive_get_verify_list(self):
+        fixture = os.path.join(ARGS.source_dir, FIXTURE)
+        base = ["--server", self.server.address, "--token", token_file_for_cli()]
+        archive = [ARGS.cli, "archive", fixture, "--paper_id", "cli-7b", "--approved_by", "Jane Doe",
+                   "--role", "Chair", "--decision_date", "2020-01-08", "--decision_reference",
+                   "JAP/2020/07"] + base
+        run = subprocess.run(archive, capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("cli-7b: archived", run.stdout)
+        sha = re.search(r"sha256 ([0-9a-f]{64})", run.stdout).group(1)
+        run = subprocess.run(archive, capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("already archived", run.stdout)
+        out = os.path.join(ARGS.work_dir, "cli-7b.pdf")
+        run = subprocess.run([ARGS.cli, "get", "cli-7b", "-o", out] + base, capture_output=True,
+                             text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(hashlib.sha256(read(out)).hexdigest(), sha)
+        run = subprocess.run([ARGS.cli, "verify", "cli-7b"] + base, capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("OK", run.stdout)
+        run = subprocess.run([ARGS.cli, "list", "--agenda_item", "7b"] + base, capture_output=True,
+                             text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        rows = [line.split("\t") for line in run.stdout.splitlines()]
+        self.assertIn(["cli-7b", "2020-01-08", "7b"], [r[:3] for r in rows])
+        # Different sign-off under the same id: refused (exit 1); no token: exit 1.
+        changed = [a if a != "Jane Doe" else "Somebody Else" for a in archive]
+        run = subprocess.run(changed, capture_output=True, text=True)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("ALREADY_EXISTS", run.stderr)
+        run = subprocess.run(archive[:-2], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("UNAUTHENTICATED", run.stderr)
+
+
+def token_file_for_cli():
+    path = os.path.join(ARGS.work_dir, "cli-token")
+    with open(path, "w") as f:
+        f.write(TOKEN + "\n")
+    return path
+
+
+class OpenReadsTest(unittest.TestCase):
+
+    def test_open_reads_need_no_credentials_but_writes_do(self):
+        server = Server("OpenReadsTest", fresh_dir("open-data"), "--archive_reads=open")
+        try:
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                r = stub.ArchivePaper(small_request("open-1"), metadata=bearer(), timeout=60)
+                data, _ = get_pdf(stub, "open-1", metadata=())
+                self.assertEqual(hashlib.sha256(data).hexdigest(), r.sha256)
+                with self.assertRaises(grpc.RpcError) as cm:
+                    stub.ArchivePaper(small_request("open-2"), timeout=60)
+                self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+    def test_bad_archive_flags_exit_2(self):
+        proc = subprocess.run([ARGS.server, "--listen=127.0.0.1:0", "--archive_reads=sometimes",
+                               "--archive_dir=" + fresh_dir("bad-flags")],
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("--archive_reads", proc.stderr)
+
+
+class RestartTest(unittest.TestCase):
+
+    def test_a_restart_keeps_everything(self):
+        data = fresh_dir("restart-data")
+        server = Server("RestartTest", data)
+        acked = {}
+        try:
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                for i in range(6):
+                    r = stub.ArchivePaper(small_request("keep-%d" % i, "2020-0%d-01" % (i + 1)),
+                                          metadata=bearer(), timeout=60)
+                    acked[r.paper_id] = r.sha256
+        finally:
+            self.assertEqual(server.stop(), 0)
+        # A second server may not share the directory while the first runs.
+        server = Server("RestartTest", data)
+        try:
+            clash = subprocess.run([ARGS.server, "--listen=127.0.0.1:0", "--archive_dir=" + data,
+                                    "--archive_token_file=" + token_file_path()],
+                                   capture_output=True, text=True, timeout=30)
+            self.assertEqual(clash.returncode, 1)
+            self.assertIn("in use by another process", clash.stderr)
+            self.assertIn("6 papers", server.text())
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                listed = stub.ListArchivedPapers(archive_pb2.ListArchivedPapersRequest(),
+                                                 metadata=bearer())
+                self.assertEqual({p.paper_id: p.pdf.sha256 for p in listed.papers}, acked)
+                for pid, sha in acked.items():
+                    data_bytes, _ = get_pdf(stub, pid)
+                    self.assertEqual(hashlib.sha256(data_bytes).hexdigest(), sha)
+                    v = stub.VerifyArchivedPaper(archive_pb2.VerifyArchivedPaperRequest(paper_id=pid),
+                                                 metadata=bearer())
+                    self.assertTrue(v.bytes_intact and v.rerender_matches, v)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
+class CrashTest(unittest.TestCase):
+    """SIGKILL while archive calls are in flight, then restart."""
+
+    CLIENTS = 8
+
+    def crash_round(self, data, round_no):
+        server = Server("CrashTest", data, "--log_level=debug", "--archive_workers=2")
+        acked, failed = {}, set()
+        lock = threading.Lock()
+        stop = threading.Event()
+        in_flight = [0]
+
+        def client(n):
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                k = 0
+                while not stop.is_set():
+                    pid = "crash-r%d-c%d-%d" % (round_no, n, k)
+                    k += 1
+                    with lock:
+                        in_flight[0] += 1
+                    try:
+                        r = stub.ArchivePaper(small_request(pid, paragraphs=3), metadata=bearer(),
+                                              timeout=30)
+                        with lock:
+                            acked[pid] = r.sha256
+                    except grpc.RpcError:
+                        with lock:
+                            failed.add(pid)
+                        return
+                    finally:
+                        with lock:
+                            in_flight[0] -= 1
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(self.CLIENTS)]
+        for t in threads:
+            t.start()
+        # Let a good number be acknowledged, then kill with calls outstanding.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with lock:
+                if len(acked) >= 40 + 15 * round_no and in_flight[0] >= 4:
+                    break
+            time.sleep(0.002)
+        with lock:
+            outstanding = in_flight[0]
+        server.kill()
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertGreaterEqual(outstanding, 1, "no archive call was in flight at the kill")
+        self.assertTrue(failed, "no call was cut off by the kill")
+        # Which calls were inside the store's write (storing logged, never answered)?
+        log = server.text()
+        storing = set(re.findall(r"archive: storing paper_id=(\S+)", log))
+        answered = set(re.findall(r"method=ArchivePaper .*?paper_id=(\S+) .*code=OK", log))
+        return acked, failed, storing - answered
+
+    def test_sigkill_during_archive_calls_loses_nothing_acknowledged(self):
+        data = fresh_dir("crash-data")
+        all_acked, all_failed, cut_in_store = {}, set(), set()
+        for round_no in range(5):
+            acked, failed, in_store = self.crash_round(data, round_no)
+            all_acked.update(acked)
+            all_failed |= failed
+            cut_in_store |= in_store
+        self.assertTrue(cut_in_store, "no kill landed inside a store write; rerun")
+        text = open(os.path.join(ARGS.work_dir, "CrashTest.log")).read()
+        print("\ncrash test: %d acknowledged, %d cut off by a kill, %d of them inside the store; "
+              "start-up checks removed %d interrupted writes and %d stray files"
+              % (len(all_acked), len(all_failed), len(cut_in_store),
+                 text.count("removed an interrupted write"), text.count("removed a stray PDF")),
+              file=sys.stderr)
+
+        server = Server("CrashTest-after", data)
+        try:
+            log = server.text()
+            m = re.search(r"archive: \S+, (\d+) papers, check: (\d+) interrupted writes and "
+                          r"(\d+) stray files removed, (\d+) damaged", log)
+            self.assertIsNotNone(m, log)
+            self.assertEqual(m.group(4), "0")
+            self.assertEqual(files_under(os.path.join(data, "tmp")), [])
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                listed, token = {}, ""
+                while True:
+                    resp = stub.ListArchivedPapers(
+                        archive_pb2.ListArchivedPapersRequest(page_size=500, page_token=token),
+                        metadata=bearer())
+                    listed.update({p.paper_id: p.pdf.sha256 for p in resp.papers})
+                    token = resp.next_page_token
+                    if not token:
+                        break
+                self.assertEqual(int(m.group(1)), len(listed))
+                # Every acknowledged paper is there, intact.
+                for pid, sha in all_acked.items():
+                    self.assertEqual(listed.get(pid), sha, pid)
+                # No half-written entry: every listed paper reads back whole.
+                for pid, sha in listed.items():
+                    data_bytes, _ = get_pdf(stub, pid)
+                    self.assertEqual(hashlib.sha256(data_bytes).hexdigest(), sha, pid)
+                # Object files are exactly the listed papers' (strays were removed).
+                objects = files_under(os.path.join(data, "objects"))
+                self.assertEqual(sorted(objects),
+                                 sorted({object_path(data, s) for s in listed.values()}))
+                # Calls cut off by the kill: absent, or complete (committed
+                # before the answer was lost); archiving them again succeeds.
+                for pid in sorted(all_failed):
+                    req = small_request(pid, paragraphs=3)
+                    r = stub.ArchivePaper(req, metadata=bearer(), timeout=60)
+                    self.assertEqual(r.created, pid not in listed, pid)
+                v = stub.VerifyArchivedPaper(
+                    archive_pb2.VerifyArchivedPaperRequest(paper_id=sorted(all_acked)[0]),
+                    metadata=bearer())
+                self.assertTrue(v.bytes_intact and v.rerender_matches, v)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
+# ---- mTLS ------------------------------------------------------------------------
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def make_certificates(d):
+    os.makedirs(d, exist_ok=True)
+
+    def ca(name):
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=%s" % name, "-keyout", os.path.join(d, name + ".key"), "-out",
+                os.path.join(d, name + ".pem"))
+
+    def leaf(name, subject, san=None):
+        key, csr, pem = (os.path.join(d, name + ext) for ext in (".key", ".csr", ".pem"))
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", key, "-out", csr)
+        cmd = ["x509", "-req", "-in", csr, "-CA", os.path.join(d, "ca.pem"), "-CAkey",
+               os.path.join(d, "ca.key"), "-CAcreateserial", "-days", "2", "-out", pem]
+        if san:
+            ext = os.path.join(d, name + ".ext")
+            with open(ext, "w") as f:
+                f.write("subjectAltName=%s\n" % san)
+            cmd += ["-extfile", ext]
+        openssl(*cmd)
+
+    ca("ca")
+    leaf("server", "/CN=localhost", "DNS:localhost,IP:127.0.0.1")
+    leaf("writer", "/O=Test/CN=panel-client-1")                       # CN only
+    leaf("writer-san", "/CN=ignored-cn", "DNS:reports.example.org")   # SAN wins
+    leaf("reader", "/CN=someone-else")
+    leaf("cn-spoof", "/CN=panel-client-1", "DNS:elsewhere.example.org")
+    return d
+
+
+class MtlsWritersTest(unittest.TestCase):
+
+    def test_writer_allow_list_matches_san_else_cn(self):
+        certs = make_certificates(os.path.join(ARGS.work_dir, "archive-certs"))
+        c = lambda name: os.path.join(certs, name)  # noqa: E731
+        server = Server("MtlsWritersTest", fresh_dir("mtls-data"), "--tls_cert=" + c("server.pem"),
+                        "--tls_key=" + c("server.key"), "--tls_client_ca=" + c("ca.pem"),
+                        "--archive_writers=panel-client-1,reports.example.org", token_file=False)
+
+        def stub_for(name):
+            creds = grpc.ssl_channel_credentials(root_certificates=read(c("ca.pem")),
+                                                 private_key=read(c(name + ".key")),
+                                                 certificate_chain=read(c(name + ".pem")))
+            ch = grpc.secure_channel("localhost:%d" % server.port, creds)
+            return ch, archive_grpc.ArchiveServiceStub(ch)
+
+        try:
+            for name, expect in (("writer", "mtls:panel-client-1"),
+                                 ("writer-san", "mtls:reports.example.org")):
+                ch, stub = stub_for(name)
+                with ch:
+                    r = stub.ArchivePaper(small_request("mtls-" + name), timeout=60)
+                    self.assertEqual(r.paper.archived_by, expect)
+            for name in ("reader", "cn-spoof"):
+                ch, stub = stub_for(name)
+                with ch:
+                    with self.assertRaises(grpc.RpcError) as cm:
+                        stub.ArchivePaper(small_request("mtls-" + name), timeout=60)
+                    self.assertEqual(cm.exception.code(), grpc.StatusCode.PERMISSION_DENIED, name)
+                    # Any verified certificate may read.
+                    data, _ = get_pdf(stub, "mtls-writer", metadata=())
+                    self.assertTrue(data.startswith(b"%PDF-"))
+            # The CLI with a client certificate.
+            out = os.path.join(ARGS.work_dir, "mtls-get.pdf")
+            run = subprocess.run([ARGS.cli, "get", "mtls-writer", "-o", out, "--server",
+                                  "localhost:%d" % server.port, "--tls_ca", c("ca.pem"),
+                                  "--tls_cert", c("reader.pem"), "--tls_key", c("reader.key")],
+                                 capture_output=True, text=True)
+            self.assertEqual(run.returncode, 0, run.stderr)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--cli", required=True)
+    parser.add_argument("--source-dir", required=True)
+    parser.add_argument("--work-dir", required=True)
+    ARGS, rest = parser.parse_known_args()
+    os.makedirs(ARGS.work_dir, exist_ok=True)
+    setup_stubs()
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
+
+
+if __name__ == "__main__":
+    main()
