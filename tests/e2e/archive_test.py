@@ -20,12 +20,15 @@ pages; a restart keeps everything; SIGKILL while archive calls are in flight
 (some inside the store's write) leaves every acknowledged paper intact and no
 half-written entry, and the restart's store check removes what the crash left;
 mTLS writer allow-list (certificate SAN, else CN); the CLI's archive, get,
-verify and list.
+verify and list; our PDF/A-2b checker passes the archival PDFs and catches
+each rule broken on purpose.
 
 Missing tools skip the test (exit 77), except under CI=true where they fail it.
 """
 import argparse
+import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -639,6 +642,143 @@ class CrashTest(unittest.TestCase):
                 self.assertTrue(v.bytes_intact and v.rerender_matches, v)
         finally:
             self.assertEqual(server.stop(), 0)
+
+
+# ---- our PDF/A-2b checker on the archive's output ----------------------------------
+
+class PdfaCheckerTest(unittest.TestCase):
+    """The archival PDFs (one with UTF-8 CID fallback fonts) pass
+    tests/tools/pdfa_check.py, and each rule it checks fails when the file
+    is changed to break it (edited through qpdf's JSON round trip)."""
+
+    @classmethod
+    def setUpClass(cls):
+        server = Server("PdfaCheckerTest", fresh_dir("pdfa-data"))
+        try:
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                stub.ArchivePaper(reference_request("pdfa-reference"), metadata=bearer(), timeout=60)
+                cid = small_request("pdfa-cid")
+                cid.render.paper.title = "Zażółć gęślą jaźń ≥ Ω"
+                cid.render.paper.sections[0].blocks[0].paragraph.runs[0].link = "https://example.org/"
+                cid.sign_off.approved_by = "Zoë Łukasz"
+                stub.ArchivePaper(cid, metadata=bearer(), timeout=60)
+                cls.pdfs = {}
+                for pid in ("pdfa-reference", "pdfa-cid"):
+                    path = os.path.join(ARGS.work_dir, pid + ".pdf")
+                    with open(path, "wb") as f:
+                        f.write(get_pdf(stub, pid)[0])
+                    cls.pdfs[pid] = path
+        finally:
+            assert server.stop() == 0
+
+    def check(self, path):
+        checker = os.path.join(ARGS.source_dir, "tests/tools/pdfa_check.py")
+        r = subprocess.run(["/usr/bin/python3", checker, path], capture_output=True, text=True)
+        self.assertEqual(r.returncode != 0, bool(r.stdout.strip()), r.stdout + r.stderr)
+        return r.stdout
+
+    def mutate(self, name, fn, source="pdfa-reference"):
+        out = subprocess.run(["qpdf", "--json-output", "--decode-level=generalized",
+                              self.pdfs[source], "-"], check=True, capture_output=True).stdout
+        j = json.loads(out)
+        fn(j["qpdf"][1])
+        js = os.path.join(ARGS.work_dir, name + ".json")
+        with open(js, "w") as f:
+            json.dump(j, f)
+        path = os.path.join(ARGS.work_dir, name + ".pdf")
+        subprocess.run(["qpdf", "--json-input", js, path], check=True, capture_output=True)
+        return self.check(path)
+
+    @staticmethod
+    def find(objects, pred):
+        for v in objects.values():
+            d = v.get("value") if "value" in v else v.get("stream", {}).get("dict")
+            if isinstance(d, dict) and pred(d):
+                return v, d
+        raise AssertionError("no such object")
+
+    def test_the_archived_pdfs_pass(self):
+        for path in self.pdfs.values():
+            self.assertEqual(self.check(path), "")
+        self.assertEqual(self.mutate("roundtrip", lambda o: None), "")
+        pdffonts = subprocess.run(["pdffonts", self.pdfs["pdfa-cid"]], capture_output=True,
+                                  text=True).stdout
+        self.assertIn("CID TrueType", pdffonts)
+
+    def test_trailing_data(self):
+        path = os.path.join(ARGS.work_dir, "trailing.pdf")
+        with open(path, "wb") as f:
+            f.write(read(self.pdfs["pdfa-reference"]) + b"appended\n")
+        self.assertIn("6.1.3 no data may follow", self.check(path))
+
+    def test_device_cmyk_with_an_rgb_intent(self):
+        def fn(o):
+            _, page = self.find(o, lambda d: d.get("/Type") == "/Page")
+            stream = o["obj:" + page["/Contents"]]["stream"]
+            stream["data"] = base64.b64encode(
+                b"q 0 0 0 1 k Q\n" + base64.b64decode(stream["data"])).decode()
+        self.assertIn("6.2.4.3", self.mutate("cmyk", fn))
+
+    def test_annotations(self):
+        def fn(o):
+            _, a = self.find(o, lambda d: d.get("/Type") == "/Annot")
+            a["/F"] = 0
+            a["/AP"] = {"/N": {}, "/D": {}}
+            a["/A"] = {"/S": "/Launch", "/F": "u:run.exe"}
+        out = self.mutate("annot", fn)
+        for rule in ("6.3.2", "6.3.3", "6.6.1"):
+            self.assertIn(rule, out)
+        out = self.mutate("movie", lambda o: self.find(
+            o, lambda d: d.get("/Type") == "/Annot")[1].update({"/Subtype": "/Movie"}))
+        self.assertIn("6.3.1", out)
+
+    def test_fonts(self):
+        out = self.mutate("encoding", lambda o: self.find(
+            o, lambda d: d.get("/Subtype") == "/TrueType")[1].update(
+                {"/Encoding": "/StandardEncoding"}))
+        self.assertIn("6.2.11.6", out)
+        out = self.mutate("cidtogid", lambda o: self.find(
+            o, lambda d: d.get("/Subtype") == "/CIDFontType2")[1].pop("/CIDToGIDMap"),
+            source="pdfa-cid")
+        self.assertIn("6.2.11.3.2", out)
+        out = self.mutate("unembedded", lambda o: self.find(
+            o, lambda d: d.get("/Type") == "/FontDescriptor")[1].pop("/FontFile2"))
+        self.assertIn("6.2.11.4", out)
+
+    def test_output_intent_profile(self):
+        def fn(o):
+            v, _ = self.find(o, lambda d: d.get("/N") == 3)
+            icc = bytearray(base64.b64decode(v["stream"]["data"]))
+            icc[12:16] = b"scnr"
+            v["stream"]["data"] = base64.b64encode(bytes(icc)).decode()
+        self.assertIn("6.2.3", self.mutate("icc", fn))
+
+    def test_xmp(self):
+        def fn(o):
+            v, _ = self.find(o, lambda d: d.get("/Type") == "/Metadata")
+            x = base64.b64decode(v["stream"]["data"])
+            x = x.replace(b"<pdfaProperty:category>external", b"<pdfaProperty:category>outside", 1)
+            x = x.replace(b"<pdfaSchema:prefix>pprec<", b"<pdfaSchema:prefix>other<")
+            x = x.replace(b'<?xpacket begin="\xef\xbb\xbf"',
+                          b'<?xpacket begin="\xef\xbb\xbf" encoding="UTF-8"')
+            v["stream"]["data"] = base64.b64encode(x).decode()
+        out = self.mutate("xmp", fn)
+        self.assertIn("bytes or encoding attributes", out)
+        self.assertIn("needs category internal or external", out)
+        self.assertIn("is not the packet's prefix", out)
+
+    def test_graphics_states(self):
+        def fn(o):
+            _, page = self.find(o, lambda d: d.get("/Type") == "/Page")
+            res = page["/Resources"]
+            if isinstance(res, str):
+                res = o["obj:" + res]["value"]
+            res["/ExtGState"] = {"/G0": {"/TR": "/Identity", "/RI": "/Bogus", "/ca": 0.5,
+                                         "/BM": "/Multiply"}}
+        out = self.mutate("extgstate", fn)
+        for text in ("6.2.5", "6.2.6", "/ca 0.5", "blend mode"):
+            self.assertIn(text, out)
 
 
 # ---- mTLS ------------------------------------------------------------------------
