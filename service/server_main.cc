@@ -4,6 +4,8 @@
 //               [--max_concurrent_renders=N] [--max_queued_renders=N]
 //               [--max_request_bytes=N] [--tls_cert=PEM --tls_key=PEM
 //               [--tls_client_ca=PEM]] [--log_level=info] ...
+//               [--archive_dir=DIR [--archive_token_file=F] [--archive_writers=ID,...]
+//                [--archive_reads=authenticated|open]]   (service/archive/archive_setup.h)
 //
 // `panelpaperd --help` lists every flag; README.md ("Service") explains
 // them with the limits and status codes. Also serves grpc.health.v1.Health
@@ -125,7 +127,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "the panelpaper gRPC server (panelpaper.v1.PaperService, health, reflection).\n"
       "usage: panelpaperd [--listen=HOST:PORT] [--tls_cert=F --tls_key=F [--tls_client_ca=F]] "
-      "[flags]");
+      "[--archive_dir=DIR --archive_token_file=F] [flags]");
   const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(2, absl::StrCat("unexpected argument '", rest[1], "'"));
 

@@ -28,7 +28,8 @@
 // present credentials, and the server cannot tell a mistyped token from a
 // revoked one; what it knows is that these credentials may not do this.
 //
-//   PP_ASSIGN_OR_RETURN(AuthConfig auth.tokens, LoadTokenFile("/etc/panelpaper/archive-tokens"));
+//   AuthConfig auth;
+//   PP_ASSIGN_OR_RETURN(auth.tokens, LoadTokenFile("/etc/panelpaper/archive-tokens"));
 //   absl::StatusOr<std::string> who = Authorize(auth, caller, Access::kWrite);
 #ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_AUTH_H_
 #define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_AUTH_H_

@@ -1,5 +1,7 @@
 #include "service/archive/archive_setup.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -72,6 +74,11 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
     absl::StatusOr<std::vector<Token>> tokens = LoadTokenFile(token_file);
     if (!tokens.ok()) return absl::FailedPreconditionError(tokens.status().message());
     options.auth.tokens = *std::move(tokens);
+    struct stat st;
+    if (::stat(token_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      Log(LogLevel::kWarning, absl::StrCat("archive: the token file ", token_file,
+                                           " is readable by group or others (chmod 600 it)"));
+    }
     if (!setup.tls) {
       Log(LogLevel::kWarning,
           "archive: bearer tokens are accepted over plaintext (no --tls_cert): anyone who can see "

@@ -290,6 +290,8 @@ absl::StatusOr<std::unique_ptr<LocalArchiveStore>> LocalArchiveStore::Open(
   }
   std::unique_ptr<LocalArchiveStore> store(new LocalArchiveStore(std::move(options), lock_fd, db));
   if (absl::Status s = store->InitSchema(); !s.ok()) return s;
+  // The names of LOCK, the index files, objects/ and tmp/ durable too.
+  if (absl::Status s = SyncDir(store->dir()); !s.ok()) return s;
   StoreCheckReport local;
   if (absl::Status s = store->Check(report ? report : &local); !s.ok()) return s;
   return store;
