@@ -338,6 +338,13 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 // RenderAgendaPack's reactor: the worker pushes messages as they become
 // ready (progress while laying out, then the PDF chunks) and closes the
 // stream; writes go out one at a time, in order, as gRPC completes them.
+//
+// Lifetime: OnDone deletes the reactor, and gRPC calls it (on one of its
+// threads) as soon as Finish has completed. So Finish is only ever called
+// once the worker has called Close (its last use of the call), and as the
+// very last thing, outside mu_: nothing may touch `this` after it. If the
+// client goes away mid-stream, the call waits for the worker's Close to
+// finish it (Push drops messages meanwhile).
 class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   QueuedStreamCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
@@ -349,21 +356,27 @@ class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   // Queues a message (dropped once the stream has ended).
   void Push(grpc::ByteBuffer message) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_ || broken_) return;
     queue_.push_back(std::move(message));
-    if (!writing_) WriteNextLocked();
+    if (!writing_) WriteNext(std::move(lock));
   }
 
   // Ends the stream after the queued messages (OK), or at once (an error:
-  // whatever is queued is dropped).
+  // whatever is queued is dropped). The worker's last use of the call.
   void Close(const grpc::Status& status) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (closed_) return;
     closed_ = true;
     final_ = status;
     if (!status.ok()) queue_.clear();
-    if (!writing_) WriteNextLocked();
+    if (broken_ && status.ok()) {
+      // Rendered, but the client stopped reading the stream.
+      log_.code = grpc::StatusCode::CANCELLED;
+      log_.outcome = "abandoned";
+      final_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
+    }
+    if (!writing_) WriteNext(std::move(lock));
   }
 
   void Fail(const absl::Status& status) {
@@ -373,21 +386,21 @@ class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     writing_ = false;
     if (!ok) {
-      // The client went away mid-stream.
+      // The client went away mid-stream: no more writes. The worker may
+      // still Push and Close; Close (or this, if it already has) finishes.
+      broken_ = true;
+      queue_.clear();
+      if (!closed_) return;
       log_.code = grpc::StatusCode::CANCELLED;
       log_.outcome = "abandoned";
-      queue_.clear();
-      closed_ = true;
       final_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
-      Finish(final_);
-      finished_ = true;
-      return;
+    } else {
+      log_.bytes_out += current_.Length();
     }
-    log_.bytes_out += current_.Length();
-    WriteNextLocked();
+    WriteNext(std::move(lock));
   }
 
   void OnCancel() override { cancelled_ = true; }
@@ -405,25 +418,32 @@ class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
  private:
-  void WriteNextLocked() {
+  // Starts the next write, or finishes the call once it is closed and
+  // drained. Takes the held lock: a finishing step releases it first and
+  // is the last use of `this` (OnDone may run at once on another thread).
+  void WriteNext(std::unique_lock<std::mutex> lock) {
     if (finished_) return;
-    if (!queue_.empty()) {
+    if (!queue_.empty() && !broken_) {
       current_ = std::move(queue_.front());
       queue_.pop_front();
       writing_ = true;
       if (queue_.empty() && closed_ && final_.ok()) {
         // The last message and the OK status in one step.
         log_.bytes_out += current_.Length();
-        StartWriteAndFinish(&current_, grpc::WriteOptions(), final_);
         finished_ = true;
+        const grpc::Status status = final_;
+        lock.unlock();
+        StartWriteAndFinish(&current_, grpc::WriteOptions(), status);
       } else {
         StartWrite(&current_);
       }
       return;
     }
     if (closed_) {
-      Finish(final_);
       finished_ = true;
+      const grpc::Status status = final_;
+      lock.unlock();
+      Finish(status);
     }
   }
 
@@ -434,8 +454,9 @@ class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   grpc::ByteBuffer current_;
   grpc::Status final_;
   bool writing_ = false;
-  bool closed_ = false;
-  bool finished_ = false;
+  bool closed_ = false;    // the worker is done with the call
+  bool broken_ = false;    // a write failed: the client is gone
+  bool finished_ = false;  // Finish (or StartWriteAndFinish) was called
   std::atomic<bool> cancelled_{false};
 };
 
