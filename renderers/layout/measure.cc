@@ -435,13 +435,19 @@ class PaperBuilder {
 
   std::shared_ptr<TableData> NewTable(const std::vector<double>& shares) {
     auto d = std::make_shared<TableData>();
+    // Shares are finite and positive (the converter checks), but their sum
+    // can still overflow a double (1e308 + 1e308 = inf, and inf/inf = NaN
+    // coordinates): add them up relative to the largest, which keeps the
+    // total between 1 and the column count.
+    double largest = 0;
+    for (double x : shares) largest = std::max(largest, x);
     double total = 0;
-    for (double x : shares) total += x;
+    for (double x : shares) total += x / largest;
     const double w = s_.body_width();
     double acc = 0;
     d->column_x.push_back(0);
     for (double x : shares) {
-      acc += x;
+      acc += x / largest;
       d->column_x.push_back(w * acc / total);
     }
     d->column_x.back() = w;
