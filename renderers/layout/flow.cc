@@ -30,8 +30,13 @@ double TextBlock::MinHeadHeight() const {
 std::optional<SplitResult> TextBlock::Split(double avail, bool force) const {
   const TextStyle& s = content_->style;
   const size_t n = end_ - begin_;
-  size_t k = static_cast<size_t>(std::floor((avail + text::kEpsilon) / s.leading));
-  if (k >= n) return std::nullopt;  // it fits whole: nothing to split
+  // Lines that fit. `avail` is negative when the gap before this block
+  // already passes the region's end (Fill passes avail - y - gap): no line
+  // fits. Converting a negative double to size_t is undefined behaviour
+  // (UBSan reports it), so clamp before the cast.
+  const double fit = std::floor((avail + text::kEpsilon) / s.leading);
+  if (fit >= static_cast<double>(n)) return std::nullopt;  // it fits whole: nothing to split
+  size_t k = fit > 0 ? static_cast<size_t>(fit) : 0;
   if (!force) {
     // Widows: leave at least `widows` lines for the next page; orphans: put
     // at least `orphans` lines on this one.
