@@ -268,6 +268,19 @@ FaceId FontSet::ResolveSlow(Style style, char32_t cp) const {
     const FaceId id(static_cast<Family>(f), style);
     if (faces_[id.index].Has(cp)) return id;
   }
+  // No face of this style has it, yet CheckText accepts any character a
+  // regular face has: DejaVu Sans's oblique faces lack Tifinagh, Ogham and
+  // U+FEFF, its bold faces U+F000..U+F003. Draw it without the italic, then
+  // without the bold, rather than hand Panel Sans a character it cannot
+  // encode (the painter refuses that: an INTERNAL error for valid input).
+  const bool bold = style == Style::kBold || style == Style::kBoldItalic;
+  const bool italic = style == Style::kItalic || style == Style::kBoldItalic;
+  for (const Style s : {StyleOf(bold, false), StyleOf(false, italic), Style::kRegular}) {
+    for (int f = 0; f < kFamilyCount; ++f) {
+      const FaceId id(static_cast<Family>(f), s);
+      if (faces_[id.index].Has(cp)) return id;
+    }
+  }
   return FaceId(Family::kPanelSans, style);
 }
 

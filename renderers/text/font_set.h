@@ -15,7 +15,9 @@
 //                embedded as UTF-8 (CID) only when a document needs it.
 //   kDejaVu      DejaVu Sans, the wide-coverage fallback (symbols, arrows,
 //                more scripts), also UTF-8 and only on demand.
-// Resolve() picks the first family that has the character.
+// Resolve() picks the first family that has the character; if no face of
+// the requested style has it (DejaVu Sans's obliques lack a few scripts),
+// the same search runs without the italic, then without the bold.
 //
 // Characters that cannot be shown correctly are refused by CheckText():
 // control characters (other than '\n' where allowed), anything outside the
