@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The hardening job; .ci/test runs it after the normal build's tests.
+#   1. Builds everything with clang, AddressSanitizer + UndefinedBehaviorSanitizer
+#      (PP_SANITIZE) and libFuzzer (PP_BUILD_FUZZERS) into ${ASAN_BUILD_DIR:-build-asan}.
+#   2. Runs the whole ctest suite there. A sanitizer report aborts the process
+#      (-fno-sanitize-recover), so it fails its test. One exclusion:
+#        e2e.service -> replaced by e2e.service.sanitized, the same tests minus one
+#        that needs a server fast enough to reach layout within 1 ms
+#        (tests/fuzz/e2e_service_sanitized.py names it and says why).
+#   3. Runs each fuzz target for ${FUZZ_SECONDS:-60} s from its checked-in corpus
+#      (tests/fuzz/corpus/<target>); new inputs go to the build folder, crashes to
+#      <build>/fuzz-artifacts/. Any crash, leak, timeout (30 s) or out-of-memory
+#      (3 GiB) fails the job.
+# Debian's gRPC, protobuf, Abseil, libharu and zlib are not instrumented: ASan
+# still checks every access our code makes, and intercepts their malloc/free.
+# Measured on the 2-core build machine: build ~5 min, tests ~1-2 min, fuzzing
+# 3 x FUZZ_SECONDS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${ASAN_BUILD_DIR:-build-asan}
+seconds=${FUZZ_SECONDS:-60}
+start=$SECONDS
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp}
+
+generator=()
+if command -v ninja >/dev/null; then generator=(-G Ninja); fi
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DPP_SANITIZE=ON -DPP_BUILD_FUZZERS=ON -DPP_BUILD_BENCHMARKS=OFF
+fi
+cmake --build "$build" --parallel "$(nproc)"
+built=$SECONDS
+echo "sanitizer job: build $((built - start)) s"
+
+ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)" -E '^e2e\.service$'
+tested=$SECONDS
+echo "sanitizer job: test suite under ASan+UBSan $((tested - built)) s"
+
+mkdir -p "$build/fuzz-artifacts"
+for target in render_request structured_request agenda_pack; do
+  work="$build/fuzz-corpus/$target"
+  mkdir -p "$work"
+  log="$build/fuzz-artifacts/$target.log"
+  echo "sanitizer job: fuzzing $target for $seconds s (log: $log)"
+  if ! "$build/bin/${target}_fuzzer" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=3072 \
+      -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$target-" \
+      "$work" "tests/fuzz/corpus/$target" > "$log" 2>&1; then
+    tail -n 60 "$log"
+    echo "sanitizer job: ${target}_fuzzer failed; the input is in $build/fuzz-artifacts/"
+    exit 1
+  fi
+  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|INITED' "$log" | sed 's/^/  /'
+done
+echo "sanitizer job: fuzzing $((SECONDS - tested)) s; total $((SECONDS - start)) s"
