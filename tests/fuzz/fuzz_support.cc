@@ -138,7 +138,7 @@ void Fail(std::string_view stage, std::string_view what, const absl::Status& s) 
   std::abort();
 }
 
-void CheckRejection(const absl::Status& s, std::string_view stage) {
+void CheckRejection(const absl::Status& s, std::string_view stage, bool root_path_ok) {
   Report(stage, s);
   if (s.code() != absl::StatusCode::kInvalidArgument &&
       s.code() != absl::StatusCode::kResourceExhausted) {
@@ -155,7 +155,7 @@ void CheckRejection(const absl::Status& s, std::string_view stage) {
     google::rpc::BadRequest br;
     if (!br.ParseFromString(std::string(*bad))) Fail(stage, "BadRequest payload does not parse", s);
     for (const auto& v : br.field_violations()) {
-      if (v.field().empty() || v.description().empty()) {
+      if ((v.field().empty() && !root_path_ok) || v.description().empty()) {
         Fail(stage, "a BadRequest violation without a field path or description", s);
       }
     }

@@ -59,9 +59,12 @@ const panelpaper::v1::RenderAgendaPackRequest& FixturePack();
 
 // Aborts unless `s` is a clean rejection from the parser, converter or word
 // guard: INVALID_ARGUMENT or RESOURCE_EXHAUSTED with a BadRequest and/or
-// QuotaFailure payload that parses, every violation with a non-empty field
-// path, and a grpc::Status that fits the trailer budget.
-void CheckRejection(const absl::Status& s, std::string_view stage);
+// QuotaFailure payload that parses, every violation with a description and a
+// non-empty field path, and a grpc::Status that fits the trailer budget.
+// `root_path_ok`: the raw-bytes parser names the whole request with the
+// empty path "" (service/request_parser.h), e.g. for malformed data in an
+// unknown top-level field.
+void CheckRejection(const absl::Status& s, std::string_view stage, bool root_path_ok = false);
 
 // Aborts unless `s` is a clean rejection from the renderer (layout):
 // INVALID_ARGUMENT or RESOURCE_EXHAUSTED with a non-empty message.
