@@ -3,8 +3,10 @@
 
 Build-time step (run by fonts/CMakeLists.txt with Debian's python3-fonttools).
 The cut faces hold only the ~230 glyphs of Windows-1252, no layout tables and
-no hinting, so libharu embeds them with the cheap single-byte WinAnsiEncoding
-(~17 KB per face instead of ~400 KB, and no 4 ms UTF-8 CID set-up).
+no hinting (only placeholder 'cvt ', 'fpgm' and 'prep' tables, see
+add_placeholder_hinting_tables), so libharu embeds them with the cheap
+single-byte WinAnsiEncoding (~17 KB per face instead of ~400 KB, and no 4 ms
+UTF-8 CID set-up).
 
 Licensing: a cut face is a Modified Version under the SIL OFL 1.1, and
 "Liberation" and "Arimo" are Reserved Font Names, so the cut faces are renamed
@@ -13,11 +15,13 @@ for every character outside Windows-1252.
 
 usage: cut_fonts.py SRC_DIR OUT_DIR
 """
+import array
 import os
 import sys
 
 from fontTools import subset
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib.tables import ttProgram
 
 FAMILY = "Panel Sans"
 PS_FAMILY = "PanelSans"
@@ -34,6 +38,30 @@ UNICODES = (list(range(0x20, 0x7F)) + list(range(0xA0, 0x100)) + [
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x017E, 0x0178])
 
 
+def add_placeholder_hinting_tables(font):
+    """Gives the cut face one-entry 'cvt ', 'fpgm' and 'prep' tables.
+
+    libharu's subsetter (HPDF_TTFontDef_SaveFontData) writes the 13 tables it
+    requires into a memory stream of 4 KiB blocks and then seeks to each
+    table's start to sum it; a missing table is written empty, and seeking to
+    the very end of that stream fails when its size is an exact multiple of
+    4096 (HPDF_MemStream_SeekFunc: HPDF_INVALID_OBJECT). Without hinting
+    'prep' is the last table, so a subset whose size came to a multiple of
+    4 KiB failed to save: an INTERNAL error for a valid paper, depending only
+    on which characters it uses (found by tests/fuzz/render_request_fuzzer). Non-empty tables are
+    never sought past their end. The programs are a single SVTCA[y] (no stack,
+    no effect: the glyphs carry no instructions) and the cvt holds one 0.
+    """
+    for tag in ("fpgm", "prep"):
+        table = newTable(tag)
+        table.program = ttProgram.Program()
+        table.program.fromBytecode(b"\x00")
+        font[tag] = table
+    cvt = newTable("cvt ")
+    cvt.values = array.array("h", [0])
+    font["cvt "] = cvt
+
+
 def cut(src, dst, style):
     font = TTFont(src)
     options = subset.Options()
@@ -46,6 +74,7 @@ def cut(src, dst, style):
     sub = subset.Subsetter(options)
     sub.populate(unicodes=UNICODES)
     sub.subset(font)
+    add_placeholder_hinting_tables(font)
     subfamily, ps_style = STYLES[style]
     name = font["name"]
     full = FAMILY if subfamily == "Regular" else f"{FAMILY} {subfamily}"
