@@ -1,9 +1,12 @@
 #include "tests/fuzz/fuzz_support.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -95,28 +98,56 @@ const FuzzEnv& GetFuzzEnv() {
   return *env;
 }
 
+namespace {
+
+// The *.json files of tests/testdata/<dir>, sorted by name.
+std::vector<std::string> JsonFixtures(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(TestdataDir() + "/" + dir)) {
+    if (e.is_regular_file() && e.path().extension() == ".json") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  if (out.empty()) {
+    std::fprintf(stderr, "fuzz set-up: no fixtures in %s/%s\n", TestdataDir().c_str(), dir.c_str());
+    std::abort();
+  }
+  return out;
+}
+
+}  // namespace
+
 const std::vector<pb::RenderPaperRequest>& FixturePaperRequests() {
   static const auto* requests = [] {
     auto* out = new std::vector<pb::RenderPaperRequest>;
-    out->push_back(ParseJsonOrDie<pb::RenderPaperRequest>(
-        TestdataDir() + "/requests/met-governance-2020-01-08.json"));
-    for (const pb::AgendaItem& item : FixturePack().items()) {
-      if (!item.has_paper()) continue;
-      pb::RenderPaperRequest req;
-      *req.mutable_paper() = item.paper();
-      // Item 7b is the reference paper again: keep one copy.
-      if (req.SerializeAsString() == out->front().SerializeAsString()) continue;
-      out->push_back(std::move(req));
+    std::set<std::string> seen;  // serialized
+    auto add = [&](pb::RenderPaperRequest req) {
+      if (seen.insert(req.SerializeAsString()).second) out->push_back(std::move(req));
+    };
+    for (const std::string& path : JsonFixtures("requests")) {
+      add(ParseJsonOrDie<pb::RenderPaperRequest>(path));
+    }
+    for (const pb::RenderAgendaPackRequest& pack : FixturePacks()) {
+      for (const pb::AgendaItem& item : pack.items()) {
+        if (!item.has_paper()) continue;
+        pb::RenderPaperRequest req;
+        *req.mutable_paper() = item.paper();
+        add(std::move(req));
+      }
     }
     return out;
   }();
   return *requests;
 }
 
-const pb::RenderAgendaPackRequest& FixturePack() {
-  static const auto* pack = new pb::RenderAgendaPackRequest(
-      ParseJsonOrDie<pb::RenderAgendaPackRequest>(TestdataDir() + "/packs/audit-panel-2020-01-08.json"));
-  return *pack;
+const std::vector<pb::RenderAgendaPackRequest>& FixturePacks() {
+  static const auto* packs = [] {
+    auto* out = new std::vector<pb::RenderAgendaPackRequest>;
+    for (const std::string& path : JsonFixtures("packs")) {
+      out->push_back(ParseJsonOrDie<pb::RenderAgendaPackRequest>(path));
+    }
+    return out;
+  }();
+  return *packs;
 }
 
 void Report(std::string_view stage, const absl::Status& s, int pages) {

@@ -51,11 +51,14 @@ struct FuzzEnv {
 const FuzzEnv& GetFuzzEnv();
 
 // The fixtures, parsed from tests/testdata ($PP_TESTDATA_DIR overrides the
-// path compiled in): the reference paper's request first, then one
-// RenderPaperRequest per other paper of the agenda-pack fixture.
+// path compiled in), in file-name order: every requests/*.json, then one
+// RenderPaperRequest per paper of every packs/*.json not already listed
+// (the pack's item 7b is the reference paper). A new fixture file joins
+// the structure-aware target's starting points (and, once make_seed_corpus
+// has run, the seeds) by itself.
 const std::vector<panelpaper::v1::RenderPaperRequest>& FixturePaperRequests();
-// The agenda-pack fixture as checked in (public edition).
-const panelpaper::v1::RenderAgendaPackRequest& FixturePack();
+// Every packs/*.json, in file-name order (at least one).
+const std::vector<panelpaper::v1::RenderAgendaPackRequest>& FixturePacks();
 
 // Aborts unless `s` is a clean rejection from the parser, converter or word
 // guard: INVALID_ARGUMENT or RESOURCE_EXHAUSTED with a BadRequest and/or

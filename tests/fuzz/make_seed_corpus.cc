@@ -7,10 +7,11 @@
 // Seeds are named seed-*; other files in the corpus folders (inputs a fuzzer
 // found, named crash-*/timeout-*/regression-*) are left alone. Requests are
 // binary protobuf, serialized deterministically.
-//   render_request/     every fixture paper as a RenderPaperRequest, and the
-//                       small hostile requests of tests/hostile/hostile_cases.h
-//   agenda_pack/        the pack fixture (public edition), a short members'
-//                       edition of it in duplex, and the small hostile packs
+//   render_request/     every fixture paper (tests/testdata/requests/*.json and
+//                       the papers of packs/*.json) as a RenderPaperRequest, and
+//                       the small hostile requests of tests/hostile/hostile_cases.h
+//   agenda_pack/        every pack fixture (public edition), a short members'
+//                       edition of each in duplex, and the small hostile packs
 //   structured_request/ edit scripts for structured_request_fuzzer: one per
 //                       fixture with no edit (its selector byte alone), and a
 //                       few fixed edit scripts
@@ -90,20 +91,24 @@ std::vector<Seed> Seeds() {
     seeds.push_back({std::string("render_request/seed-hostile-") + name, Serialize(req)});
   }
 
-  const pb::RenderAgendaPackRequest& pack = pp::fuzz::FixturePack();
-  seeds.push_back({"agenda_pack/seed-fixture-pack-public", Serialize(pack)});
-  // A short members' edition in duplex: the items without a paper and the
-  // two shortest papers, the Part II one among them (cheap to fuzz).
-  pb::RenderAgendaPackRequest short_pack = pack;
-  short_pack.set_edition(pb::MEMBERS);
-  short_pack.set_duplex(true);
-  short_pack.clear_items();
-  for (const pb::AgendaItem& item : pack.items()) {
-    if (!item.has_paper() || item.part() == pb::PART_II || item.number().number() == 8) {
-      *short_pack.add_items() = item;
+  const auto& packs = pp::fuzz::FixturePacks();
+  for (size_t p = 0; p < packs.size(); ++p) {
+    const pb::RenderAgendaPackRequest& pack = packs[p];
+    const std::string n = p == 0 ? "" : "-" + std::to_string(p);
+    seeds.push_back({"agenda_pack/seed-fixture-pack" + n + "-public", Serialize(pack)});
+    // A short members' edition in duplex: the items without a paper and the
+    // two shortest papers, the Part II one among them (cheap to fuzz).
+    pb::RenderAgendaPackRequest short_pack = pack;
+    short_pack.set_edition(pb::MEMBERS);
+    short_pack.set_duplex(true);
+    short_pack.clear_items();
+    for (const pb::AgendaItem& item : pack.items()) {
+      if (!item.has_paper() || item.part() == pb::PART_II || item.number().number() == 8) {
+        *short_pack.add_items() = item;
+      }
     }
+    seeds.push_back({"agenda_pack/seed-fixture-pack" + n + "-short-members-duplex", Serialize(short_pack)});
   }
-  seeds.push_back({"agenda_pack/seed-fixture-pack-short-members-duplex", Serialize(short_pack)});
   seeds.push_back({"agenda_pack/seed-hostile-minimal", Serialize(h::MinimalPack())});
   seeds.push_back({"agenda_pack/seed-hostile-unknown-enums", Serialize(h::UnknownEnumsPack())});
   seeds.push_back({"agenda_pack/seed-hostile-missing-required", Serialize(h::MissingRequiredPack())});
@@ -115,7 +120,10 @@ std::vector<Seed> Seeds() {
     seeds.push_back({"structured_request/seed-fixture-" + std::to_string(i),
                      std::string(1, static_cast<char>(i))});
   }
-  seeds.push_back({"structured_request/seed-fixture-pack", std::string(1, '\x0f')});
+  for (size_t p = 0; p < packs.size() && p < 16; ++p) {  // selector 16 * p + 15
+    seeds.push_back({"structured_request/seed-fixture-pack" + (p == 0 ? "" : "-" + std::to_string(p)),
+                     std::string(1, static_cast<char>(16 * p + 15))});
+  }
   // A few edit scripts: arbitrary but fixed bytes, so the seeds start with
   // edits applied (bytes at the front are text, at the back choices).
   using namespace std::string_view_literals;

@@ -18,7 +18,8 @@
 // protos with the provider's bytes as the "genome", so libFuzzer's coverage
 // feedback steers which edits survive.
 //
-// The edited request goes straight to the converter and renderer (no parser,
+// The fixtures are every tests/testdata/requests/*.json and packs/*.json
+// (fuzz_support.h). The edited request goes straight to the converter and renderer (no parser,
 // no word guard: an edited message may hold what no parser would let
 // through, e.g. invalid UTF-8, and the renderer must cope on its own), with
 // the small limits of fuzz_support.h. Contract as there.
@@ -443,6 +444,7 @@ void RunPack(const pb::RenderAgendaPackRequest& req) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   pp::fuzz::GetFuzzEnv();
   pp::fuzz::FixturePaperRequests();
+  pp::fuzz::FixturePacks();
   return 0;
 }
 
@@ -450,10 +452,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider fdp(data, size);
   const auto& papers = pp::fuzz::FixturePaperRequests();
   // The selector: a paper fixture, or (1 value in 16: a pack costs ~5 papers)
-  // the pack. Inputs with no bytes left render the reference paper as is.
+  // a pack. Inputs with no bytes left render the first paper fixture as is.
   const auto selector = fdp.ConsumeIntegral<uint8_t>();
   if (selector % 16 == 15) {
-    pb::RenderAgendaPackRequest pack = pp::fuzz::FixturePack();
+    const auto& packs = pp::fuzz::FixturePacks();
+    pb::RenderAgendaPackRequest pack = packs[(selector / 16) % packs.size()];
     if (fdp.ConsumeBool()) pack.set_edition(pb::MEMBERS);
     pack.set_duplex(fdp.ConsumeBool());
     ApplyEdits(&fdp, &pack);
