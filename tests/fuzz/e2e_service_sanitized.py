@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """tests/e2e/service_test.py for the sanitizer build, minus the tests that
-only pass when the server is fast. Registered by tests/fuzz/CMakeLists.txt as
+only pass when the server is fast (their timing windows assume an
+uninstrumented server). Registered by tests/fuzz/CMakeLists.txt as
 e2e.service.sanitized when PP_SANITIZE=ON; the sanitizer job
 (tests/fuzz/sanitizer_job.sh) runs it instead of e2e.service.
 
@@ -25,6 +26,15 @@ EXCLUDED = {
         "expiring inside layout are still covered under the sanitizers by "
         "PaperService.DeadlineAbandonsTheRenderInsideLayout and "
         "HostileClient.DeadlinesExpireInsideRenderAgendaPack.",
+    "HostileTest.test_client_cancel_mid_render_abandons_it":
+        "cancels StreamPaper calls 5-40 ms after sending a 1.25 MB request and "
+        "asserts that one was cancelled inside layout. Under ASan+UBSan (on a "
+        "busy 2-core machine) parsing and validating that request takes longer "
+        "than 40 ms, so every cancel lands before layout ('dropped', measured: "
+        "24 of 24; it passed on an idle machine). Cancellation inside layout is "
+        "still covered under the sanitizers, deterministically, by "
+        "PaperService.ClientCancelMidRenderIsSeenByLayout (a gate holds the "
+        "render) and by HostileClient.CancelsRenderAgendaPackAfterEveryNumberOfMessages.",
 }
 
 
