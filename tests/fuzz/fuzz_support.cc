@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "renderers/layout/compose.h"
 #include "renderers/layout/pack.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "service/status_mapping.h"
@@ -73,6 +74,9 @@ PackOptions FuzzEnv::pack_options(bool compress) const {
 
 const FuzzEnv& GetFuzzEnv() {
   static const FuzzEnv* env = [] {
+    // Protobuf logs every string with invalid UTF-8 it refuses to parse (an
+    // ERROR line per input): noise in the fuzz logs that also costs time.
+    google::protobuf::SetLogHandler(nullptr);
     auto* e = new FuzzEnv;
     const std::string dir = EnvOr("PANELPAPER_FONTS_DIR", PP_FONTS_DIR);
     auto fonts = text::FontSet::Load(dir);
