@@ -9,7 +9,7 @@
 #   2. bin/panelpaper pack of the agenda-pack fixture;
 #   3. bin/panelpaperd serving a 1,000-call session (tests/valgrind/service_session.py:
 #      RenderPaper, StreamPaper, RenderAgendaPack, invalid and unparsable requests,
-#      RESOURCE_EXHAUSTED, 1 ms deadlines, cancels, health), then SIGTERM.
+#      RESOURCE_EXHAUSTED, 1 ms deadlines, StreamPaper and pack cancels, health), then SIGTERM.
 # Passes when every run has 0 memcheck errors and 0 bytes "definitely lost" and
 # "indirectly lost" (memcheck's --errors-for-leak-kinds=definite,indirect: a leak
 # of those kinds is an error). "Still reachable" blocks (gRPC's, protobuf's and

@@ -7,12 +7,14 @@ Every kind of call the service answers, so memcheck sees every path free its
 memory: RenderPaper and StreamPaper of the reference paper, RenderAgendaPack
 of the pack fixture, invalid requests (BadRequest details), bytes protobuf
 cannot parse, RESOURCE_EXHAUSTED, 1 ms deadlines and client cancels
-mid-stream (abandoned renders), plus health checks. Each answer is checked
+mid-stream (StreamPaper, and RenderAgendaPack after its first progress
+message: abandoned renders), plus health checks. Each answer is checked
 (code, or PDF bytes equal to the first one of its kind); exits 1 on any
 surprise. Uses the e2e test's stub generation (Debian's python3-grpcio).
 """
 import argparse
 import os
+import random
 import sys
 import time
 
@@ -97,15 +99,28 @@ def main():
             "1 ms deadline", lambda: stub.RenderPaper(long_request, timeout=0.001),
             (SC.DEADLINE_EXCEEDED,))),
         ("cancel", 3, None),  # below
+        ("pack cancel", 2, None),  # below
     ]
-    weights = sum(w for _, w, _ in plan)
     schedule = [(kind, action) for kind, w, action in plan for _ in range(w)]
+    random.Random(6).shuffle(schedule)  # interleaved, deterministic
     counts = {}
     start = time.time()
     for i in range(args.calls):
-        kind, action = schedule[(i * 7) % weights]  # interleaved, deterministic
+        kind, action = schedule[i % len(schedule)]
         counts[kind] = counts.get(kind, 0) + 1
-        if kind == "cancel":
+        if kind == "pack cancel":
+            # Cancel a pack after its first message (a progress one): the
+            # render worker is still pushing into the call.
+            call = stub.RenderAgendaPack(pack, timeout=300)
+            try:
+                next(call)
+                call.cancel()
+                for _ in call:
+                    pass
+            except grpc.RpcError as e:
+                if e.code() != SC.CANCELLED:
+                    failures.append("pack cancel: %s" % e.code())
+        elif kind == "cancel":
             call = stub.StreamPaper(slow_stream, timeout=300)
             time.sleep(0.05 * (1 + i % 4))
             call.cancel()
