@@ -686,54 +686,22 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
   return out;
 }
 
-grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerContext* context,
-                                                        const grpc::ByteBuffer* request,
-                                                        grpc::ByteBuffer* response) {
+template <typename Call, typename Work>
+Call* PaperServiceImpl::Admit(const char* method, grpc::CallbackServerContext* context,
+                              const grpc::ByteBuffer* request, Work work) {
   CallLog log;
-  log.method = "RenderPaper";
+  log.method = method;
   log.peer = context->peer();
   log.client = PeerIdentity(*context);
   log.bytes_in = request->Length();
-  auto* call = new UnaryCall(this, std::move(log));
+  auto* call = new Call(this, std::move(log));
   if (draining_.load()) {
     call->log().outcome = "refused";
     call->Fail(ShuttingDown());
     return call;
   }
-
-  const bool admitted = pool_.TrySubmit([this, context, request, response, call] {
-    Guarded(call, [&] {
-      CallLog& log = call->log();
-      absl::StatusOr<Rendered> rendered = Render(context, *request, &log);
-      if (!rendered.ok()) {
-        call->Fail(rendered.status());
-        return;
-      }
-      pb::RenderPaperResponse head;
-      head.set_page_count(rendered->pages);
-      head.set_sha256(rendered->sha256);
-      head.set_renderer_version(kRendererVersion);
-      AddWarnings(rendered->warnings, head.mutable_warnings());
-      std::string prefix = head.SerializeAsString();
-      AppendLengthDelimitedHeader(pb::RenderPaperResponse::kPdfFieldNumber, rendered->pdf->size(),
-                                  &prefix);
-      const size_t total = prefix.size() + rendered->pdf->size();
-      if (total > options_.max_unary_response_bytes) {
-        log.outcome = "rejected";
-        call->Fail(WithQuotaFailure(
-            absl::StrCat("the PDF (", rendered->pdf->size(),
-                         " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
-            "pdf",
-            absl::StrCat("RenderPaper responses are limited to ", options_.max_unary_response_bytes,
-                         " bytes (--max_unary_response_bytes); StreamPaper has no limit")));
-        return;
-      }
-      grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
-      *response = grpc::ByteBuffer(slices, 2);
-      log.bytes_out = total;
-      call->Succeed();
-    });
-  });
+  const bool admitted = pool_.TrySubmit(
+      [call, work = std::move(work)]() mutable { Guarded(call, [&] { work(call); }); });
   if (!admitted) {
     call->log().outcome = "busy";
     call->Fail(Busy());
@@ -741,41 +709,60 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
   return call;
 }
 
+grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  auto work = [this, context, request, response](UnaryCall* call) {
+    CallLog& log = call->log();
+    absl::StatusOr<Rendered> rendered = Render(context, *request, &log);
+    if (!rendered.ok()) {
+      call->Fail(rendered.status());
+      return;
+    }
+    pb::RenderPaperResponse head;
+    head.set_page_count(rendered->pages);
+    head.set_sha256(rendered->sha256);
+    head.set_renderer_version(kRendererVersion);
+    AddWarnings(rendered->warnings, head.mutable_warnings());
+    std::string prefix = head.SerializeAsString();
+    AppendLengthDelimitedHeader(pb::RenderPaperResponse::kPdfFieldNumber, rendered->pdf->size(),
+                                &prefix);
+    const size_t total = prefix.size() + rendered->pdf->size();
+    if (total > options_.max_unary_response_bytes) {
+      log.outcome = "rejected";
+      call->Fail(WithQuotaFailure(
+          absl::StrCat("the PDF (", rendered->pdf->size(),
+                       " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
+          "pdf",
+          absl::StrCat("RenderPaper responses are limited to ", options_.max_unary_response_bytes,
+                       " bytes (--max_unary_response_bytes); StreamPaper has no limit")));
+      return;
+    }
+    grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
+    *response = grpc::ByteBuffer(slices, 2);
+    log.bytes_out = total;
+    call->Succeed();
+  };
+  return Admit<UnaryCall>("RenderPaper", context, request, std::move(work));
+}
+
 grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  CallLog log;
-  log.method = "StreamPaper";
-  log.peer = context->peer();
-  log.client = PeerIdentity(*context);
-  log.bytes_in = request->Length();
-  auto* call = new StreamCall(this, std::move(log));
-  if (draining_.load()) {
-    call->log().outcome = "refused";
-    call->Fail(ShuttingDown());
-    return call;
-  }
-
-  const bool admitted = pool_.TrySubmit([this, context, request, call] {
-    Guarded(call, [&] {
-      absl::StatusOr<Rendered> rendered = Render(context, *request, &call->log());
-      if (!rendered.ok()) {
-        call->Fail(rendered.status());
-        return;
-      }
-      pb::PaperChunk first;
-      FillInfo(rendered->sha256, rendered->pages, rendered->pdf->size(), rendered->warnings,
-               first.mutable_info());
-      std::vector<grpc::ByteBuffer> chunks =
-          PdfChunks(first.SerializeAsString(), pb::PaperChunk::kDataFieldNumber,
-                    std::move(rendered->pdf), options_.chunk_bytes);
-      call->Start(std::move(chunks), rendered->pages);
-    });
-  });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(Busy());
-  }
-  return call;
+  auto work = [this, context, request](StreamCall* call) {
+    absl::StatusOr<Rendered> rendered = Render(context, *request, &call->log());
+    if (!rendered.ok()) {
+      call->Fail(rendered.status());
+      return;
+    }
+    pb::PaperChunk first;
+    FillInfo(rendered->sha256, rendered->pages, rendered->pdf->size(), rendered->warnings,
+             first.mutable_info());
+    std::vector<grpc::ByteBuffer> chunks =
+        PdfChunks(first.SerializeAsString(), pb::PaperChunk::kDataFieldNumber,
+                  std::move(rendered->pdf), options_.chunk_bytes);
+    call->Start(std::move(chunks), rendered->pages);
+  };
+  return Admit<StreamCall>("StreamPaper", context, request, std::move(work));
 }
 
 absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
@@ -809,53 +796,36 @@ absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  CallLog log;
-  log.method = "RenderAgendaPack";
-  log.peer = context->peer();
-  log.client = PeerIdentity(*context);
-  log.bytes_in = request->Length();
-  auto* call = new QueuedStreamCall(this, std::move(log));
-  if (draining_.load()) {
-    call->log().outcome = "refused";
-    call->Fail(ShuttingDown());
-    return call;
-  }
-  const bool admitted = pool_.TrySubmit([this, context, request, call] {
-    Guarded(call, [&] {
-      auto progress = [call](int done, int total) {
-        pb::AgendaPackChunk m;
-        m.mutable_progress()->set_items_done(done);
-        m.mutable_progress()->set_items_total(total);
-        call->Push(Serialized(m));
-      };
-      absl::StatusOr<RenderedPack> rendered = RenderPack(context, *request, &call->log(), progress);
-      if (!rendered.ok()) {
-        call->Fail(rendered.status());
-        return;
-      }
-      pb::AgendaPackChunk first;
-      FillInfo(rendered->pdf.sha256, rendered->pdf.pages, rendered->pdf.pdf->size(),
-               rendered->pdf.warnings, first.mutable_info());
-      for (const layout::ItemPlacement& p : rendered->items) {
-        pb::PackItemPages* item = first.add_items();
-        item->set_number(p.number);
-        item->set_included(p.included);
-        item->set_first_page(p.first_page);
-        item->set_last_page(p.last_page);
-      }
-      for (grpc::ByteBuffer& chunk :
-           PdfChunks(first.SerializeAsString(), pb::AgendaPackChunk::kDataFieldNumber,
-                     std::move(rendered->pdf.pdf), options_.chunk_bytes)) {
-        call->Push(std::move(chunk));
-      }
-      call->Close(grpc::Status::OK);
-    });
-  });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(Busy());
-  }
-  return call;
+  auto work = [this, context, request](QueuedStreamCall* call) {
+    auto progress = [call](int done, int total) {
+      pb::AgendaPackChunk m;
+      m.mutable_progress()->set_items_done(done);
+      m.mutable_progress()->set_items_total(total);
+      call->Push(Serialized(m));
+    };
+    absl::StatusOr<RenderedPack> rendered = RenderPack(context, *request, &call->log(), progress);
+    if (!rendered.ok()) {
+      call->Fail(rendered.status());
+      return;
+    }
+    pb::AgendaPackChunk first;
+    FillInfo(rendered->pdf.sha256, rendered->pdf.pages, rendered->pdf.pdf->size(),
+             rendered->pdf.warnings, first.mutable_info());
+    for (const layout::ItemPlacement& p : rendered->items) {
+      pb::PackItemPages* item = first.add_items();
+      item->set_number(p.number);
+      item->set_included(p.included);
+      item->set_first_page(p.first_page);
+      item->set_last_page(p.last_page);
+    }
+    for (grpc::ByteBuffer& chunk :
+         PdfChunks(first.SerializeAsString(), pb::AgendaPackChunk::kDataFieldNumber,
+                   std::move(rendered->pdf.pdf), options_.chunk_bytes)) {
+      call->Push(std::move(chunk));
+    }
+    call->Close(grpc::Status::OK);
+  };
+  return Admit<QueuedStreamCall>("RenderAgendaPack", context, request, std::move(work));
 }
 
 }  // namespace pp::service

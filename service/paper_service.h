@@ -150,6 +150,13 @@ class PaperServiceImpl final : public PaperServiceBase {
                                           const std::function<void(int, int)>& progress);
   absl::Status Busy() const;
   absl::Status ShuttingDown() const;
+  // Every RPC's entry: makes the call's reactor (`Call`) with its access-log
+  // record, refuses it with UNAVAILABLE while draining, otherwise queues
+  // `work(call)` on the render pool (RESOURCE_EXHAUSTED when the pool and
+  // its queue are full). Defined in paper_service.cc, its only user.
+  template <typename Call, typename Work>
+  Call* Admit(const char* method, grpc::CallbackServerContext* context,
+              const grpc::ByteBuffer* request, Work work);
 
   std::shared_ptr<const text::FontSet> fonts_;
   PaperServiceOptions options_;

@@ -604,9 +604,9 @@ TEST(LayoutPaper, AColumnTooNarrowForTextIsRejectedWithItsPath) {
 
 TEST(LayoutProperties, RandomPapersWithRealFonts) {
   const std::string dir = PP_TEST_FONTS_DIR;
-  if (dir.empty()) GTEST_SKIP() << "PP_TEST_FONTS_DIR is not set";
+  ASSERT_FALSE(dir.empty()) << "PP_TEST_FONTS_DIR is not set";
   absl::StatusOr<std::shared_ptr<const text::FontSet>> fonts = text::FontSet::Load(dir);
-  if (!fonts.ok()) GTEST_SKIP() << "fonts not available: " << fonts.status();
+  ASSERT_TRUE(fonts.ok()) << "the bundled fonts must load: " << fonts.status();
   // The generated alphabet must be renderable by the real fonts.
   const Generated probe = RandomPaper(1);
   for (const std::u32string& letters : probe.expected) {
