@@ -57,9 +57,19 @@ absl::StatusOr<std::vector<Token>> ParseTokenFile(std::string_view text) {
     if (line.empty() || line.front() == '#') continue;
     std::vector<absl::string_view> fields =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (fields.size() > 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("line ", line_number, ": expected \"TOKEN\" or \"NAME TOKEN\""));
+    if (fields.size() > 3) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", line_number, ": expected \"TOKEN\", \"NAME TOKEN\" or \"NAME TOKEN ROLE\""));
+    }
+    bool may_write = true;
+    if (fields.size() == 3) {
+      if (fields[2] == "read") {
+        may_write = false;
+      } else if (fields[2] != "write") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("line ", line_number, ": the role is \"read\" or \"write\""));
+      }
+      fields.pop_back();
     }
     const absl::string_view token = fields.back();
     if (!ValidTokenChars(token) || token.size() < kMinTokenChars) {
@@ -69,6 +79,7 @@ absl::StatusOr<std::vector<Token>> ParseTokenFile(std::string_view text) {
     }
     Token t;
     t.digest = RawSha256(SV(token));
+    t.may_write = may_write;
     if (fields.size() == 2) {
       if (!ValidName(fields[0])) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -132,6 +143,10 @@ absl::StatusOr<std::string> Authorize(const AuthConfig& config, const Caller& ca
     if (match == nullptr) {
       return absl::PermissionDeniedError(
           absl::StrCat("the bearer token is not one this server accepts for ", what));
+    }
+    if (access == Access::kWrite && !match->may_write) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("the bearer token ", match->name, " may read the archive but not write to it"));
     }
     return absl::StrCat("token:", match->name);
   }

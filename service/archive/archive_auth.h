@@ -9,7 +9,8 @@
 //   * a bearer token: metadata `authorization: Bearer <token>`, checked
 //     against the server's token file (LoadTokenFile). Only SHA-256 digests
 //     of the tokens are kept in memory, and they are compared in constant
-//     time. Every token in the file may write (and read).
+//     time. A token may read and write, or only read when its line in the
+//     file says so ("NAME TOKEN read").
 //   * an mTLS client identity: what gRPC reports as the verified peer
 //     identity — the certificate's subject alternative names (DNS, URI,
 //     e-mail, IP) when it has any, otherwise its subject common name (CN) —
@@ -17,7 +18,8 @@
 //
 // Decisions (Authorize):
 //   reads, when open           allowed, identity "anonymous"
-//   a bearer token is present  in the file: allowed ("token:<name>");
+//   a bearer token is present  in the file: allowed ("token:<name>"), except
+//                              a write with a read-only token: PERMISSION_DENIED;
 //                              not in the file: PERMISSION_DENIED;
 //                              not "Bearer <token>", or sent twice: UNAUTHENTICATED
 //   else an mTLS identity      reads: allowed ("mtls:<identity>");
@@ -43,19 +45,21 @@
 
 namespace pp::service::archive {
 
-// One accepted token: its name (for the record's archived_by) and the
-// SHA-256 of the token (32 raw bytes).
+// One accepted token: its name (for the record's archived_by), the
+// SHA-256 of the token (32 raw bytes) and whether it may write.
 struct Token {
   std::string name;
   std::string digest;
+  bool may_write = true;
 };
 
 // Tokens must be at least this long (a guessable token is no protection).
 inline constexpr size_t kMinTokenChars = 16;
 
-// Parses a token file: one token per line, either "TOKEN" or "NAME TOKEN"
-// (separated by spaces or tabs); blank lines and lines starting with '#' are
-// ignored. A token is printable ASCII without spaces, at least
+// Parses a token file: one token per line, "TOKEN", "NAME TOKEN" or
+// "NAME TOKEN ROLE" (separated by spaces or tabs), ROLE being "write" (read
+// and write: the default) or "read" (read only); blank lines and lines
+// starting with '#' are ignored. A token is printable ASCII without spaces, at least
 // kMinTokenChars long; a name is letters, digits and . _ @ - (default: the
 // first 12 hex digits of the token's SHA-256). INVALID_ARGUMENT naming the
 // line otherwise (never quoting a token), or when a token or name repeats.

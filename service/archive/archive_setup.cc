@@ -117,19 +117,22 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
                      " is missing or has the wrong size (reads will answer DATA_LOSS)"));
   }
 
-  const bool writable = !options.auth.tokens.empty() || !options.auth.writers.empty();
+  size_t writer_tokens = 0;
+  for (const Token& t : options.auth.tokens) writer_tokens += t.may_write ? 1 : 0;
+  const bool writable = writer_tokens > 0 || !options.auth.writers.empty();
   const std::string summary = absl::StrCat(
       "archive: ", dir, ", ", report.entries, " papers, check: ", report.removed_temp_files.size(),
       " interrupted writes and ", report.removed_stray_files.size(), " stray files removed, ",
       report.missing_or_damaged.size(), " damaged; writes: ",
-      writable ? absl::StrCat(options.auth.tokens.size(), " tokens, ",
-                              options.auth.writers.size(), " mTLS identities")
+      writable ? absl::StrCat(writer_tokens, " tokens, ", options.auth.writers.size(),
+                              " mTLS identities")
                : std::string("nobody (read-only)"),
       "; reads: ", options.auth.reads_open ? "open" : "authenticated");
   Log(LogLevel::kInfo, summary);
   if (!writable) {
     Log(LogLevel::kWarning,
-        "archive: no --archive_token_file or --archive_writers: the archive is read-only");
+        "archive: no writer token (--archive_token_file) or --archive_writers: the archive is "
+        "read-only");
   }
   return ArchiveServiceImpl::Create(setup.fonts, std::shared_ptr<ArchiveStore>(*std::move(store)),
                                     std::move(options));

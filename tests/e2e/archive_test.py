@@ -233,7 +233,7 @@ def token_file_path():
     if _TOKEN_FILE is None:
         _TOKEN_FILE = os.path.join(ARGS.work_dir, "archive-tokens")
         with open(_TOKEN_FILE, "w") as f:
-            f.write("# who may archive\nclerk %s\nreader %s\n" % (TOKEN, READER_TOKEN))
+            f.write("# who may archive\nclerk %s\nreader %s read\n" % (TOKEN, READER_TOKEN))
         os.chmod(_TOKEN_FILE, 0o600)
     return _TOKEN_FILE
 
@@ -336,6 +336,10 @@ class ArchiveApiTest(unittest.TestCase):
                            metadata=bearer("not-the-token-at-all"))
         self.assertEqual(err.code(), grpc.StatusCode.PERMISSION_DENIED)
         get_pdf(self.stub, self.reference.paper_id, metadata=bearer(READER_TOKEN))
+        # A read-only token may not write.
+        err = self.code_of(self.stub.ArchivePaper, req, metadata=bearer(READER_TOKEN), timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.PERMISSION_DENIED)
+        self.assertIn("reader may read the archive but not write", err.details())
         err = self.code_of(get_pdf, self.stub, "auth-check")
         self.assertEqual(err.code(), grpc.StatusCode.NOT_FOUND)
         # Tokens never reach the log.

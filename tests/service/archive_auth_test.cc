@@ -13,11 +13,12 @@ using ::testing::Not;
 
 constexpr char kClerkToken[] = "clerk-token-0123456789";
 constexpr char kOtherToken[] = "0123456789abcdefghij";
+constexpr char kReaderToken[] = "reader-token-9876543210";
 
 AuthConfig Config(bool reads_open = false) {
   AuthConfig c;
   auto tokens = ParseTokenFile(std::string("# archive writers\n\nclerk ") + kClerkToken + "\n" +
-                               kOtherToken + "\n");
+                               kOtherToken + "\nauditor " + kReaderToken + " read\n");
   if (!tokens.ok()) std::abort();
   c.tokens = *tokens;
   c.writers = {"reports.example.org", "panel-client-1"};
@@ -46,7 +47,7 @@ TEST(TokenFile, RefusesShortRepeatedAndMalformedLinesWithoutQuotingTokens) {
   EXPECT_THAT(short_token.status().message(), Not(HasSubstr("short")));
   EXPECT_FALSE(ParseTokenFile(std::string(kClerkToken) + "\n" + kClerkToken + "\n").ok());
   EXPECT_FALSE(ParseTokenFile(std::string("a ") + kClerkToken + "\na " + kOtherToken + "\n").ok());
-  EXPECT_FALSE(ParseTokenFile(std::string("a b ") + kClerkToken + "\n").ok());
+  EXPECT_FALSE(ParseTokenFile(std::string("a b ") + kClerkToken + "\n").ok());  // "b" is no role
   EXPECT_FALSE(ParseTokenFile(std::string("bad/name ") + kClerkToken + "\n").ok());
   EXPECT_EQ(LoadTokenFile("/nonexistent/tokens").status().code(), absl::StatusCode::kNotFound);
 }
@@ -56,6 +57,29 @@ TEST(Authorize, AValidTokenMayWriteAndRead) {
   EXPECT_EQ(*Authorize(Config(), Bearer(kClerkToken), Access::kRead), "token:clerk");
   // The scheme is case-insensitive.
   EXPECT_TRUE(Authorize(Config(), Caller{{std::string("bearer ") + kOtherToken}, {}}, Access::kWrite).ok());
+}
+
+TEST(Authorize, AReadOnlyTokenMayReadButNotWrite) {
+  EXPECT_EQ(*Authorize(Config(), Bearer(kReaderToken), Access::kRead), "token:auditor");
+  auto s = Authorize(Config(), Bearer(kReaderToken), Access::kWrite);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(s.status().message(), HasSubstr("auditor may read the archive but not write"));
+  EXPECT_THAT(s.status().message(), Not(HasSubstr(kReaderToken)));
+}
+
+TEST(TokenFile, RolesAreReadOrWrite) {
+  auto tokens = ParseTokenFile(std::string("a ") + kClerkToken + " write\nb " + kOtherToken +
+                               "\tread\nc " + kReaderToken + "\n");
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  ASSERT_EQ(tokens->size(), 3u);
+  EXPECT_TRUE((*tokens)[0].may_write);
+  EXPECT_FALSE((*tokens)[1].may_write);
+  EXPECT_TRUE((*tokens)[2].may_write);
+  auto bad = ParseTokenFile(std::string("a ") + kClerkToken + " admin\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("line 1: the role is \"read\" or \"write\""));
+  EXPECT_THAT(bad.status().message(), Not(HasSubstr(kClerkToken)));
+  EXPECT_FALSE(ParseTokenFile(std::string("a ") + kClerkToken + " read extra\n").ok());
 }
 
 TEST(Authorize, NoCredentialsIsUnauthenticated) {
