@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <cstdio>
 #include <memory>
@@ -693,3 +694,38 @@ absl::StatusOr<std::string> Paint(const layout::PageLayout& layout, const text::
 }
 
 }  // namespace pp::pdf
+
+// ---- libharu's byte loops ---------------------------------------------------------
+//
+// libharu 2.3 copies and clears memory with byte-at-a-time loops of its own,
+// HPDF_MemCpy and HPDF_MemSet: every content operator clears a 512-byte
+// buffer with HPDF_MemSet, every stream write and read copies through
+// HPDF_MemCpy — about 20 % of the instructions of a whole render of the
+// reference paper (callgrind). libhpdf.so calls both through its PLT, so
+// these definitions, linked into every program that links the painter, take
+// their place inside libharu (ELF symbol interposition; the linker exports
+// them because libhpdf.so refers to them). They keep the contract of
+// Debian's libhpdf 2.3.0, checked against its disassembly: both return the
+// pointer just past the last byte written, and a copy between overlapping
+// regions keeps the byte-by-byte forward order. The PDF bytes are unchanged;
+// painter_test checks that libharu binds to these and that they keep that
+// contract.
+extern "C" {
+
+HPDF_BYTE* HPDF_MemCpy(HPDF_BYTE* out, const HPDF_BYTE* in, HPDF_UINT n) {
+  const auto o = reinterpret_cast<std::uintptr_t>(out);
+  const auto i = reinterpret_cast<std::uintptr_t>(in);
+  if (o + n <= i || i + n <= o) {
+    if (n != 0) std::memcpy(out, in, n);
+    return out + n;
+  }
+  for (HPDF_UINT k = 0; k < n; ++k) out[k] = in[k];  // overlapping: libharu's order
+  return out + n;
+}
+
+void* HPDF_MemSet(void* s, HPDF_BYTE c, HPDF_UINT n) {
+  if (n != 0) std::memset(s, c, n);
+  return static_cast<HPDF_BYTE*>(s) + n;
+}
+
+}  // extern "C"

@@ -2,7 +2,9 @@
 // PDFs are checked by parsing their text (never against stored bytes).
 #include "renderers/pdf/painter.h"
 
+#include <dlfcn.h>
 #include <hpdf.h>
+#include <hpdf_utils.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -62,6 +64,38 @@ doc::Paper SmallPaper() {
   s.blocks.push_back(para);
   p.sections.push_back(s);
   return p;
+}
+
+// The painter replaces libharu's byte-at-a-time HPDF_MemCpy / HPDF_MemSet
+// (painter.cc): the definitions the dynamic linker hands libharu must be
+// the painter's, with libharu 2.3's contract.
+TEST(LibharuByteLoops, LibharuBindsToThePaintersMemCpyAndMemSet) {
+  for (const char* name : {"HPDF_MemCpy", "HPDF_MemSet"}) {
+    void* symbol = dlsym(RTLD_DEFAULT, name);
+    ASSERT_NE(symbol, nullptr) << name;
+    Dl_info info{};
+    ASSERT_NE(dladdr(symbol, &info), 0) << name;
+    ASSERT_NE(info.dli_fname, nullptr) << name;
+    EXPECT_THAT(info.dli_fname, Not(HasSubstr("libhpdf"))) << name << " resolves to libharu's own";
+  }
+}
+
+TEST(LibharuByteLoops, KeepLibharusContract) {
+  HPDF_BYTE buf[8] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'};
+  HPDF_BYTE out[8] = {};
+  EXPECT_EQ(HPDF_MemCpy(out, buf, 5), out + 5);  // the end, not the start
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 6), std::string("abcde\0", 6));
+  EXPECT_EQ(HPDF_MemCpy(out, buf, 0), out);
+  // Overlapping, destination after source: byte-by-byte forward order.
+  EXPECT_EQ(HPDF_MemCpy(buf + 1, buf, 4), buf + 5);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), 8), "aaaaafgh");
+  // Overlapping, destination before source.
+  HPDF_BYTE down[6] = {'1', '2', '3', '4', '5', '6'};
+  HPDF_MemCpy(down, down + 2, 4);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(down), 6), "345656");
+  EXPECT_EQ(HPDF_MemSet(out, 'z', 3), static_cast<void*>(out + 3));
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 5), "zzzde");
+  EXPECT_EQ(HPDF_MemSet(out, 'y', 0), static_cast<void*>(out));
 }
 
 TEST(Encodings, WinAnsiCoversWindows1252) {
