@@ -66,11 +66,11 @@ doc::Paper SmallPaper() {
   return p;
 }
 
-// The painter replaces libharu's byte-at-a-time HPDF_MemCpy / HPDF_MemSet
-// (painter.cc): the definitions the dynamic linker hands libharu must be
+// The painter replaces libharu's byte-at-a-time HPDF_MemCpy, HPDF_MemSet
+// and HPDF_StrLen (painter.cc): the definitions the dynamic linker hands libharu must be
 // the painter's, with libharu 2.3's contract.
 TEST(LibharuByteLoops, LibharuBindsToThePaintersMemCpyAndMemSet) {
-  for (const char* name : {"HPDF_MemCpy", "HPDF_MemSet"}) {
+  for (const char* name : {"HPDF_MemCpy", "HPDF_MemSet", "HPDF_StrLen"}) {
     void* symbol = dlsym(RTLD_DEFAULT, name);
     ASSERT_NE(symbol, nullptr) << name;
     Dl_info info{};
@@ -96,6 +96,12 @@ TEST(LibharuByteLoops, KeepLibharusContract) {
   EXPECT_EQ(HPDF_MemSet(out, 'z', 3), static_cast<void*>(out + 3));
   EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 5), "zzzde");
   EXPECT_EQ(HPDF_MemSet(out, 'y', 0), static_cast<void*>(out));
+  EXPECT_EQ(HPDF_StrLen(nullptr, -1), 0u);
+  EXPECT_EQ(HPDF_StrLen("", 10), 0u);
+  EXPECT_EQ(HPDF_StrLen("abcdef", -1), 6u);
+  EXPECT_EQ(HPDF_StrLen("abcdef", 4), 4u);
+  EXPECT_EQ(HPDF_StrLen("abcdef", 0), 0u);
+  EXPECT_EQ(HPDF_StrLen("abc", 100), 3u);
 }
 
 TEST(Encodings, WinAnsiCoversWindows1252) {
