@@ -3,7 +3,9 @@
 #include <hpdf.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <cstdio>
@@ -233,7 +235,90 @@ class Painter {
     }
     slot = CheckHandle(HPDF_GetFont(pdf, name, face.single_byte ? "WinAnsiEncoding" : "UTF-8"),
                        "HPDF_GetFont");
+    if (slot != nullptr && !face.single_byte) {
+      RewriteToUnicode(slot);
+      AddCapHeight(slot);
+    }
     return slot;
+  }
+
+  // libharu writes the FontDescriptor of a CID font without /CapHeight,
+  // which ISO 32000 requires (its simple TrueType fonts have it). The
+  // descriptor only comes into being when the font is written (libharu's
+  // CIDFontType2 before-write step), so that step is wrapped: libharu's own, then the value libharu measured for the font
+  // definition, as for the simple fonts.
+  void AddCapHeight(HPDF_Font font) {
+    // libharu hangs the step on the Type 0 font (its attr is the font's).
+    if (font->before_write_fn == &CidFontBeforeWriteWithCapHeight) return;
+    if (font->before_write_fn == nullptr) {
+      if (where_.empty()) where_ = "the UTF-8 font's before-write step";
+      return;
+    }
+    HPDF_Dict_BeforeWriteFunc expected = nullptr;
+    if (!libharu_cid_before_write.compare_exchange_strong(expected, font->before_write_fn) &&
+        expected != font->before_write_fn) {
+      return;  // not the function seen before: leave libharu's step alone
+    }
+    font->before_write_fn = &CidFontBeforeWriteWithCapHeight;
+  }
+
+  // libharu's before-write step of CIDFontType2 fonts (the same function
+  // for every such font), recorded by the first AddCapHeight.
+  static inline std::atomic<HPDF_Dict_BeforeWriteFunc> libharu_cid_before_write{nullptr};
+
+  static HPDF_STATUS CidFontBeforeWriteWithCapHeight(HPDF_Dict font) {
+    const HPDF_Dict_BeforeWriteFunc libharus = libharu_cid_before_write.load();
+    if (libharus != nullptr) {
+      if (const HPDF_STATUS st = libharus(font); st != HPDF_OK) return st;
+    }
+    auto attr = static_cast<HPDF_FontAttr>(font->attr);
+    if (attr == nullptr || attr->fontdef == nullptr) return HPDF_OK;
+    HPDF_Dict descriptor = attr->fontdef->descriptor;
+    if (descriptor == nullptr ||
+        HPDF_Dict_GetItem(descriptor, "CapHeight", HPDF_OCLASS_NUMBER) != nullptr) {
+      return HPDF_OK;
+    }
+    return HPDF_Dict_AddNumber(descriptor, "CapHeight", attr->fontdef->cap_height);
+  }
+
+  // libharu gives a Type 0 font on its UTF-8 encoder its *encoding* CMap
+  // (a begincidrange) as /ToUnicode, which is not a ToUnicode CMap (poppler:
+  // "Invalid 'begincidrange' operator in ToUnicode CMap"; strict checkers
+  // refuse it). The codes that encoder writes are UTF-16BE code units of
+  // BMP characters, so the right ToUnicode is the identity: the stream's
+  // contents are replaced by bfranges, one per high byte (surrogates left out).
+  void RewriteToUnicode(HPDF_Font font) {
+    auto cmap = static_cast<HPDF_Dict>(HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT));
+    if (cmap == nullptr || cmap->stream == nullptr) {
+      if (where_.empty()) where_ = "the UTF-8 font's ToUnicode CMap";
+      return;
+    }
+    static const std::string* const kIdentity = [] {
+      auto* out = new std::string(
+          "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+          "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+          "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+          "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+      std::vector<int> highs;
+      for (int hi = 0; hi < 256; ++hi) {
+        if (hi < 0xD8 || hi > 0xDF) highs.push_back(hi);
+      }
+      for (size_t i = 0; i < highs.size(); i += 100) {  // at most 100 entries a block
+        const size_t n = std::min<size_t>(100, highs.size() - i);
+        absl::StrAppend(out, n, " beginbfrange\n");
+        for (size_t k = i; k < i + n; ++k) {
+          absl::StrAppend(out, absl::StrFormat("<%02X00> <%02XFF> <%02X00>\n", highs[k], highs[k],
+                                               highs[k]));
+        }
+        absl::StrAppend(out, "endbfrange\n");
+      }
+      absl::StrAppend(out, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+      return out;
+    }();
+    HPDF_MemStream_FreeData(cmap->stream);
+    Check(HPDF_Stream_Write(cmap->stream, reinterpret_cast<const HPDF_BYTE*>(kIdentity->data()),
+                            static_cast<HPDF_UINT>(kIdentity->size())),
+          "HPDF_Stream_Write(ToUnicode)");
   }
 
   // HPDF_LoadTTFontFromFile from bytes already in memory: the font program

@@ -6,6 +6,7 @@
 #include <hpdf.h>
 #include <hpdf_utils.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -187,6 +188,44 @@ TEST(Paint, LoadsUtf8FallbackFacesOnlyWhenUsed) {
   EXPECT_THAT(*greek, HasSubstr("Identity-H"));
   EXPECT_THAT(*greek, HasSubstr("LiberationSans"));
   EXPECT_THAT(*greek, HasSubstr("DejaVuSans"));
+}
+
+// libharu's UTF-8 fonts get from the painter an identity ToUnicode CMap of
+// bfranges (libharu's own is an encoding CMap, which readers reject: the
+// text must come back from pdftotext without a CMap warning) and the
+// /CapHeight libharu leaves out of their FontDescriptor.
+TEST(Paint, Utf8FallbackFacesHaveCapHeightAndAToUnicodeCMapReadersAccept) {
+  auto pdf = Paint(OneLine("Łódź Ωmega → ✓"), Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  // Every FontDescriptor has its /CapHeight (libharu leaves it out of CID
+  // fonts'; the painter adds it). libharu writes no object streams.
+  size_t descriptors = 0, cap_heights = 0;
+  for (size_t at = 0; (at = pdf->find("/Type /FontDescriptor", at)) != std::string::npos; ++at) {
+    ++descriptors;
+  }
+  for (size_t at = 0; (at = pdf->find("/CapHeight ", at)) != std::string::npos; ++at) ++cap_heights;
+  EXPECT_EQ(descriptors, 3u);  // Panel Sans, Liberation Sans (UTF-8), DejaVu Sans (UTF-8)
+  EXPECT_EQ(cap_heights, descriptors);
+  if (std::system("command -v pdftotext >/dev/null 2>&1") != 0) {
+    if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") {
+      FAIL() << "pdftotext is missing (apt-get install poppler-utils)";
+    }
+    GTEST_SKIP() << "pdftotext is missing";
+  }
+  const std::string path = ::testing::TempDir() + "painter_tounicode.pdf";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << *pdf;
+  const std::string command = "pdftotext -enc UTF-8 '" + path + "' - 2>&1";
+  std::string out;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    EXPECT_EQ(pclose(p), 0) << out;
+  }
+  EXPECT_THAT(out, HasSubstr("Łódź Ωmega → ✓"));
+  EXPECT_THAT(out, Not(HasSubstr("Warning")));
+  EXPECT_THAT(out, Not(HasSubstr("Error")));
+  std::remove(path.c_str());
 }
 
 TEST(Render, WarnsWhenFallbackFontsDrawText) {
