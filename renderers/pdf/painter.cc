@@ -780,7 +780,7 @@ absl::StatusOr<std::string> Paint(const layout::PageLayout& layout, const text::
 
 }  // namespace pp::pdf
 
-// ---- libharu's byte loops ---------------------------------------------------------
+// ---- libharu's slow loops ---------------------------------------------------------
 //
 // libharu 2.3 copies and clears memory with byte-at-a-time loops of its own,
 // HPDF_MemCpy, HPDF_MemSet and HPDF_StrLen: every content operator clears a
@@ -814,6 +814,34 @@ HPDF_BYTE* HPDF_MemCpy(HPDF_BYTE* out, const HPDF_BYTE* in, HPDF_UINT n) {
 void* HPDF_MemSet(void* s, HPDF_BYTE c, HPDF_UINT n) {
   if (n != 0) std::memset(s, c, n);
   return static_cast<HPDF_BYTE*>(s) + n;
+}
+
+// HPDF_TTFontDef_GetGlyphid: libharu's lookup scans the format-4 cmap
+// segments one by one; giving a UTF-8 (CID) font its CIDToGIDMap calls it
+// for all 65,536 BMP code points, ~40M instructions per fallback face.
+// This one finds the same segment — the first whose end code is >= the
+// character — by binary search, which is the same segment because the end
+// codes ascend (the OpenType rule; text::FontSet refuses a font whose
+// cmap breaks it, and every font reaches libharu through FontSet). The
+// rest is libharu's arithmetic, except that an index past the glyph-id
+// array gives 0 where libharu reads one element beyond it.
+HPDF_UINT16 HPDF_TTFontDef_GetGlyphid(HPDF_FontDef fontdef, HPDF_UINT16 unicode) {
+  auto attr = static_cast<HPDF_TTFontDefAttr>(fontdef->attr);
+  const HPDF_TTF_CmapRange& cmap = attr->cmap;
+  if (cmap.format == 0) return cmap.glyph_id_array[unicode & 0xFF];
+  if (cmap.seg_count_x2 == 0) {
+    HPDF_SetError(fontdef->error, HPDF_TTF_INVALID_CMAP, 0);
+    return 0;
+  }
+  const HPDF_UINT seg_count = cmap.seg_count_x2 / 2;
+  const HPDF_UINT i = static_cast<HPDF_UINT>(
+      std::lower_bound(cmap.end_count, cmap.end_count + seg_count, unicode) - cmap.end_count);
+  if (i == seg_count || cmap.start_count[i] > unicode) return 0;
+  if (cmap.id_range_offset[i] == 0) return static_cast<HPDF_UINT16>(unicode + cmap.id_delta[i]);
+  const HPDF_UINT idx =
+      cmap.id_range_offset[i] / 2 + (unicode - cmap.start_count[i]) - (seg_count - i);
+  if (idx >= cmap.glyph_id_array_count) return 0;
+  return static_cast<HPDF_UINT16>(cmap.glyph_id_array[idx] + cmap.id_delta[i]);
 }
 
 HPDF_UINT HPDF_StrLen(const char* s, HPDF_INT maxlen) {

@@ -80,6 +80,11 @@ absl::Status ReadCmap4(const Reader& r, size_t sub, const std::string& path,
   if (!r.Has(sub, 16 + 4 * seg_x2)) return Corrupt(path, "truncated cmap segments");
   for (size_t s = 0; s < seg_x2; s += 2) {
     const uint32_t end = r.U16(ends + s);
+    // The OpenType rule, which the painter's glyph lookup for libharu
+    // (binary search, renderers/pdf/painter.cc) relies on.
+    if (s > 0 && end < r.U16(ends + s - 2)) {
+      return Corrupt(path, "cmap segment end codes are not in ascending order");
+    }
     const uint32_t start = r.U16(starts + s);
     const uint16_t delta = r.U16(deltas + s);
     const uint16_t range_offset = r.U16(range_offsets + s);

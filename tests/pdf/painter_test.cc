@@ -4,13 +4,17 @@
 
 #include <dlfcn.h>
 #include <hpdf.h>
+#include <hpdf_fontdef.h>
 #include <hpdf_utils.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -70,7 +74,7 @@ doc::Paper SmallPaper() {
 // The painter replaces libharu's byte-at-a-time HPDF_MemCpy, HPDF_MemSet
 // and HPDF_StrLen (painter.cc): the definitions the dynamic linker hands libharu must be
 // the painter's, with libharu 2.3's contract.
-TEST(LibharuByteLoops, LibharuBindsToThePaintersMemCpyAndMemSet) {
+TEST(LibharuLoops, LibharuBindsToThePaintersMemCpyAndMemSet) {
   for (const char* name : {"HPDF_MemCpy", "HPDF_MemSet", "HPDF_StrLen"}) {
     void* symbol = dlsym(RTLD_DEFAULT, name);
     ASSERT_NE(symbol, nullptr) << name;
@@ -81,7 +85,7 @@ TEST(LibharuByteLoops, LibharuBindsToThePaintersMemCpyAndMemSet) {
   }
 }
 
-TEST(LibharuByteLoops, KeepLibharusContract) {
+TEST(LibharuLoops, KeepLibharusContract) {
   HPDF_BYTE buf[8] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'};
   HPDF_BYTE out[8] = {};
   EXPECT_EQ(HPDF_MemCpy(out, buf, 5), out + 5);  // the end, not the start
@@ -103,6 +107,54 @@ TEST(LibharuByteLoops, KeepLibharusContract) {
   EXPECT_EQ(HPDF_StrLen("abcdef", 4), 4u);
   EXPECT_EQ(HPDF_StrLen("abcdef", 0), 0u);
   EXPECT_EQ(HPDF_StrLen("abc", 100), 3u);
+}
+
+// The painter's HPDF_TTFontDef_GetGlyphid (binary search) gives what
+// libharu's own (linear scan, still reachable with dlsym on libhpdf's
+// handle) gives, for every BMP code point of every bundled face.
+TEST(LibharuLoops, GlyphLookupEqualsLibharusForEveryBundledFace) {
+  using GetGlyphid = HPDF_UINT16 (*)(HPDF_FontDef, HPDF_UINT16);
+  void* lib = nullptr;
+  for (const char* name : {"libhpdf-2.3.0.so", "libhpdf.so.2", "libhpdf.so"}) {
+    if ((lib = dlopen(name, RTLD_NOW | RTLD_NOLOAD)) != nullptr) break;
+  }
+  ASSERT_NE(lib, nullptr) << "libhpdf is not loaded";
+  auto libharus = reinterpret_cast<GetGlyphid>(dlsym(lib, "HPDF_TTFontDef_GetGlyphid"));
+  auto ours = reinterpret_cast<GetGlyphid>(dlsym(RTLD_DEFAULT, "HPDF_TTFontDef_GetGlyphid"));
+  ASSERT_NE(libharus, nullptr);
+  ASSERT_NE(ours, nullptr);
+  ASSERT_NE(reinterpret_cast<void*>(libharus), reinterpret_cast<void*>(ours));
+  const std::string dir = PP_TEST_FONTS_DIR;
+  int faces = 0;
+  for (const char* file :
+       {"PanelSans-Regular.ttf", "PanelSans-Bold.ttf", "PanelSans-Italic.ttf",
+        "PanelSans-BoldItalic.ttf", "liberation/LiberationSans-Regular.ttf",
+        "liberation/LiberationSans-Bold.ttf", "liberation/LiberationSans-Italic.ttf",
+        "liberation/LiberationSans-BoldItalic.ttf", "dejavu/DejaVuSans.ttf",
+        "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSans-Oblique.ttf",
+        "dejavu/DejaVuSans-BoldOblique.ttf"}) {
+    HPDF_Doc pdf = HPDF_New(nullptr, nullptr);
+    ASSERT_NE(pdf, nullptr);
+    const std::string path = dir + "/" + file;
+    HPDF_FontDef def = HPDF_GetTTFontDefFromFile(pdf, path.c_str(), HPDF_TRUE);
+    ASSERT_NE(def, nullptr) << path;
+    int differences = 0, mapped = 0;
+    for (uint32_t cp = 0; cp <= 0xFFFF; ++cp) {
+      const auto u = static_cast<HPDF_UINT16>(cp);
+      mapped += ours(def, u) != 0 ? 1 : 0;
+      if (ours(def, u) != libharus(def, u) && ++differences <= 5) {
+        ADD_FAILURE() << file << " U+" << std::hex << cp << ": ours " << ours(def, u)
+                      << ", libharu's " << libharus(def, u);
+      }
+    }
+    EXPECT_EQ(differences, 0) << file;
+    EXPECT_GT(mapped, 200) << file;  // Panel Sans: Windows-1252; the others: thousands
+    HPDF_FontDef_Free(def);
+    HPDF_Free(pdf);
+    ++faces;
+  }
+  EXPECT_EQ(faces, 12);
+  dlclose(lib);
 }
 
 TEST(Encodings, WinAnsiCoversWindows1252) {
@@ -146,6 +198,41 @@ TEST(FontMetrics, MatchLibharuWidthsForEveryFace) {
     EXPECT_GT(checked, 90) << face.file;
   }
   HPDF_Free(pdf);
+}
+
+// The painter's glyph lookup for libharu (binary search) needs the cmap's
+// segment end codes to ascend, as OpenType requires: FontSet refuses a face
+// whose cmap breaks that rule.
+TEST(FontSet, RefusesACmapWhoseSegmentsDoNotAscend) {
+  std::ifstream in(std::string(PP_TEST_FONTS_DIR) + "/PanelSans-Regular.ttf", std::ios::binary);
+  std::string ttf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(ttf.size(), 1000u);
+  auto u16 = [&](size_t at) {
+    return static_cast<size_t>(static_cast<uint8_t>(ttf[at]) << 8 | static_cast<uint8_t>(ttf[at + 1]));
+  };
+  auto u32 = [&](size_t at) { return u16(at) << 16 | u16(at + 2); };
+  size_t cmap = 0;
+  for (size_t i = 0; i < u16(4); ++i) {
+    if (ttf.compare(12 + 16 * i, 4, "cmap") == 0) cmap = u32(12 + 16 * i + 8);
+  }
+  ASSERT_NE(cmap, 0u);
+  size_t sub = 0;
+  for (size_t i = 0; i < u16(cmap + 2); ++i) {
+    const size_t rec = cmap + 4 + 8 * i;
+    if (u16(rec) == 3 && u16(rec + 2) == 1) sub = cmap + u32(rec + 4);
+  }
+  ASSERT_NE(sub, 0u);
+  ASSERT_EQ(u16(sub), 4u);
+  ASSERT_GE(u16(sub + 6), 4u);  // at least two segments
+  // Swap the first two end codes.
+  std::swap(ttf[sub + 14], ttf[sub + 16]);
+  std::swap(ttf[sub + 15], ttf[sub + 17]);
+  const std::string path = ::testing::TempDir() + "unsorted-cmap.ttf";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << ttf;
+  const absl::StatusOr<text::FaceMetrics> face = text::LoadTrueTypeMetrics(path);
+  ASSERT_FALSE(face.ok());
+  EXPECT_THAT(std::string(face.status().message()), HasSubstr("not in ascending order"));
+  std::remove(path.c_str());
 }
 
 TEST(FontSet, ResolvesWindows1252ToPanelSansAndTheRestToFallbacks) {
