@@ -2,6 +2,7 @@
 
 #include <hpdf.h>
 #include <openssl/sha.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +19,18 @@
 
 namespace pp::pdf {
 namespace {
+
+// zlib level for the streams libharu compresses while this thread saves a
+// document (see deflateInit_ at the end of this file); kNoDeflateOverride
+// outside a save.
+constexpr int kNoDeflateOverride = -100;
+thread_local int deflate_level_in_save = kNoDeflateOverride;
+
+// Level 1 instead of zlib's default 6 for the PDF's streams: measured on the
+// reference paper, 18 % less render time for 4 % more bytes (34.6 -> 36.0
+// KiB); levels 2-4 save less time for little size.
+constexpr int kPdfDeflateLevel = 1;
+
 
 // ---- Encodings ------------------------------------------------------------------
 
@@ -659,7 +672,9 @@ class Painter {
 
   absl::StatusOr<std::string> Save() {
     HPDF_Doc pdf = doc_.get();
+    deflate_level_in_save = kPdfDeflateLevel;
     Check(HPDF_SaveToStream(pdf), "HPDF_SaveToStream");
+    deflate_level_in_save = kNoDeflateOverride;
     PP_PAINT_RETURN_IF_FAILED();
     const HPDF_UINT32 size = HPDF_GetStreamSize(pdf);
     std::string out(size, '\0');
@@ -848,6 +863,19 @@ HPDF_UINT HPDF_StrLen(const char* s, HPDF_INT maxlen) {
   if (s == nullptr) return 0;
   if (maxlen < 0) return static_cast<HPDF_UINT>(std::strlen(s));
   return static_cast<HPDF_UINT>(strnlen(s, static_cast<size_t>(maxlen)));
+}
+
+// zlib's deflateInit_ (what the deflateInit macro calls): libharu compresses
+// every stream through it with the default level and no way to choose
+// another. This definition takes its place process-wide, like the
+// functions above: while the painter saves a document on this thread it
+// uses the painter's level (kPdfDeflateLevel); any other caller (gRPC,
+// protobuf, OpenSSL, libharu outside a save) gets exactly zlib's own
+// deflateInit_, which is deflateInit2_ with these parameters.
+int deflateInit_(z_streamp strm, int level, const char* version, int stream_size) {
+  const int in_save = pp::pdf::deflate_level_in_save;
+  return deflateInit2_(strm, in_save != pp::pdf::kNoDeflateOverride ? in_save : level, Z_DEFLATED,
+                       MAX_WBITS, /*memLevel=*/8, Z_DEFAULT_STRATEGY, version, stream_size);
 }
 
 }  // extern "C"

@@ -117,14 +117,20 @@ def long_paper(paragraphs, words=60, title="Long paper"):
     return req
 
 
+_LOCAL_PDF = None
+
+
 def local_pdf():
-    """The CLI's local render of the reference fixture."""
-    path = os.path.join(ARGS.work_dir, "local.pdf")
-    if not os.path.exists(path):
+    """The CLI's local render of the reference fixture (rendered once per run:
+    a file left in the work folder by an earlier build must not be reused)."""
+    global _LOCAL_PDF
+    if _LOCAL_PDF is None:
+        path = os.path.join(ARGS.work_dir, "local.pdf")
         subprocess.run([ARGS.cli, "render", os.path.join(ARGS.source_dir, FIXTURE), "-o", path],
                        check=True, capture_output=True)
-    with open(path, "rb") as f:
-        return f.read()
+        with open(path, "rb") as f:
+            _LOCAL_PDF = f.read()
+    return _LOCAL_PDF
 
 
 def rich_status(err):

@@ -6,6 +6,7 @@
 #include <hpdf.h>
 #include <hpdf_fontdef.h>
 #include <hpdf_utils.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -155,6 +156,36 @@ TEST(LibharuLoops, GlyphLookupEqualsLibharusForEveryBundledFace) {
   }
   EXPECT_EQ(faces, 12);
   dlclose(lib);
+}
+
+// The painter has libharu compress the PDF's streams at zlib level 1
+// (painter.cc: deflateInit_), and only the PDF's: zlib's header says the
+// level (0x78 0x01: fastest; 0x78 0xDA: best).
+TEST(LibharuLoops, PdfStreamsUseLevelOneAndOtherDeflateCallersTheirOwn) {
+  auto pdf = Paint(OneLine("Hello panel, in a compressed content stream."), Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  int streams = 0;
+  for (size_t at = 0; (at = pdf->find("stream\r\n", at)) != std::string::npos; at += 8) {
+    if (at >= 3 && pdf->compare(at - 3, 3, "end") == 0) continue;
+    ++streams;
+    ASSERT_GE(pdf->size(), at + 10);
+    EXPECT_EQ(static_cast<unsigned char>((*pdf)[at + 8]), 0x78) << "stream " << streams;
+    EXPECT_EQ(static_cast<unsigned char>((*pdf)[at + 9]), 0x01) << "stream " << streams;
+  }
+  EXPECT_GE(streams, 2);  // the page's content and the font program at least
+
+  z_stream z{};
+  ASSERT_EQ(deflateInit(&z, Z_BEST_COMPRESSION), Z_OK);
+  unsigned char in[64] = "the caller's own level, outside a painter save";
+  unsigned char out[256];
+  z.next_in = in;
+  z.avail_in = sizeof in;
+  z.next_out = out;
+  z.avail_out = sizeof out;
+  ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  deflateEnd(&z);
+  EXPECT_EQ(out[0], 0x78);
+  EXPECT_EQ(out[1], 0xDA);
 }
 
 TEST(Encodings, WinAnsiCoversWindows1252) {
