@@ -28,7 +28,7 @@ namespace pp {
 
 // Version of the rendering code: part of the PDF Producer and of archive
 // records (the same request renders to the same bytes within one version).
-inline constexpr char kRendererVersion[] = "0.1.0";
+inline constexpr char kRendererVersion[] = "0.2.0";
 
 struct RenderOptions {
   bool compress_content = true;
@@ -56,7 +56,7 @@ struct RenderedPdf {
 std::vector<RenderWarning> LayoutWarnings(const layout::PageLayout& layout,
                                           const text::FontSet& fonts);
 
-// "panelpaper 0.1.0"
+// "panelpaper 0.2.0"
 std::string Producer();
 
 absl::StatusOr<RenderedPdf> RenderPaper(const doc::Paper& paper, const text::FontSet& fonts,
