@@ -19,31 +19,31 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
-#include "google/protobuf/util/json_util.h"
 #include "panelpaper/v1/pack.pb.h"
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
 #include "service/archive/archive_cli.h"
+#include "service/cli_files.h"
 #include "service/remote_client.h"
 #include "service/request_converter.h"
 #include "service/status_mapping.h"
 #include "service/word_guard.h"
 
 namespace {
+
+using pp::service::ParseRequestText;
+using pp::service::ReadFile;
+using pp::service::WriteFileAtomically;
 
 constexpr int kExitRejected = 1;
 constexpr int kExitUsage = 2;
@@ -74,70 +74,6 @@ constexpr char kUsage[] =
     "  --timeout SECONDS    deadline of the call (default 60)\n"
     "\n"
     "exit status: 0 ok, 1 request rejected, 2 usage, 3 I/O, rendering or server failure\n";
-
-// Collects the first text-format parse error.
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    if (message_.empty()) message_ = absl::StrCat(line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string message_;
-};
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
-}
-
-// Writes atomically: a temporary file beside the target, then rename.
-bool WriteFile(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return false;
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
-}
-
-// Parses REQUEST; on a syntax error prints it and returns false.
-bool ParseRequest(const std::string& path, const std::string& text,
-                  google::protobuf::Message* req) {
-  if (absl::EndsWith(path, ".textproto") || absl::EndsWith(path, ".txtpb")) {
-    google::protobuf::TextFormat::Parser parser;
-    FirstError errors;
-    parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString(text, req)) {
-      std::cerr << path << ":" << errors.message() << "\n";
-      return false;
-    }
-    return true;
-  }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(text, req, options);
-  if (!status.ok()) {
-    std::cerr << path << ": invalid JSON request: " << status.message() << "\n";
-    return false;
-  }
-  return true;
-}
 
 // Prints "<request>: N problems:" and one "  <field>: <description>" line
 // per violation, limit violations first (the same for local and remote).
@@ -186,7 +122,7 @@ int RenderRemote(const pp::service::RemoteOptions& remote, const std::string& re
                  const panelpaper::v1::RenderPaperRequest& req, const std::string& out_path) {
   absl::StatusOr<pp::service::RemotePdf> pdf = pp::service::RenderRemotely(remote, req);
   if (!pdf.ok()) return RemoteFailure(request_path, pdf.status());
-  if (!WriteFile(out_path, pdf->bytes)) {
+  if (!WriteFileAtomically(out_path, pdf->bytes)) {
     std::cerr << "panelpaper: cannot write " << out_path << "\n";
     return kExitFailure;
   }
@@ -309,7 +245,7 @@ int Render(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   panelpaper::v1::RenderPaperRequest req;
-  if (!ParseRequest(request_path, text, &req)) return kExitRejected;
+  if (!ParseRequestText(request_path, text, &req)) return kExitRejected;
 
   if (!remote.server.empty()) return RenderRemote(remote, request_path, req, out_path);
 
@@ -340,7 +276,7 @@ int Render(const std::vector<std::string>& args) {
   options.max_pages = limits.max_pages;
   auto pdf = pp::RenderPaper(paper, *fonts, options);
   if (!pdf.ok()) return LocalFailure(request_path, pdf.status());
-  if (!WriteFile(out_path, pdf->bytes)) {
+  if (!WriteFileAtomically(out_path, pdf->bytes)) {
     std::cerr << "panelpaper: cannot write " << out_path << "\n";
     return kExitFailure;
   }
@@ -398,7 +334,7 @@ int Pack(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   panelpaper::v1::RenderAgendaPackRequest req;
-  if (!ParseRequest(common.request_path, text, &req)) return kExitRejected;
+  if (!ParseRequestText(common.request_path, text, &req)) return kExitRejected;
   ProgressBar bar;
   std::vector<std::string> numbers;
   std::vector<int> first, last;
@@ -446,7 +382,7 @@ int Pack(const std::vector<std::string>& args) {
     bytes = std::move(pack->pdf.bytes);
     pages = pack->pdf.page_count;
   }
-  if (!WriteFile(common.out_path, bytes)) {
+  if (!WriteFileAtomically(common.out_path, bytes)) {
     std::cerr << "panelpaper: cannot write " << common.out_path << "\n";
     return kExitFailure;
   }

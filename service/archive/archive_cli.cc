@@ -1,23 +1,19 @@
 #include "service/archive/archive_cli.h"
 
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "service/archive/archive_client.h"
+#include "service/cli_files.h"
 #include "service/status_mapping.h"
 
 namespace pp::service::archive {
@@ -51,46 +47,6 @@ constexpr int kExitRejected = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitFailure = 3;
 constexpr int kExitDamaged = 4;
-
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    if (message_.empty()) message_ = absl::StrCat(line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string message_;
-};
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
-}
-
-// Temporary file beside the target, then rename.
-bool WriteFile(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return false;
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
-}
 
 // The parsed command line of one command.
 struct Args {
@@ -215,22 +171,7 @@ bool ParseRenderRequest(const std::string& path, pb::RenderPaperRequest* req) {
     std::cerr << "panelpaper: cannot read " << path << "\n";
     return false;
   }
-  if (absl::EndsWith(path, ".textproto") || absl::EndsWith(path, ".txtpb")) {
-    google::protobuf::TextFormat::Parser parser;
-    FirstError errors;
-    parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString(text, req)) {
-      std::cerr << path << ":" << errors.message() << "\n";
-      return false;
-    }
-    return true;
-  }
-  const auto status = google::protobuf::util::JsonStringToMessage(text, req);
-  if (!status.ok()) {
-    std::cerr << path << ": invalid JSON request: " << status.message() << "\n";
-    return false;
-  }
-  return true;
+  return ParseRequestText(path, text, req);
 }
 
 std::string SignOffLine(const pb::SignOffRecord& so) {
@@ -282,7 +223,7 @@ int GetCommand(const std::vector<std::string>& argv) {
   absl::StatusOr<RemoteArchivedPdf> got =
       GetArchivedRemotely(args.remote, args.token, id, !request_out.empty());
   if (!got.ok()) return Failure(id, got.status());
-  if (!WriteFile(out_path, got->bytes)) {
+  if (!WriteFileAtomically(out_path, got->bytes)) {
     std::cerr << "panelpaper: cannot write " << out_path << "\n";
     return kExitFailure;
   }
@@ -292,7 +233,7 @@ int GetCommand(const std::vector<std::string>& argv) {
     options.add_whitespace = true;
     options.preserve_proto_field_names = true;
     if (!google::protobuf::util::MessageToJsonString(got->request, &json, options).ok() ||
-        !WriteFile(request_out, json)) {
+        !WriteFileAtomically(request_out, json)) {
       std::cerr << "panelpaper: cannot write " << request_out << "\n";
       return kExitFailure;
     }
