@@ -145,9 +145,14 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   }
   ArchiveServiceImpl::CallLog& log() { return log_; }
 
-  void Succeed(const std::string& bytes) {
-    *response_ = ToBuffer(bytes);
-    log_.bytes_out = bytes.size();
+  // The serialized response, or the status to fail with.
+  void Answer(const absl::StatusOr<std::string>& bytes) {
+    if (!bytes.ok()) {
+      Fail(bytes.status());
+      return;
+    }
+    *response_ = ToBuffer(*bytes);
+    log_.bytes_out = bytes->size();
     Finish(grpc::Status::OK);
   }
   void Fail(const absl::Status& status) {
@@ -313,6 +318,18 @@ bool ArchiveServiceImpl::Admit(grpc::CallbackServerContext* context, Call* call,
   }
   call->log().client = *std::move(who);
   return true;
+}
+
+// Queues `work(call)` on the archive's workers (an exception in it becomes
+// INTERNAL); a full queue answers RESOURCE_EXHAUSTED at once.
+template <typename Call, typename Work>
+void ArchiveServiceImpl::Submit(Call* call, Work work) {
+  const bool admitted = pool_.TrySubmit(
+      [call, work = std::move(work)]() mutable { Guarded(call, [&] { work(call); }); });
+  if (!admitted) {
+    call->log().outcome = "busy";
+    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
+  }
 }
 
 absl::StatusOr<std::string> ArchiveServiceImpl::DoArchive(grpc::CallbackServerContext* context,
@@ -493,20 +510,9 @@ grpc::ServerUnaryReactor* ArchiveServiceImpl::ArchivePaper(grpc::CallbackServerC
                                                            grpc::ByteBuffer* response) {
   auto* call = new UnaryCall(this, NewLog("ArchivePaper", context, request), response);
   if (!Admit(context, call, /*write=*/true)) return call;
-  const bool admitted = pool_.TrySubmit([this, context, request, call] {
-    Guarded(call, [&] {
-      absl::StatusOr<std::string> out = DoArchive(context, *request, &call->log());
-      if (out.ok()) {
-        call->Succeed(*out);
-      } else {
-        call->Fail(out.status());
-      }
-    });
+  Submit(call, [this, context, request](UnaryCall* call) {
+    call->Answer(DoArchive(context, *request, &call->log()));
   });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
-  }
   return call;
 }
 
@@ -515,20 +521,9 @@ grpc::ServerUnaryReactor* ArchiveServiceImpl::ListArchivedPapers(
     grpc::ByteBuffer* response) {
   auto* call = new UnaryCall(this, NewLog("ListArchivedPapers", context, request), response);
   if (!Admit(context, call, /*write=*/false)) return call;
-  const bool admitted = pool_.TrySubmit([this, request, call] {
-    Guarded(call, [&] {
-      absl::StatusOr<std::string> out = DoList(*request, &call->log());
-      if (out.ok()) {
-        call->Succeed(*out);
-      } else {
-        call->Fail(out.status());
-      }
-    });
+  Submit(call, [this, request](UnaryCall* call) {
+    call->Answer(DoList(*request, &call->log()));
   });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
-  }
   return call;
 }
 
@@ -537,20 +532,9 @@ grpc::ServerUnaryReactor* ArchiveServiceImpl::VerifyArchivedPaper(
     grpc::ByteBuffer* response) {
   auto* call = new UnaryCall(this, NewLog("VerifyArchivedPaper", context, request), response);
   if (!Admit(context, call, /*write=*/false)) return call;
-  const bool admitted = pool_.TrySubmit([this, request, call] {
-    Guarded(call, [&] {
-      absl::StatusOr<std::string> out = DoVerify(*request, &call->log());
-      if (out.ok()) {
-        call->Succeed(*out);
-      } else {
-        call->Fail(out.status());
-      }
-    });
+  Submit(call, [this, request](UnaryCall* call) {
+    call->Answer(DoVerify(*request, &call->log()));
   });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
-  }
   return call;
 }
 
@@ -558,60 +542,54 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   auto* call = new StreamCall(this, NewLog("GetArchivedPaper", context, request));
   if (!Admit(context, call, /*write=*/false)) return call;
-  const bool admitted = pool_.TrySubmit([this, request, call] {
-    Guarded(call, [&] {
-      CallLog& log = call->log();
-      pb::GetArchivedPaperRequest req;
-      if (absl::Status s = Parse(*request, &req); !s.ok()) {
-        call->Fail(s);
-        return;
+  Submit(call, [this, request](StreamCall* call) {
+    CallLog& log = call->log();
+    pb::GetArchivedPaperRequest req;
+    if (absl::Status s = Parse(*request, &req); !s.ok()) {
+      call->Fail(s);
+      return;
+    }
+    Violations v;
+    CheckPaperId(req.paper_id(), "paper_id", &v);
+    if (!v.empty()) {
+      call->Fail(v.ToStatus());
+      return;
+    }
+    log.paper_id = req.paper_id();
+    absl::StatusOr<ArchiveEntry> entry = store_->Lookup(req.paper_id());
+    if (!entry.ok()) {
+      call->Fail(entry.status());
+      return;
+    }
+    // Re-hashed before anything is sent.
+    absl::StatusOr<std::string> pdf = store_->ReadPdf(*entry);
+    if (!pdf.ok()) {
+      if (pdf.status().code() == absl::StatusCode::kDataLoss) {
+        Log(LogLevel::kError, std::string(pdf.status().message()));
       }
-      Violations v;
-      CheckPaperId(req.paper_id(), "paper_id", &v);
-      if (!v.empty()) {
-        call->Fail(v.ToStatus());
-        return;
-      }
-      log.paper_id = req.paper_id();
-      absl::StatusOr<ArchiveEntry> entry = store_->Lookup(req.paper_id());
-      if (!entry.ok()) {
-        call->Fail(entry.status());
-        return;
-      }
-      // Re-hashed before anything is sent.
-      absl::StatusOr<std::string> pdf = store_->ReadPdf(*entry);
-      if (!pdf.ok()) {
-        if (pdf.status().code() == absl::StatusCode::kDataLoss) {
-          Log(LogLevel::kError, std::string(pdf.status().message()));
+      call->Fail(pdf.status());
+      return;
+    }
+    log.pages = entry->page_count;
+    const size_t chunk = options_.chunk_bytes;
+    std::vector<grpc::ByteBuffer> chunks;
+    size_t offset = 0;
+    do {
+      const size_t n = std::min(chunk, pdf->size() - offset);
+      pb::ArchivedPaperChunk message;
+      if (chunks.empty()) {
+        ToProto(*entry, message.mutable_paper());
+        if (req.include_request() && !message.mutable_request()->ParseFromString(entry->request)) {
+          call->Fail(absl::DataLossError("the stored request does not parse"));
+          return;
         }
-        call->Fail(pdf.status());
-        return;
       }
-      log.pages = entry->page_count;
-      const size_t chunk = options_.chunk_bytes;
-      std::vector<grpc::ByteBuffer> chunks;
-      size_t offset = 0;
-      do {
-        const size_t n = std::min(chunk, pdf->size() - offset);
-        pb::ArchivedPaperChunk message;
-        if (chunks.empty()) {
-          ToProto(*entry, message.mutable_paper());
-          if (req.include_request() && !message.mutable_request()->ParseFromString(entry->request)) {
-            call->Fail(absl::DataLossError("the stored request does not parse"));
-            return;
-          }
-        }
-        message.set_data(pdf->substr(offset, n));
-        chunks.push_back(ToBuffer(message.SerializeAsString()));
-        offset += n;
-      } while (offset < pdf->size());
-      call->Start(std::move(chunks));
-    });
+      message.set_data(pdf->substr(offset, n));
+      chunks.push_back(ToBuffer(message.SerializeAsString()));
+      offset += n;
+    } while (offset < pdf->size());
+    call->Start(std::move(chunks));
   });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
-  }
   return call;
 }
 

@@ -108,6 +108,8 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
 
   template <typename Call>
   bool Admit(grpc::CallbackServerContext* context, Call* call, bool write);
+  template <typename Call, typename Work>
+  void Submit(Call* call, Work work);
 
   absl::StatusOr<std::string> DoArchive(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer& request, CallLog* log);
