@@ -228,6 +228,22 @@ std::string_view FailureOutcome(const absl::Status& status, bool interrupted) {
   return "failed";
 }
 
+// Every reactor's OnDone, its last step: a call the client cancelled before
+// it was answered gets CANCELLED and `outcome_if_cancelled`; the call is
+// counted and logged, then deleted, and the service told it has ended.
+template <typename Reactor>
+void Retire(Reactor* call, PaperServiceImpl* service, PaperServiceImpl::CallLog* log,
+            bool cancelled, const char* outcome_if_cancelled) {
+  if (cancelled && log->code == grpc::StatusCode::OK) {
+    log->code = grpc::StatusCode::CANCELLED;
+    log->outcome = outcome_if_cancelled;
+  }
+  service->Count(*log);
+  WriteAccessLog(*log);
+  delete call;
+  service->CallEnded();
+}
+
 // RenderPaper's reactor: finished by the worker (Succeed / Fail); OnDone,
 // once gRPC is done with the call, logs it and deletes it.
 class UnaryCall final : public grpc::ServerUnaryReactor {
@@ -249,18 +265,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 
   void OnCancel() override { cancelled_ = true; }
 
-  void OnDone() override {
-    if (cancelled_ && log_.code == grpc::StatusCode::OK) {
-      // Finished, but the client went away before it had the answer.
-      log_.code = grpc::StatusCode::CANCELLED;
-      log_.outcome = "late";
-    }
-    service_->Count(log_);
-    WriteAccessLog(log_);
-    PaperServiceImpl* service = service_;
-    delete this;
-    service->CallEnded();
-  }
+  // Finished, but the client went away before it had the answer: "late".
+  void OnDone() override { Retire(this, service_, &log_, cancelled_, "late"); }
 
  private:
   PaperServiceImpl* service_;
@@ -305,17 +311,7 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   void OnCancel() override { cancelled_ = true; }
 
-  void OnDone() override {
-    if (cancelled_ && log_.code == grpc::StatusCode::OK) {
-      log_.code = grpc::StatusCode::CANCELLED;
-      log_.outcome = "abandoned";
-    }
-    service_->Count(log_);
-    WriteAccessLog(log_);
-    PaperServiceImpl* service = service_;
-    delete this;
-    service->CallEnded();
-  }
+  void OnDone() override { Retire(this, service_, &log_, cancelled_, "abandoned"); }
 
  private:
   void WriteNext() {
@@ -405,17 +401,7 @@ class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   void OnCancel() override { cancelled_ = true; }
 
-  void OnDone() override {
-    if (cancelled_ && log_.code == grpc::StatusCode::OK) {
-      log_.code = grpc::StatusCode::CANCELLED;
-      log_.outcome = "abandoned";
-    }
-    service_->Count(log_);
-    WriteAccessLog(log_);
-    PaperServiceImpl* service = service_;
-    delete this;
-    service->CallEnded();
-  }
+  void OnDone() override { Retire(this, service_, &log_, cancelled_, "abandoned"); }
 
  private:
   // Starts the next write, or finishes the call once it is closed and
