@@ -287,7 +287,10 @@ absl::StatusOr<ListQuery> ConvertListRequest(const pb::ListArchivedPapersRequest
                      (a.size() == digits + 1 && a[digits] >= 'a' && a[digits] <= 'z'));
     if (!ok) v.AddInvalid("agenda_item", "must be an agenda item such as 7 or 7b");
   }
-  if (req.page_size() < 0) v.AddInvalid("page_size", "must not be negative");
+  if (req.page_size() < 0 || req.page_size() > kMaxPageSize) {
+    v.AddInvalid("page_size", absl::StrCat("must be 0 (the default, ", kDefaultPageSize, ") to ",
+                                           kMaxPageSize));
+  }
   if (!req.page_token().empty()) {
     std::string raw;
     std::vector<std::string> parts;
@@ -308,7 +311,7 @@ absl::StatusOr<ListQuery> ConvertListRequest(const pb::ListArchivedPapersRequest
   q.meeting_date_from = req.meeting_date_from();
   q.meeting_date_to = req.meeting_date_to();
   q.agenda_item = req.agenda_item();
-  q.limit = req.page_size() == 0 ? kDefaultPageSize : std::min(req.page_size(), kMaxPageSize);
+  q.limit = req.page_size() == 0 ? kDefaultPageSize : req.page_size();
   return q;
 }
 

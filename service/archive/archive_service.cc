@@ -464,7 +464,7 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoVerify(const grpc::ByteBuffer&
   out.set_stored_sha256(*stored);
   out.set_bytes_intact(*stored == entry->sha256);
   std::string bytes_detail =
-      stored->empty() ? "the stored PDF is MISSING"
+      stored->empty() ? "the stored PDF is MISSING (or not a regular file)"
       : out.bytes_intact() ? "stored bytes intact"
                            : "the stored bytes are DAMAGED (their SHA-256 differs from the record)";
 

@@ -2,12 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -99,14 +101,15 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
   absl::StatusOr<std::unique_ptr<LocalArchiveStore>> store =
       LocalArchiveStore::Open(LocalStoreOptions{dir, nullptr}, &report);
   if (!store.ok()) return store.status();
-  for (const std::string& f : report.removed_temp_files) {
-    Log(LogLevel::kWarning, absl::StrCat("archive check: removed an interrupted write ", f));
-  }
-  for (const std::string& f : report.removed_stray_files) {
+  for (const std::string& f : report.quarantined) {
     Log(LogLevel::kWarning,
-        absl::StrCat("archive check: removed a stray PDF no entry refers to (a write interrupted "
-                     "before its index row) ",
-                     f));
+        absl::StrCat("archive check: moved ", f, " to ", report.quarantine_dir, " (",
+                     absl::StartsWith(f, "tmp/") ? "an interrupted write"
+                     : std::find(report.symlinks.begin(), report.symlinks.end(), f) !=
+                             report.symlinks.end()
+                         ? "a symbolic link: the store never follows links"
+                         : "a PDF no index row names: a write interrupted before its row",
+                     "); nothing was deleted"));
   }
   for (const std::string& f : report.unknown_files) {
     Log(LogLevel::kWarning, absl::StrCat("archive check: unexpected file left alone: ", f));
@@ -114,16 +117,18 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
   for (const std::string& id : report.missing_or_damaged) {
     Log(LogLevel::kError,
         absl::StrCat("archive check: the PDF of paper ", id,
-                     " is missing or has the wrong size (reads will answer DATA_LOSS)"));
+                     " is missing, not a regular file, or has the wrong size (reads will answer "
+                     "DATA_LOSS)"));
   }
 
   size_t writer_tokens = 0;
   for (const Token& t : options.auth.tokens) writer_tokens += t.may_write ? 1 : 0;
   const bool writable = writer_tokens > 0 || !options.auth.writers.empty();
   const std::string summary = absl::StrCat(
-      "archive: ", dir, ", ", report.entries, " papers, check: ", report.removed_temp_files.size(),
-      " interrupted writes and ", report.removed_stray_files.size(), " stray files removed, ",
-      report.missing_or_damaged.size(), " damaged; writes: ",
+      "archive: ", dir, ", ", report.entries, " papers, check: ", report.temp_files.size(),
+      " interrupted writes, ", report.unindexed_objects.size(), " unindexed PDFs and ",
+      report.symlinks.size(), " symbolic links quarantined, ", report.missing_or_damaged.size(),
+      " damaged; writes: ",
       writable ? absl::StrCat(writer_tokens, " tokens, ", options.auth.writers.size(),
                               " mTLS identities")
                : std::string("nobody (read-only)"),

@@ -92,13 +92,29 @@ struct ListPage {
   bool more = false;                  // entries follow the last one returned
 };
 
-// What a store's start-up check found and did (LocalArchiveStore::Open).
+// What a store check found, and what it moved to quarantine
+// (LocalArchiveStore::Open, `panelpaper store check`). The check never
+// deletes anything: what is not data goes to DIR/quarantine/<UTC time>/.
+// Paths are relative to the store's directory.
 struct StoreCheckReport {
-  std::vector<std::string> removed_temp_files;    // interrupted writes
-  std::vector<std::string> removed_stray_files;   // PDFs no entry refers to
-  std::vector<std::string> unknown_files;         // left alone, reported
-  std::vector<std::string> missing_or_damaged;    // paper ids whose file is missing / wrong size
-  int64_t entries = 0;
+  bool index_missing = false;  // no index file (objects present: Open refuses)
+  int64_t entries = 0;         // index rows
+  int64_t objects = 0;         // PDF files under objects/ (regular files named like objects)
+  std::vector<std::string> temp_files;          // interrupted writes under tmp/
+  std::vector<std::string> unindexed_objects;   // PDFs no index row names
+  std::vector<std::string> symlinks;            // symbolic links inside the store (never followed)
+  std::vector<std::string> unknown_files;       // left alone, reported
+  std::vector<std::string> missing_or_damaged;  // paper ids whose file is missing, not a
+                                                // regular file, or the wrong size
+  std::string quarantine_dir;                   // "" when nothing was moved
+  std::vector<std::string> quarantined;         // what was moved there (old paths)
+
+  // Nothing to report: no temp files, unindexed objects, symlinks, unknown
+  // files or damage.
+  bool clean() const {
+    return temp_files.empty() && unindexed_objects.empty() && symlinks.empty() &&
+           unknown_files.empty() && missing_or_damaged.empty() && !(index_missing && objects > 0);
+  }
 };
 
 class ArchiveStore {
@@ -120,6 +136,11 @@ class ArchiveStore {
   virtual absl::StatusOr<std::string> StoredSha256(const ArchiveEntry& entry) = 0;
 
   virtual absl::StatusOr<ListPage> List(const ListQuery& query) = 0;
+
+  // OK while the index is usable; DATA_LOSS once the store has found it
+  // corrupt (on a call, or by a consistency probe of its own). Cheap enough
+  // to call every few seconds (archive health, archive_setup.h).
+  virtual absl::Status IndexHealth() { return absl::OkStatus(); }
 };
 
 }  // namespace pp::service::archive

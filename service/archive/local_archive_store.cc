@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstring>
 #include <set>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "service/sha256.h"
 
 namespace pp::service::archive {
@@ -36,9 +38,16 @@ absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path
   return absl::UnavailableError(std::move(message));
 }
 
+// A SQLite failure: a corrupt index (SQLITE_CORRUPT, SQLITE_NOTADB) is
+// DATA_LOSS, anything else UNAVAILABLE.
 absl::Status SqliteStatus(sqlite3* db, absl::string_view what) {
-  return absl::UnavailableError(
-      absl::StrCat("archive index: ", what, ": ", db ? sqlite3_errmsg(db) : "no connection"));
+  std::string message =
+      absl::StrCat("archive index: ", what, ": ", db ? sqlite3_errmsg(db) : "no connection");
+  const int code = db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_CANTOPEN;
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    return absl::DataLossError(absl::StrCat(message, " (the index is corrupt: restore it from a backup)"));
+  }
+  return absl::UnavailableError(std::move(message));
 }
 
 bool IsHex64(std::string_view s) {
@@ -49,8 +58,18 @@ bool IsHex64(std::string_view s) {
   return true;
 }
 
-// mkdir -p; fsyncs each parent it created an entry in.
+// mkdir -p; fsyncs each parent it created an entry in. A symbolic link
+// where a directory should be is refused, never followed.
 absl::Status MakeDirs(const std::string& path);
+
+absl::Status NotADirectory(const std::string& path, const struct stat& st) {
+  if (S_ISLNK(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "archive storage: ", path,
+        " is a symbolic link; the store never follows links (make it a real directory)"));
+  }
+  return absl::UnavailableError(absl::StrCat("archive storage: ", path, " is not a directory"));
+}
 
 absl::Status SyncDir(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -77,17 +96,17 @@ absl::Status MakeDir(const std::string& path, bool* created) {
   }
   if (errno != EEXIST) return ErrnoStatus(errno, "create directory", path);
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return absl::UnavailableError(absl::StrCat("archive storage: ", path, " is not a directory"));
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return NotADirectory(path, st);
   }
   return absl::OkStatus();
 }
 
 absl::Status MakeDirs(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0) {
+  if (::lstat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return absl::OkStatus();
-    return absl::UnavailableError(absl::StrCat("archive storage: ", path, " is not a directory"));
+    return NotADirectory(path, st);
   }
   const std::string parent = Parent(path);
   if (parent != path && parent != "/" && parent != ".") {
@@ -97,32 +116,6 @@ absl::Status MakeDirs(const std::string& path) {
   if (absl::Status s = MakeDir(path, &created); !s.ok()) return s;
   if (created) return SyncDir(parent);
   return absl::OkStatus();
-}
-
-// Reads a whole file. NOT_FOUND when it does not exist.
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::NotFoundError(path);
-    return ErrnoStatus(errno, "open", path);
-  }
-  std::string out;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return ErrnoStatus(err, "read", path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
 }
 
 std::vector<std::string> ListDir(const std::string& path) {
@@ -255,45 +248,51 @@ absl::StatusOr<std::unique_ptr<LocalArchiveStore>> LocalArchiveStore::Open(
   while (options.dir.size() > 1 && options.dir.back() == '/') options.dir.pop_back();
   const std::string& dir = options.dir;
   if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
+  StoreCheckReport local;
+  if (report == nullptr) report = &local;
+  *report = StoreCheckReport{};
 
-  // One process at a time: its store check may delete files being written.
-  const std::string lock_path = dir + "/LOCK";
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (lock_fd < 0) return ErrnoStatus(errno, "open", lock_path);
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(lock_fd);
-    if (err == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("archive directory ", dir, " is in use by another process (", lock_path,
-                       " is locked)"));
-    }
-    return ErrnoStatus(err, "lock", lock_path);
-  }
+  // One process at a time: its store check may move files being written.
+  absl::StatusOr<int> lock_fd = LockStore(dir);
+  if (!lock_fd.ok()) return lock_fd.status();
+  auto fail = [&](absl::Status s) {
+    ::close(*lock_fd);
+    return s;
+  };
   for (const char* sub : {"/objects", "/tmp"}) {
-    if (absl::Status s = MakeDirs(dir + sub); !s.ok()) {
-      ::close(lock_fd);
-      return s;
-    }
+    if (absl::Status s = MakeDirs(dir + sub); !s.ok()) return fail(s);
+  }
+
+  // Before SQLite creates a fresh index: objects present and no index file
+  // means the index was lost, not that the store is new.
+  const std::string index_path = dir + "/index.sqlite3";
+  struct stat st;
+  if (::lstat(index_path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return fail(ErrnoStatus(errno, "inspect", index_path));
+    *report = ScanStore(dir, {});
+    report->index_missing = true;
+    if (absl::Status s = LostIndexCheck(dir, *report); !s.ok()) return fail(s);
+  } else if (!S_ISREG(st.st_mode)) {
+    return fail(absl::FailedPreconditionError(absl::StrCat(
+        "archive index ", index_path,
+        " is not a regular file (a symbolic link?); the store never follows links")));
   }
 
   sqlite3* db = nullptr;
-  const std::string index_path = dir + "/index.sqlite3";
-  const int rc = sqlite3_open_v2(index_path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      index_path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+      nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteStatus(db, absl::StrCat("open ", index_path));
     sqlite3_close(db);
-    ::close(lock_fd);
-    return s;
+    return fail(s);
   }
-  std::unique_ptr<LocalArchiveStore> store(new LocalArchiveStore(std::move(options), lock_fd, db));
+  std::unique_ptr<LocalArchiveStore> store(new LocalArchiveStore(std::move(options), *lock_fd, db));
   if (absl::Status s = store->InitSchema(); !s.ok()) return s;
   // The names of LOCK, the index files, objects/ and tmp/ durable too.
   if (absl::Status s = SyncDir(store->dir()); !s.ok()) return s;
-  StoreCheckReport local;
-  if (absl::Status s = store->Check(report ? report : &local); !s.ok()) return s;
+  if (absl::Status s = store->Check(report); !s.ok()) return s;
   return store;
 }
 
@@ -340,7 +339,7 @@ absl::Status LocalArchiveStore::InitSchema() {
 }
 
 std::string LocalArchiveStore::ObjectPath(std::string_view sha256) const {
-  return absl::StrCat(options_.dir, "/objects/", AV(sha256.substr(0, 2)), "/", AV(sha256), ".pdf");
+  return ObjectPathIn(options_.dir, sha256);
 }
 
 absl::Status LocalArchiveStore::Step(std::string_view name) {
@@ -349,116 +348,316 @@ absl::Status LocalArchiveStore::Step(std::string_view name) {
 }
 
 absl::Status LocalArchiveStore::Check(StoreCheckReport* report) {
-  *report = StoreCheckReport{};
-  // 1. Interrupted writes.
-  const std::string tmp = options_.dir + "/tmp";
-  bool removed = false;
-  for (const std::string& name : ListDir(tmp)) {
-    const std::string path = tmp + "/" + name;
-    if (::unlink(path.c_str()) != 0) return ErrnoStatus(errno, "remove", path);
-    report->removed_temp_files.push_back(path);
-    removed = true;
-  }
-  if (removed) {
-    if (absl::Status s = SyncDir(tmp); !s.ok()) return s;
-  }
-
-  // 2. What the index refers to.
-  std::set<std::string> referenced;
-  std::vector<std::pair<std::string, ArchiveEntry>> entries;
+  absl::StatusOr<std::vector<IndexedObject>> rows;
   {
     std::lock_guard<std::mutex> lock(db_mu_);
-    Stmt q(db_, "SELECT paper_id, sha256, size_bytes FROM papers");
-    if (!q.ok()) return SqliteStatus(db_, "read the index");
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      ArchiveEntry e;
-      e.paper_id = q.Text(0);
-      e.sha256 = q.Text(1);
-      e.size_bytes = q.Int(2);
-      referenced.insert(e.sha256);
-      entries.emplace_back(e.paper_id, std::move(e));
-    }
-    if (rc != SQLITE_DONE) return SqliteStatus(db_, "read the index");
+    rows = ReadIndexedObjects(db_);
   }
-  report->entries = static_cast<int64_t>(entries.size());
+  if (!rows.ok()) {
+    if (absl::IsDataLoss(rows.status())) index_corrupt_.store(true);
+    return rows.status();
+  }
+  *report = ScanStore(options_.dir, *rows);
+  if (absl::Status s = LostIndexCheck(options_.dir, *report); !s.ok()) return s;
+  // At most one unindexed PDF (an interrupted Put), temporary files and
+  // symbolic links: aside, kept.
+  return QuarantineFindings(options_.dir, report);
+}
 
-  // 3. PDFs no row refers to: written, but the process died before the row
-  // was committed (or the Put failed there). Nobody was told they exist.
-  const std::string objects = options_.dir + "/objects";
-  for (const std::string& fan : ListDir(objects)) {
-    const std::string fan_path = objects + "/" + fan;
+absl::Status LocalArchiveStore::IndexError(std::string_view what) {
+  absl::Status s = SqliteStatus(db_, AV(what));
+  if (absl::IsDataLoss(s)) index_corrupt_.store(true);
+  return s;
+}
+
+absl::Status LocalArchiveStore::ForClients(absl::Status s) const {
+  if (s.ok()) return s;
+  const std::string message = absl::StrReplaceAll(s.message(), {{options_.dir + "/", ""}, {options_.dir, "."}});
+  return absl::Status(s.code(), message);
+}
+
+absl::Status LocalArchiveStore::IndexHealth() {
+  auto corrupt = [] {
+    return absl::DataLossError("archive index is corrupt: restore it from a backup (README: Backup and restore)");
+  };
+  if (index_corrupt_.load()) return corrupt();
+  std::lock_guard<std::mutex> lock(probe_mu_);
+  sqlite3* db = nullptr;
+  const std::string index_path = options_.dir + "/index.sqlite3";
+  int rc = sqlite3_open_v2(index_path.c_str(), &db,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nullptr);
+  absl::Status result = absl::OkStatus();
+  if (rc != SQLITE_OK) {
+    result = SqliteStatus(db, "open for the health probe");
+  } else {
+    sqlite3_busy_timeout(db, 10000);
+    Stmt q(db, "PRAGMA quick_check");
+    if (!q.ok()) {
+      result = SqliteStatus(db, "quick_check");
+    } else {
+      rc = q.Step();
+      if (rc == SQLITE_ROW) {
+        if (q.Text(0) != "ok") result = corrupt();
+      } else {
+        result = SqliteStatus(db, "quick_check");
+      }
+    }
+  }
+  sqlite3_close(db);
+  if (absl::IsDataLoss(result)) {
+    index_corrupt_.store(true);
+    return corrupt();
+  }
+  return result;
+}
+
+// ---- the store check's parts --------------------------------------------
+
+absl::StatusOr<std::vector<IndexedObject>> ReadIndexedObjects(sqlite3* db) {
+  std::vector<IndexedObject> rows;
+  {
+    // A fresh or emptied index may not have the table at all.
+    Stmt t(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'papers'");
+    if (!t.ok()) return SqliteStatus(db, "read the index");
+    const int rc = t.Step();
+    if (rc == SQLITE_DONE) return rows;
+    if (rc != SQLITE_ROW) return SqliteStatus(db, "read the index");
+  }
+  Stmt q(db, "SELECT paper_id, sha256, size_bytes FROM papers ORDER BY paper_id");
+  if (!q.ok()) return SqliteStatus(db, "read the index");
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    rows.push_back(IndexedObject{q.Text(0), q.Text(1), q.Int(2)});
+  }
+  if (rc != SQLITE_DONE) return SqliteStatus(db, "read the index");
+  return rows;
+}
+
+StoreCheckReport ScanStore(const std::string& dir, const std::vector<IndexedObject>& rows) {
+  StoreCheckReport report;
+  report.entries = static_cast<int64_t>(rows.size());
+  std::set<std::string> referenced;
+  for (const IndexedObject& r : rows) referenced.insert(r.sha256);
+  auto is_link = [](const std::string& path) {
     struct stat st;
-    if (::stat(fan_path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || fan.size() != 2) {
-      report->unknown_files.push_back(fan_path);
+    return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+  };
+
+  // 1. Interrupted writes (and anything else) in tmp/.
+  for (const std::string& name : ListDir(dir + "/tmp")) {
+    const std::string rel = "tmp/" + name;
+    if (is_link(dir + "/" + rel)) {
+      report.symlinks.push_back(rel);
+    } else {
+      report.temp_files.push_back(rel);
+    }
+  }
+
+  // 2. objects/: PDFs no row refers to (written, but the process died
+  // before the row was committed; nobody was told they exist).
+  for (const std::string& fan : ListDir(dir + "/objects")) {
+    const std::string fan_rel = "objects/" + fan;
+    struct stat st;
+    if (::lstat((dir + "/" + fan_rel).c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      report.symlinks.push_back(fan_rel);
       continue;
     }
-    bool removed_here = false;
-    for (const std::string& name : ListDir(fan_path)) {
-      const std::string path = fan_path + "/" + name;
-      const std::string_view sha = std::string_view(name).substr(0, 64);
-      if (!(name.size() == 68 && absl::EndsWith(name, ".pdf") && IsHex64(sha) &&
-            sha.substr(0, 2) == fan)) {
-        report->unknown_files.push_back(path);
+    if (!S_ISDIR(st.st_mode) || fan.size() != 2) {
+      report.unknown_files.push_back(fan_rel);
+      continue;
+    }
+    for (const std::string& name : ListDir(dir + "/" + fan_rel)) {
+      const std::string rel = fan_rel + "/" + name;
+      if (::lstat((dir + "/" + rel).c_str(), &st) != 0) continue;
+      if (S_ISLNK(st.st_mode)) {
+        report.symlinks.push_back(rel);
         continue;
       }
-      if (referenced.count(std::string(sha)) > 0) continue;
-      if (::unlink(path.c_str()) != 0) return ErrnoStatus(errno, "remove", path);
-      report->removed_stray_files.push_back(path);
-      removed_here = true;
-    }
-    if (removed_here) {
-      if (absl::Status s = SyncDir(fan_path); !s.ok()) return s;
+      const std::string_view sha = std::string_view(name).substr(0, 64);
+      if (!S_ISREG(st.st_mode) || !(name.size() == 68 && absl::EndsWith(name, ".pdf") &&
+                                    IsHex64(sha) && sha.substr(0, 2) == fan)) {
+        report.unknown_files.push_back(rel);
+        continue;
+      }
+      ++report.objects;
+      if (referenced.count(std::string(sha)) == 0) report.unindexed_objects.push_back(rel);
     }
   }
 
-  // 4. Entries whose bytes are gone or have the wrong size (cheap: stat
-  // only; reads re-hash).
-  for (const auto& [id, e] : entries) {
+  // 3. Rows whose bytes are gone, are not a regular file, or have the
+  // wrong size (cheap: lstat only; reads re-hash).
+  for (const IndexedObject& r : rows) {
     struct stat st;
-    const std::string path = ObjectPath(e.sha256);
-    if (::stat(path.c_str(), &st) != 0 || st.st_size != e.size_bytes) {
-      report->missing_or_damaged.push_back(id);
+    const std::string path = ObjectPathIn(dir, r.sha256);
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != r.size_bytes) {
+      report.missing_or_damaged.push_back(r.paper_id);
     }
   }
+  return report;
+}
+
+absl::Status LostIndexCheck(const std::string& dir, const StoreCheckReport& report) {
+  std::string found;
+  if (report.index_missing && report.objects > 0) {
+    found = absl::StrCat(report.objects, " archived PDFs but no index file (index.sqlite3)");
+  } else if (!report.index_missing && report.entries == 0 && report.objects > 0) {
+    found = absl::StrCat(report.objects, " archived PDFs but an index without rows");
+  } else if (report.unindexed_objects.size() > 1) {
+    found = absl::StrCat(report.unindexed_objects.size(), " of ", report.objects,
+                         " archived PDFs are not in the index (", report.entries,
+                         " rows); an interrupted write leaves at most one");
+  } else {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "archive store ", dir, " looks like it lost its index: ", found,
+      ". Nothing was changed. Restore index.sqlite3 together with its -wal file from a backup "
+      "(panelpaper store restore; README: Backup and restore), or inspect the store with "
+      "`panelpaper store check ",
+      dir, "` and, if the PDFs really are not archived papers, move them aside with `panelpaper store check --quarantine ",
+      dir, "`"));
+}
+
+absl::Status QuarantineFindings(const std::string& dir, StoreCheckReport* report) {
+  std::vector<std::string> moving = report->temp_files;
+  moving.insert(moving.end(), report->unindexed_objects.begin(), report->unindexed_objects.end());
+  moving.insert(moving.end(), report->symlinks.begin(), report->symlinks.end());
+  if (moving.empty()) return absl::OkStatus();
+
+  // dir/quarantine/<UTC time>[-n]/: a new folder per check.
+  const std::string base = dir + "/quarantine";
+  if (absl::Status s = MakeDirs(base); !s.ok()) return s;
+  char stamp[32];
+  const time_t now = ::time(nullptr);
+  struct tm utc;
+  ::gmtime_r(&now, &utc);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::string name = stamp;
+  for (int n = 1;; ++n) {
+    if (::mkdir((base + "/" + name).c_str(), 0750) == 0) break;
+    if (errno != EEXIST) return ErrnoStatus(errno, "create directory", base + "/" + name);
+    name = absl::StrCat(stamp, "-", n);
+  }
+  if (absl::Status s = SyncDir(base); !s.ok()) return s;
+  report->quarantine_dir = "quarantine/" + name;
+  const std::string target = base + "/" + name;
+
+  std::set<std::string> touched;  // directories whose entries changed
+  for (const std::string& rel : moving) {
+    const std::string to = target + "/" + rel;
+    if (absl::Status s = MakeDirs(Parent(to)); !s.ok()) return s;
+    // rename() moves a link itself, never what it points to.
+    if (::rename((dir + "/" + rel).c_str(), to.c_str()) != 0) {
+      return ErrnoStatus(errno, "move into quarantine", dir + "/" + rel);
+    }
+    report->quarantined.push_back(rel);
+    touched.insert(Parent(dir + "/" + rel));
+    touched.insert(Parent(to));
+  }
+  for (const std::string& d : touched) {
+    if (absl::Status s = SyncDir(d); !s.ok()) return s;
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> LockStore(const std::string& dir) {
+  const std::string lock_path = dir + "/LOCK";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (fd < 0) return ErrnoStatus(errno, "open", lock_path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("archive directory ", dir, " is in use by another process (", lock_path,
+                       " is locked)"));
+    }
+    return ErrnoStatus(err, "lock", lock_path);
+  }
+  return fd;
+}
+
+std::string ObjectPathIn(const std::string& dir, std::string_view sha256) {
+  return absl::StrCat(dir, "/objects/", AV(sha256.substr(0, 2)), "/", AV(sha256), ".pdf");
+}
+
+absl::StatusOr<std::string> ReadRegularFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT) return absl::NotFoundError(path);
+    if (errno == ELOOP) return absl::DataLossError(absl::StrCat(path, " is a symbolic link"));
+    return ErrnoStatus(errno, "open", path);
+  }
+  std::string out;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, "inspect", path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::DataLossError(absl::StrCat(path, " is not a regular file"));
+  }
+  if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return ErrnoStatus(err, "read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 absl::StatusOr<ArchiveEntry> LocalArchiveStore::Lookup(std::string_view paper_id) {
   std::lock_guard<std::mutex> lock(db_mu_);
   const std::string sql = absl::StrCat("SELECT ", kColumns, " FROM papers WHERE paper_id = ?1");
   Stmt q(db_, sql.c_str());
-  if (!q.ok()) return SqliteStatus(db_, "look up a paper");
+  if (!q.ok()) return IndexError("look up a paper");
   q.Bind(1, paper_id);
   const int rc = q.Step();
   if (rc == SQLITE_ROW) return RowToEntry(q, /*with_request=*/true);
   if (rc == SQLITE_DONE) {
     return absl::NotFoundError(absl::StrCat("no archived paper has the id \"", AV(paper_id), "\""));
   }
-  return SqliteStatus(db_, "look up a paper");
+  return IndexError("look up a paper");
 }
 
 absl::StatusOr<bool> LocalArchiveStore::ShaReferenced(std::string_view sha256) {
   std::lock_guard<std::mutex> lock(db_mu_);
   Stmt q(db_, "SELECT 1 FROM papers WHERE sha256 = ?1 LIMIT 1");
-  if (!q.ok()) return SqliteStatus(db_, "look up a PDF");
+  if (!q.ok()) return IndexError("look up a PDF");
   q.Bind(1, sha256);
   const int rc = q.Step();
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteStatus(db_, "look up a PDF");
+  return IndexError("look up a PDF");
 }
 
-absl::Status LocalArchiveStore::WriteObject(std::string_view sha256, std::string_view pdf) {
+absl::Status LocalArchiveStore::WriteObject(std::string_view sha256, std::string_view pdf,
+                                            bool* wrote) {
+  *wrote = false;
   const std::string path = ObjectPath(sha256);
   {
     // The same content may be stored already (content addressing): keep it
     // if it is intact, replace it if it is damaged.
-    absl::StatusOr<std::string> existing = ReadWhole(path);
+    absl::StatusOr<std::string> existing = ReadRegularFile(path);
     if (existing.ok() && existing->size() == pdf.size() && Sha256Hex(*existing) == sha256) {
       return absl::OkStatus();
     }
-    if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+    // Not a regular file (a link, a directory): damaged, replaced below.
+    if (!existing.ok() && !absl::IsNotFound(existing.status()) &&
+        !absl::IsDataLoss(existing.status())) {
+      return existing.status();
+    }
   }
 
   // 1. The bytes, in a temporary file of their own, synced.
@@ -507,6 +706,7 @@ absl::Status LocalArchiveStore::WriteObject(std::string_view sha256, std::string
     ::unlink(tmp.c_str());
     return ErrnoStatus(err, "rename into", path);
   }
+  *wrote = true;
   if (absl::Status s = Step("renamed"); !s.ok()) return s;
   if (absl::Status s = SyncDir(fan); !s.ok()) return s;
   return Step("dir_synced");
@@ -521,7 +721,7 @@ absl::Status LocalArchiveStore::Insert(const ArchiveEntry& e) {
          "archived_at_millis, request) "
          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
          "?18, ?19)");
-  if (!q.ok()) return SqliteStatus(db_, "prepare the insert");
+  if (!q.ok()) return IndexError("prepare the insert");
   q.Bind(1, e.paper_id);
   q.Bind(2, e.sha256);
   q.Bind(3, e.size_bytes);
@@ -548,7 +748,7 @@ absl::Status LocalArchiveStore::Insert(const ArchiveEntry& e) {
   if ((sqlite3_extended_errcode(db_) & 0xff) == SQLITE_CONSTRAINT) {
     return absl::AlreadyExistsError(absl::StrCat("paper id \"", e.paper_id, "\" is taken"));
   }
-  return SqliteStatus(db_, "insert the index row");
+  return IndexError("insert the index row");
 }
 
 absl::StatusOr<PutResult> LocalArchiveStore::Put(const ArchiveEntry& entry, std::string_view pdf) {
@@ -565,23 +765,27 @@ absl::StatusOr<PutResult> LocalArchiveStore::Put(const ArchiveEntry& entry, std:
         "\" is archived already with a different request or sign-off; archived papers are "
         "immutable (archive the new version under a new paper id)"));
   } else if (!absl::IsNotFound(existing.status())) {
-    return existing.status();
+    return ForClients(existing.status());
   }
 
-  // On a failure the file may be a stray now: remove it unless another
-  // entry has the same content (Puts are serialised, so nothing else is
-  // writing it). Should that fail too, the next start-up check removes it.
+  // On a failure the file this Put wrote may be a stray now: remove it
+  // unless another entry has the same content (Puts are serialised, so
+  // nothing else is writing it). Bytes that were there before this Put are
+  // never removed. Should the removal fail, the next store check
+  // quarantines the file.
+  bool wrote = false;
   auto remove_stray = [&] {
+    if (!wrote) return;
     absl::StatusOr<bool> used = ShaReferenced(entry.sha256);
     if (used.ok() && !*used) ::unlink(ObjectPath(entry.sha256).c_str());
   };
-  if (absl::Status s = WriteObject(entry.sha256, pdf); !s.ok()) {
+  if (absl::Status s = WriteObject(entry.sha256, pdf, &wrote); !s.ok()) {
     remove_stray();
-    return s;
+    return ForClients(s);
   }
   if (absl::Status s = Insert(entry); !s.ok()) {
     remove_stray();
-    return s;
+    return ForClients(s);
   }
   if (absl::Status s = Step("indexed"); !s.ok()) return s;
   ArchiveEntry stored = entry;
@@ -589,13 +793,19 @@ absl::StatusOr<PutResult> LocalArchiveStore::Put(const ArchiveEntry& entry, std:
 }
 
 absl::StatusOr<std::string> LocalArchiveStore::ReadPdf(const ArchiveEntry& entry) {
-  absl::StatusOr<std::string> bytes = ReadWhole(ObjectPath(entry.sha256));
+  absl::StatusOr<std::string> bytes = ReadRegularFile(ObjectPath(entry.sha256));
   if (!bytes.ok()) {
     if (absl::IsNotFound(bytes.status())) {
       return absl::DataLossError(absl::StrCat("archived paper \"", entry.paper_id,
                                               "\": its stored PDF is missing"));
     }
-    return bytes.status();
+    if (absl::IsDataLoss(bytes.status())) {
+      return absl::DataLossError(absl::StrCat(
+          "archived paper \"", entry.paper_id,
+          "\": its stored PDF is not a regular file (a directory or a symbolic link: the archive "
+          "copy is damaged)"));
+    }
+    return ForClients(bytes.status());
   }
   if (static_cast<int64_t>(bytes->size()) != entry.size_bytes || Sha256Hex(*bytes) != entry.sha256) {
     return absl::DataLossError(absl::StrCat(
@@ -606,10 +816,11 @@ absl::StatusOr<std::string> LocalArchiveStore::ReadPdf(const ArchiveEntry& entry
 }
 
 absl::StatusOr<std::string> LocalArchiveStore::StoredSha256(const ArchiveEntry& entry) {
-  absl::StatusOr<std::string> bytes = ReadWhole(ObjectPath(entry.sha256));
+  absl::StatusOr<std::string> bytes = ReadRegularFile(ObjectPath(entry.sha256));
   if (!bytes.ok()) {
-    if (absl::IsNotFound(bytes.status())) return std::string();
-    return bytes.status();
+    // Missing, or not a regular file (a directory, a link): no bytes.
+    if (absl::IsNotFound(bytes.status()) || absl::IsDataLoss(bytes.status())) return std::string();
+    return ForClients(bytes.status());
   }
   return Sha256Hex(*bytes);
 }
@@ -640,7 +851,7 @@ absl::StatusOr<ListPage> LocalArchiveStore::List(const ListQuery& query) {
 
   std::lock_guard<std::mutex> lock(db_mu_);
   Stmt q(db_, sql.c_str());
-  if (!q.ok()) return SqliteStatus(db_, "list papers");
+  if (!q.ok()) return IndexError("list papers");
   for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
   ListPage page;
   int rc;
@@ -651,7 +862,7 @@ absl::StatusOr<ListPage> LocalArchiveStore::List(const ListQuery& query) {
     }
     page.entries.push_back(RowToEntry(q, /*with_request=*/false));
   }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteStatus(db_, "list papers");
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return IndexError("list papers");
   return page;
 }
 

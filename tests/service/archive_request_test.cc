@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -206,6 +207,26 @@ TEST(RenderArchival, PassesOurPdfA2bChecksAndShowsTheSignOff) {
   EXPECT_THAT(pdf->bytes, HasSubstr("<pprec:PaperId>jap-2020-01-08-7b</pprec:PaperId>"));
 }
 
+// README: page_size 1-500 (0: the default). Outside that range the request
+// is refused, never silently cut.
+TEST(ConvertListRequest, PageSizeOutsideItsRangeIsRefusedNotCut) {
+  for (int size : {-1, kMaxPageSize + 1, 100000, std::numeric_limits<int32_t>::max(),
+                   std::numeric_limits<int32_t>::min()}) {
+    pb::ListArchivedPapersRequest req;
+    req.set_page_size(size);
+    const absl::Status s = ConvertListRequest(req).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << size;
+    EXPECT_THAT(Fields(s), ElementsAre("page_size")) << size;
+  }
+  for (int size : {0, 1, 7, kMaxPageSize}) {
+    pb::ListArchivedPapersRequest req;
+    req.set_page_size(size);
+    auto q = ConvertListRequest(req);
+    ASSERT_TRUE(q.ok()) << size << " " << q.status();
+    EXPECT_EQ(q->limit, size == 0 ? kDefaultPageSize : size);
+  }
+}
+
 TEST(ConvertListRequest, FiltersAndPageTokens) {
   pb::ListArchivedPapersRequest req;
   req.set_panel_name("Audit");
@@ -219,7 +240,7 @@ TEST(ConvertListRequest, FiltersAndPageTokens) {
   last.meeting_date = "2020-03-01";
   last.paper_id = "c";
   req.set_page_token(NextPageToken(req, last));
-  req.set_page_size(100000);
+  req.set_page_size(kMaxPageSize);
   q = ConvertListRequest(req);
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_EQ(q->after_meeting_date, "2020-03-01");

@@ -95,6 +95,13 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
   return out;
 }
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 void FlipByte(const std::string& path, size_t offset) {
   chmod(path.c_str(), 0640);  // stored files are read-only
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -305,26 +312,34 @@ TEST(LocalArchiveStore, ACrashAfterAnyStepLeavesNoHalfWrittenEntry) {
       auto entry = store->Lookup("jap-7b");
       ASSERT_TRUE(entry.ok()) << entry.status();
       EXPECT_EQ(*store->ReadPdf(*entry), pdf);
-      EXPECT_THAT(report.removed_stray_files, IsEmpty());
-      EXPECT_THAT(report.removed_temp_files, IsEmpty());
+      EXPECT_THAT(report.unindexed_objects, IsEmpty());
+      EXPECT_THAT(report.temp_files, IsEmpty());
+      EXPECT_THAT(report.quarantined, IsEmpty());
     } else {
       EXPECT_EQ(store->Lookup("jap-7b").status().code(), absl::StatusCode::kNotFound);
       EXPECT_THAT(store->List({})->entries, SizeIs(1));
       EXPECT_THAT(FilesUnder(dir + "/objects"), SizeIs(1));  // "earlier" only
+      // What the crash left is moved aside, never deleted.
+      const std::string sha = Sha256Hex(pdf);
       if (step == "temp_written" || step == "temp_synced") {
-        EXPECT_THAT(report.removed_temp_files, SizeIs(1));
-        EXPECT_THAT(report.removed_stray_files, IsEmpty());
+        EXPECT_THAT(report.temp_files, SizeIs(1));
+        EXPECT_THAT(report.unindexed_objects, IsEmpty());
       } else {
-        EXPECT_THAT(report.removed_temp_files, IsEmpty());
-        EXPECT_THAT(report.removed_stray_files, ElementsAre(store->ObjectPath(Sha256Hex(pdf))));
+        EXPECT_THAT(report.temp_files, IsEmpty());
+        EXPECT_THAT(report.unindexed_objects,
+                    ElementsAre("objects/" + sha.substr(0, 2) + "/" + sha + ".pdf"));
       }
+      ASSERT_THAT(report.quarantined, SizeIs(1));
+      EXPECT_THAT(report.quarantine_dir, ::testing::StartsWith("quarantine/"));
+      EXPECT_THAT(FilesUnder(dir + "/" + report.quarantine_dir), SizeIs(1));
+      EXPECT_EQ(access((dir + "/" + report.quarantine_dir + "/" + report.quarantined[0]).c_str(), F_OK), 0);
       // The interrupted paper can be archived now.
       ASSERT_TRUE(store->Put(Entry("jap-7b", pdf), pdf).ok());
     }
   }
 }
 
-TEST(LocalArchiveStore, TheCheckRemovesStrayAndTemporaryFilesAndReportsUnknownOnes) {
+TEST(LocalArchiveStore, TheCheckQuarantinesStrayAndTemporaryFilesAndReportsUnknownOnes) {
   const std::string dir = NewDir();
   const std::string pdf = Pdf("kept");
   {
@@ -332,24 +347,29 @@ TEST(LocalArchiveStore, TheCheckRemovesStrayAndTemporaryFilesAndReportsUnknownOn
     ASSERT_TRUE(store->Put(Entry("kept", pdf), pdf).ok());
   }
   const std::string stray_sha = Sha256Hex("stray");
-  const std::string fan = dir + "/objects/" + stray_sha.substr(0, 2);
-  mkdir(fan.c_str(), 0750);
-  const std::string stray = fan + "/" + stray_sha + ".pdf";
-  std::ofstream(stray) << "stray";
-  const std::string temp = dir + "/tmp/" + stray_sha + ".1.1.tmp";
-  std::ofstream(temp) << "half";
+  const std::string stray_rel = "objects/" + stray_sha.substr(0, 2) + "/" + stray_sha + ".pdf";
+  mkdir((dir + "/objects/" + stray_sha.substr(0, 2)).c_str(), 0750);
+  std::ofstream(dir + "/" + stray_rel) << "stray";
+  const std::string temp_rel = "tmp/" + stray_sha + ".1.1.tmp";
+  std::ofstream(dir + "/" + temp_rel) << "half";
   const std::string unknown = dir + "/objects/README";
   std::ofstream(unknown) << "operator's note";
 
   StoreCheckReport report;
   auto store = OpenOrDie(dir, &report);
-  EXPECT_THAT(report.removed_stray_files, ElementsAre(stray));
-  EXPECT_THAT(report.removed_temp_files, ElementsAre(temp));
-  EXPECT_THAT(report.unknown_files, ElementsAre(unknown));
+  EXPECT_THAT(report.unindexed_objects, ElementsAre(stray_rel));
+  EXPECT_THAT(report.temp_files, ElementsAre(temp_rel));
+  EXPECT_THAT(report.unknown_files, ElementsAre("objects/README"));
   EXPECT_THAT(report.missing_or_damaged, IsEmpty());
   EXPECT_EQ(report.entries, 1);
-  EXPECT_NE(access(stray.c_str(), F_OK), 0);
-  EXPECT_NE(access(temp.c_str(), F_OK), 0);
+  EXPECT_EQ(report.objects, 2);
+  // Moved, with their contents, to quarantine/<UTC time>/<relative path>.
+  EXPECT_THAT(report.quarantined, ::testing::UnorderedElementsAre(stray_rel, temp_rel));
+  EXPECT_THAT(report.quarantine_dir, ::testing::MatchesRegex("quarantine/[0-9]{8}T[0-9]{6}Z(-[0-9]+)?"));
+  EXPECT_NE(access((dir + "/" + stray_rel).c_str(), F_OK), 0);
+  EXPECT_NE(access((dir + "/" + temp_rel).c_str(), F_OK), 0);
+  EXPECT_EQ(ReadAll(dir + "/" + report.quarantine_dir + "/" + stray_rel), "stray");
+  EXPECT_EQ(ReadAll(dir + "/" + report.quarantine_dir + "/" + temp_rel), "half");
   EXPECT_EQ(access(unknown.c_str(), F_OK), 0);
   EXPECT_EQ(*store->ReadPdf(*store->Lookup("kept")), pdf);
 }
@@ -381,7 +401,8 @@ TEST(LocalArchiveStore, ARestartKeepsEverything) {
   StoreCheckReport report;
   auto store = OpenOrDie(dir, &report);
   EXPECT_EQ(report.entries, 5);
-  EXPECT_THAT(report.removed_stray_files, IsEmpty());
+  EXPECT_THAT(report.unindexed_objects, IsEmpty());
+  EXPECT_TRUE(report.clean());
   for (int i = 0; i < 5; ++i) {
     auto entry = store->Lookup(absl::StrCat("p", i));
     ASSERT_TRUE(entry.ok());
