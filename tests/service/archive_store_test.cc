@@ -29,6 +29,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 std::string NewDir() {
@@ -492,6 +493,279 @@ TEST(LocalArchiveStore, ListFiltersAndPagesInMeetingDateOrder) {
   page = store->List(q);
   EXPECT_THAT(page->entries, SizeIs(1));
   EXPECT_FALSE(page->more);
+}
+
+
+// ---- a store that lost its index is refused, never emptied ----------------
+
+// Archives `n` papers ("p0", "p1", ...) in a store of their own.
+std::string StoreWithPapers(int n) {
+  const std::string dir = NewDir();
+  auto store = OpenOrDie(dir);
+  for (int i = 0; i < n; ++i) {
+    const std::string pdf = Pdf(absl::StrCat(i));
+    if (!store->Put(Entry(absl::StrCat("p", i), pdf), pdf).ok()) std::abort();
+  }
+  return dir;
+}
+
+std::vector<std::string> ObjectFiles(const std::string& dir) { return FilesUnder(dir + "/objects"); }
+
+void MoveIndexAway(const std::string& dir, const std::string& to) {
+  mkdir(to.c_str(), 0750);
+  for (const char* f : {"/index.sqlite3", "/index.sqlite3-wal", "/index.sqlite3-shm"}) {
+    rename((dir + f).c_str(), (to + f).c_str());
+  }
+}
+
+// Issue 10's reproduction: archive a paper, stop, move index.sqlite3* away,
+// start: the PDF used to be deleted.
+TEST(LocalArchiveStore, AMissingIndexIsRefusedAndEveryPdfKept) {
+  for (int papers : {1, 3}) {
+    SCOPED_TRACE(papers);
+    const std::string dir = StoreWithPapers(papers);
+    const std::vector<std::string> before = ObjectFiles(dir);
+    ASSERT_THAT(before, SizeIs(papers));
+    MoveIndexAway(dir, dir + ".index");
+
+    StoreCheckReport report;
+    auto store = LocalArchiveStore::Open({dir, nullptr}, &report);
+    ASSERT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+    EXPECT_THAT(store.status().message(), HasSubstr(absl::StrCat(papers, " archived PDFs but no index file")));
+    EXPECT_THAT(store.status().message(), HasSubstr("panelpaper store check"));
+    EXPECT_THAT(store.status().message(), HasSubstr("from a backup"));
+    EXPECT_TRUE(report.index_missing);
+    EXPECT_EQ(report.objects, papers);
+    // Nothing changed: the PDFs are where they were, no index was created,
+    // nothing was quarantined.
+    EXPECT_EQ(ObjectFiles(dir), before);
+    EXPECT_NE(access((dir + "/index.sqlite3").c_str(), F_OK), 0);
+    EXPECT_NE(access((dir + "/quarantine").c_str(), F_OK), 0);
+    // The index restored: everything is back.
+    MoveIndexAway(dir + ".index", dir);
+    auto reopened = OpenOrDie(dir);
+    for (int i = 0; i < papers; ++i) {
+      EXPECT_EQ(*reopened->ReadPdf(*reopened->Lookup(absl::StrCat("p", i))), Pdf(absl::StrCat(i)));
+    }
+  }
+}
+
+TEST(LocalArchiveStore, AnEmptyIndexIsRefusedAndEveryPdfKept) {
+  // An empty file (a copy taken while the rows were still in the -wal), and
+  // an index whose table is there but has no rows.
+  for (bool zero_length : {true, false}) {
+    SCOPED_TRACE(zero_length);
+    const std::string dir = StoreWithPapers(2);
+    const std::vector<std::string> before = ObjectFiles(dir);
+    MoveIndexAway(dir, dir + ".index");
+    if (zero_length) {
+      std::ofstream(dir + "/index.sqlite3").flush();
+    } else {
+      // The index of a store that has no papers yet.
+      const std::string empty = NewDir();
+      OpenOrDie(empty).reset();
+      std::ofstream(dir + "/index.sqlite3", std::ios::binary) << ReadAll(empty + "/index.sqlite3");
+    }
+    auto store = LocalArchiveStore::Open({dir, nullptr});
+    ASSERT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+    EXPECT_THAT(store.status().message(), HasSubstr("2 archived PDFs but an index without rows"));
+    EXPECT_EQ(ObjectFiles(dir), before);
+    EXPECT_NE(access((dir + "/quarantine").c_str(), F_OK), 0);
+  }
+}
+
+TEST(LocalArchiveStore, AnOlderIndexMissingSeveralRowsIsRefused) {
+  const std::string dir = NewDir();
+  const std::string old_copy = dir + ".old-index";
+  {
+    auto store = OpenOrDie(dir);
+    ASSERT_TRUE(store->Put(Entry("p0", Pdf("0")), Pdf("0")).ok());
+  }
+  // A copy of the index as it was (the store closed: no -wal).
+  ASSERT_EQ(access((dir + "/index.sqlite3-wal").c_str(), F_OK), -1);
+  mkdir(old_copy.c_str(), 0750);
+  std::ofstream(old_copy + "/index.sqlite3", std::ios::binary) << ReadAll(dir + "/index.sqlite3");
+  {
+    auto store = OpenOrDie(dir);
+    for (const char* id : {"p1", "p2"}) ASSERT_TRUE(store->Put(Entry(id, Pdf(id)), Pdf(id)).ok());
+  }
+  MoveIndexAway(dir, dir + ".current");
+  MoveIndexAway(old_copy, dir);
+  const std::vector<std::string> before = ObjectFiles(dir);
+  ASSERT_THAT(before, SizeIs(3));
+
+  StoreCheckReport report;
+  auto store = LocalArchiveStore::Open({dir, nullptr}, &report);
+  ASSERT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("2 of 3 archived PDFs are not in the index (1 rows)"));
+  EXPECT_THAT(report.unindexed_objects, SizeIs(2));
+  EXPECT_THAT(report.quarantined, IsEmpty());
+  EXPECT_EQ(ObjectFiles(dir), before);
+  EXPECT_NE(access((dir + "/quarantine").c_str(), F_OK), 0);
+}
+
+TEST(LocalArchiveStore, OneUnindexedPdfIsQuarantinedAndStartUpGoesOn) {
+  const std::string dir = NewDir();
+  const std::string old_copy = dir + ".old-index";
+  {
+    auto store = OpenOrDie(dir);
+    ASSERT_TRUE(store->Put(Entry("p0", Pdf("0")), Pdf("0")).ok());
+  }
+  mkdir(old_copy.c_str(), 0750);
+  std::ofstream(old_copy + "/index.sqlite3", std::ios::binary) << ReadAll(dir + "/index.sqlite3");
+  {
+    auto store = OpenOrDie(dir);
+    ASSERT_TRUE(store->Put(Entry("p1", Pdf("1")), Pdf("1")).ok());
+  }
+  MoveIndexAway(dir, dir + ".current");
+  MoveIndexAway(old_copy, dir);
+
+  StoreCheckReport report;
+  auto store = OpenOrDie(dir, &report);
+  const std::string sha = Sha256Hex(Pdf("1"));
+  const std::string rel = "objects/" + sha.substr(0, 2) + "/" + sha + ".pdf";
+  EXPECT_THAT(report.unindexed_objects, ElementsAre(rel));
+  EXPECT_THAT(report.quarantined, ElementsAre(rel));
+  EXPECT_EQ(ReadAll(dir + "/" + report.quarantine_dir + "/" + rel), Pdf("1"));
+  EXPECT_EQ(*store->ReadPdf(*store->Lookup("p0")), Pdf("0"));
+  EXPECT_EQ(store->Lookup("p1").status().code(), absl::StatusCode::kNotFound);
+}
+
+// ---- symbolic links and other damage -------------------------------------
+
+TEST(LocalArchiveStore, SymbolicLinksInsideTheStoreAreNeverFollowed) {
+  const std::string dir = StoreWithPapers(1);
+  const std::string outside = dir + ".outside";
+  mkdir(outside.c_str(), 0750);
+  const std::string secret = outside + "/secret.pdf";
+  std::ofstream(secret) << "not the store's";
+  std::string linked_path;
+  {
+    auto store = OpenOrDie(dir);
+    linked_path = store->ObjectPath(Sha256Hex(Pdf("0")));
+  }
+  // The indexed object replaced by a link to bytes outside the store
+  // (even the right bytes), an unindexed link named like an object, a link in tmp/.
+  const std::string right_bytes = outside + "/right.pdf";
+  std::ofstream(right_bytes, std::ios::binary) << Pdf("0");
+  ASSERT_EQ(unlink(linked_path.c_str()), 0);
+  ASSERT_EQ(symlink(right_bytes.c_str(), linked_path.c_str()), 0);
+  const std::string sha = Sha256Hex("x");
+  mkdir((dir + "/objects/" + sha.substr(0, 2)).c_str(), 0750);
+  const std::string link_rel = "objects/" + sha.substr(0, 2) + "/" + sha + ".pdf";
+  ASSERT_EQ(symlink(secret.c_str(), (dir + "/" + link_rel).c_str()), 0);
+  ASSERT_EQ(symlink(secret.c_str(), (dir + "/tmp/t.tmp").c_str()), 0);
+
+  StoreCheckReport report;
+  auto store = OpenOrDie(dir, &report);
+  EXPECT_THAT(report.missing_or_damaged, ElementsAre("p0"));
+  EXPECT_THAT(report.symlinks, ::testing::Contains(link_rel));
+  EXPECT_THAT(report.symlinks, ::testing::Contains("tmp/t.tmp"));
+  EXPECT_THAT(report.unindexed_objects, IsEmpty());  // a link is not an object
+  EXPECT_EQ(report.objects, 0);
+  // The links were moved (themselves), what they point to is untouched.
+  EXPECT_EQ(ReadAll(secret), "not the store's");
+  EXPECT_EQ(ReadAll(right_bytes), Pdf("0"));
+  auto entry = store->Lookup("p0");
+  ASSERT_TRUE(entry.ok());
+  const absl::StatusOr<std::string> pdf = store->ReadPdf(*entry);
+  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kDataLoss) << pdf.status();
+  EXPECT_THAT(pdf.status().message(), Not(HasSubstr(dir)));
+  EXPECT_EQ(*store->StoredSha256(*entry), "");
+  // Archiving the same content again replaces the link with real bytes.
+  ASSERT_TRUE(store->Put(Entry("p0-again", Pdf("0"), "other"), Pdf("0")).ok());
+  EXPECT_EQ(*store->ReadPdf(*entry), Pdf("0"));
+  EXPECT_EQ(ReadAll(right_bytes), Pdf("0"));
+}
+
+TEST(LocalArchiveStore, ASymbolicLinkForTheIndexOrAFolderIsRefused) {
+  for (const char* name : {"index.sqlite3", "objects", "tmp"}) {
+    SCOPED_TRACE(name);
+    const std::string dir = StoreWithPapers(1);
+    const std::string moved = dir + ".real";
+    mkdir(moved.c_str(), 0750);
+    ASSERT_EQ(rename((dir + "/" + name).c_str(), (moved + "/" + name).c_str()), 0);
+    ASSERT_EQ(symlink((moved + "/" + name).c_str(), (dir + "/" + name).c_str()), 0);
+    auto store = LocalArchiveStore::Open({dir, nullptr});
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+    EXPECT_THAT(store.status().message(), HasSubstr("symbolic link"));
+  }
+}
+
+// Issue 10 item 8: a stored file replaced by a directory answered
+// UNAVAILABLE with the server's absolute path.
+TEST(LocalArchiveStore, AStoredFileReplacedByADirectoryIsDamageWithoutServerPaths) {
+  const std::string dir = StoreWithPapers(1);
+  auto store = OpenOrDie(dir);
+  auto entry = store->Lookup("p0");
+  ASSERT_TRUE(entry.ok());
+  const std::string path = store->ObjectPath(entry->sha256);
+  ASSERT_EQ(unlink(path.c_str()), 0);
+  ASSERT_EQ(mkdir(path.c_str(), 0750), 0);
+  const absl::StatusOr<std::string> pdf = store->ReadPdf(*entry);
+  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kDataLoss) << pdf.status();
+  EXPECT_THAT(pdf.status().message(), HasSubstr("not a regular file"));
+  EXPECT_THAT(pdf.status().message(), Not(HasSubstr(dir)));
+  EXPECT_EQ(*store->StoredSha256(*entry), "");
+  store.reset();
+  StoreCheckReport report;
+  store = OpenOrDie(dir, &report);
+  EXPECT_THAT(report.missing_or_damaged, ElementsAre("p0"));
+}
+
+TEST(LocalArchiveStore, StorageErrorsNameNoServerPath) {
+  const std::string dir = StoreWithPapers(1);
+  auto store = OpenOrDie(dir);
+  // tmp/ turned into a file: the Put fails, its message names no server path.
+  ASSERT_EQ(rmdir((dir + "/tmp").c_str()), 0);
+  std::ofstream(dir + "/tmp") << "in the way";
+  const absl::StatusOr<PutResult> put = store->Put(Entry("p9", Pdf("9")), Pdf("9"));
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.status().code(), absl::StatusCode::kUnavailable) << put.status();
+  EXPECT_THAT(put.status().message(), Not(HasSubstr(dir)));
+  EXPECT_THAT(put.status().message(), HasSubstr("tmp/"));
+}
+
+// ---- index health ----------------------------------------------------------
+
+TEST(LocalArchiveStore, IndexHealthFindsACorruptIndex) {
+  const std::string dir = NewDir();
+  {
+    auto store = OpenOrDie(dir);
+    for (int i = 0; i < 40; ++i) {
+      const std::string pdf = Pdf(absl::StrCat(i));
+      ASSERT_TRUE(store->Put(Entry(absl::StrCat("p", i), pdf, std::string(3000, 'r') + absl::StrCat(i)), pdf).ok());
+    }
+  }
+  auto store = OpenOrDie(dir);
+  EXPECT_TRUE(store->IndexHealth().ok()) << store->IndexHealth();
+  // Garbage over every page but the first (the schema page), as a bad disk
+  // or a stray write would leave it.
+  {
+    const std::string index = dir + "/index.sqlite3";
+    struct stat st;
+    ASSERT_EQ(stat(index.c_str(), &st), 0);
+    ASSERT_GT(st.st_size, 8192);
+    std::fstream f(index, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);
+    for (off_t i = 4096; i < st.st_size; ++i) f.put(static_cast<char>((i * 7919) & 0xff));
+  }
+  const absl::Status health = store->IndexHealth();
+  EXPECT_EQ(health.code(), absl::StatusCode::kDataLoss) << health;
+  // It stays unhealthy (the flag is sticky).
+  EXPECT_EQ(store->IndexHealth().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(LocalArchiveStore, ACorruptIndexAtStartUpIsDataLoss) {
+  const std::string dir = StoreWithPapers(3);
+  {
+    std::fstream f(dir + "/index.sqlite3", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(0);
+    f << "this is not a database file at all, no..";
+  }
+  auto store = LocalArchiveStore::Open({dir, nullptr});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+  EXPECT_THAT(ObjectFiles(dir), SizeIs(3));
 }
 
 }  // namespace
