@@ -4,6 +4,7 @@
 //   panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [TLS flags] [--timeout S]
 //   panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT [TLS flags]]
 //   panelpaper archive | get | verify | list ...   (service/archive/archive_cli.h)
+//   panelpaper store check | backup | restore ...   (service/archive/store_cli.h)
 //
 // REQUEST is a panelpaper.v1.RenderPaperRequest in proto3 JSON, or in text
 // format when its name ends in .textproto or .txtpb. A syntax error stops at
@@ -33,6 +34,7 @@
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
 #include "service/archive/archive_cli.h"
+#include "service/archive/store_cli.h"
 #include "service/cli_files.h"
 #include "service/remote_client.h"
 #include "service/request_converter.h"
@@ -398,7 +400,8 @@ int Pack(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-    std::cout << kUsage << "\narchive:\n" << pp::service::archive::kArchiveCliUsage;
+    std::cout << kUsage << "\narchive:\n" << pp::service::archive::kArchiveCliUsage
+              << "\narchive store maintenance:\n" << pp::service::archive::kStoreCliUsage;
     return args.empty() ? kExitUsage : 0;
   }
   const std::string command = args[0];
@@ -409,6 +412,7 @@ int main(int argc, char** argv) {
   if (command == "get") return pp::service::archive::GetCommand(args);
   if (command == "verify") return pp::service::archive::VerifyCommand(args);
   if (command == "list") return pp::service::archive::ListCommand(args);
+  if (command == "store") return pp::service::archive::StoreCommand(args);
   std::cerr << "panelpaper: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

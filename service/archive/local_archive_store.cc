@@ -578,6 +578,39 @@ absl::StatusOr<int> LockStore(const std::string& dir) {
   return fd;
 }
 
+absl::Status MakeDirectories(const std::string& path) { return MakeDirs(path); }
+
+absl::Status SyncDirectory(const std::string& path) { return SyncDir(path); }
+
+absl::Status WriteFileDurably(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".partial";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0440);
+  if (fd < 0) return ErrnoStatus(errno, "create", tmp);
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return ErrnoStatus(err, "write", tmp);
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoStatus(err, "fsync", tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoStatus(err, "rename into", path);
+  }
+  return SyncDir(Parent(path));
+}
+
 std::string ObjectPathIn(const std::string& dir, std::string_view sha256) {
   return absl::StrCat(dir, "/objects/", AV(sha256.substr(0, 2)), "/", AV(sha256), ".pdf");
 }

@@ -161,6 +161,17 @@ absl::StatusOr<int> LockStore(const std::string& dir);
 // The object file of `sha256` in the store `dir`: dir/objects/ab/<sha256>.pdf.
 std::string ObjectPathIn(const std::string& dir, std::string_view sha256);
 
+// mkdir -p, each new name fsynced; a symbolic link where a directory should
+// be is FAILED_PRECONDITION (never followed).
+absl::Status MakeDirectories(const std::string& path);
+
+// fsync()s the directory `path` (so the names in it are durable).
+absl::Status SyncDirectory(const std::string& path);
+
+// Writes `bytes` to a new file `path` durably: a temporary file beside it
+// (O_EXCL), fsync, rename, fsync of the directory. Mode 0440.
+absl::Status WriteFileDurably(const std::string& path, std::string_view bytes);
+
 // Reads a regular file without following a symbolic link in its last
 // component: NOT_FOUND when absent; DATA_LOSS when it is a link, a directory
 // or anything but a regular file; UNAVAILABLE on an I/O error.
