@@ -229,8 +229,12 @@ int main(int argc, char** argv) {
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   if (health != nullptr) health->SetServingStatus(kServiceName, true);
+  // The archive's health follows its index (NOT_SERVING once found corrupt).
+  std::unique_ptr<pp::service::archive::ArchiveHealthWatch> archive_health;
   if (health != nullptr && *archive != nullptr) {
-    health->SetServingStatus(pp::service::archive::kArchiveServiceName, true);
+    archive_health = pp::service::archive::WatchArchiveHealth(archive->get(), [health](bool serving) {
+      health->SetServingStatus(pp::service::archive::kArchiveServiceName, serving);
+    });
   }
 
   const std::string address = BoundAddress(listen, port);
@@ -260,6 +264,7 @@ int main(int argc, char** argv) {
 
   // NOT_SERVING from now on; new calls are refused with UNAVAILABLE; the
   // admitted ones (running or queued) finish within the grace period.
+  archive_health.reset();
   if (health != nullptr) health->Shutdown();
   service->StartDraining();
   if (*archive != nullptr) (*archive)->StartDraining();

@@ -94,6 +94,10 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
   bool WaitIdle(std::chrono::system_clock::time_point deadline);
   void Shutdown();
 
+  // The store's index health (ArchiveStore::IndexHealth), for the health
+  // watch (archive_setup.h).
+  absl::Status IndexHealth(bool probe) { return store_->IndexHealth(probe); }
+
   const ArchiveServiceOptions& options() const { return options_; }
   const std::string& fonts_sha256() const { return fonts_sha256_; }
 

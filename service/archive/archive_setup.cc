@@ -28,6 +28,9 @@ ABSL_FLAG(std::string, archive_writers, "",
 ABSL_FLAG(std::string, archive_reads, "authenticated",
           "authenticated (reads need a valid token or a verified client certificate) | open");
 ABSL_FLAG(int, archive_workers, 0, "archive worker threads; 0 = one per CPU core");
+ABSL_FLAG(absl::Duration, archive_health_probe, absl::Seconds(60),
+          "how often the archive index is consistency-checked (PRAGMA quick_check) for health; "
+          "0 = never (a corrupt index found by a call still turns health NOT_SERVING)");
 
 namespace pp::service::archive {
 namespace {
@@ -141,6 +144,53 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
   }
   return ArchiveServiceImpl::Create(setup.fonts, std::shared_ptr<ArchiveStore>(*std::move(store)),
                                     std::move(options));
+}
+
+ArchiveHealthWatch::ArchiveHealthWatch(ArchiveServiceImpl* archive,
+                                       std::function<void(bool)> report,
+                                       std::chrono::milliseconds probe_every)
+    : archive_(archive), report_(std::move(report)), probe_every_(probe_every) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+ArchiveHealthWatch::~ArchiveHealthWatch() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void ArchiveHealthWatch::Run() {
+  using Clock = std::chrono::steady_clock;
+  bool serving = true;
+  report_(serving);
+  Clock::time_point next_probe = Clock::now() + probe_every_;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+    const bool probe = probe_every_.count() > 0 && Clock::now() >= next_probe;
+    if (probe) next_probe = Clock::now() + probe_every_;
+    lock.unlock();
+    const absl::Status health = archive_->IndexHealth(probe);
+    lock.lock();
+    // Only a corrupt index (DATA_LOSS) turns health off; a busy or
+    // briefly unavailable index does not.
+    const bool now_serving = !absl::IsDataLoss(health);
+    if (now_serving != serving) {
+      serving = now_serving;
+      if (!serving) {
+        Log(LogLevel::kError, absl::StrCat("archive health: NOT_SERVING: ", health.message()));
+      }
+      report_(serving);
+    }
+  }
+}
+
+std::unique_ptr<ArchiveHealthWatch> WatchArchiveHealth(ArchiveServiceImpl* archive,
+                                                       std::function<void(bool)> report) {
+  return std::make_unique<ArchiveHealthWatch>(
+      archive, std::move(report), absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_archive_health_probe)));
 }
 
 }  // namespace pp::service::archive

@@ -13,18 +13,28 @@
 //   --archive_reads=authenticated|open
 //                                reads need credentials (default) or not
 //   --archive_workers=N          worker threads (0: one per core)
+//   --archive_health_probe=D     how often the index is consistency-checked for
+//                                health (PRAGMA quick_check; default 60s; 0: never)
 //
 // ArchiveFromFlags validates them, opens the store (running its check and
-// logging what it found) and builds the service.
+// logging what it found; a store that lost its index is refused with what
+// was found and what to do) and builds the service. WatchArchiveHealth keeps
+// the archive's health status in step with its index: NOT_SERVING (for
+// good, until a restart) once a call or the periodic probe finds the index
+// corrupt; what calls found is looked at every second.
 //
 //   PP_ASSIGN_OR_RETURN(auto archive, ArchiveFromFlags({fonts_dir, fonts, limits, 5000, mtls}));
 //   if (archive) builder.RegisterService(archive.get());
 #ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_SETUP_H_
 #define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_SETUP_H_
 
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "renderers/text/font_set.h"
@@ -46,6 +56,32 @@ struct ArchiveSetup {
 // flags (panelpaperd exits 2); other errors (unreadable token file, store
 // locked or not openable) make it exit 1.
 absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const ArchiveSetup& setup);
+
+// A thread that calls `report(serving)` whenever the archive's index health
+// changes (and once at the start). Stops when destroyed.
+class ArchiveHealthWatch {
+ public:
+  ArchiveHealthWatch(ArchiveServiceImpl* archive, std::function<void(bool serving)> report,
+                     std::chrono::milliseconds probe_every);
+  ~ArchiveHealthWatch();
+  ArchiveHealthWatch(const ArchiveHealthWatch&) = delete;
+  ArchiveHealthWatch& operator=(const ArchiveHealthWatch&) = delete;
+
+ private:
+  void Run();
+
+  ArchiveServiceImpl* archive_;
+  std::function<void(bool)> report_;
+  std::chrono::milliseconds probe_every_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// The watch, probing every --archive_health_probe.
+std::unique_ptr<ArchiveHealthWatch> WatchArchiveHealth(ArchiveServiceImpl* archive,
+                                                       std::function<void(bool serving)> report);
 
 }  // namespace pp::service::archive
 

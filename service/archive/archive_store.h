@@ -138,9 +138,14 @@ class ArchiveStore {
   virtual absl::StatusOr<ListPage> List(const ListQuery& query) = 0;
 
   // OK while the index is usable; DATA_LOSS once the store has found it
-  // corrupt (on a call, or by a consistency probe of its own). Cheap enough
-  // to call every few seconds (archive health, archive_setup.h).
-  virtual absl::Status IndexHealth() { return absl::OkStatus(); }
+  // corrupt (on a call, or by a consistency probe). Without `probe` only
+  // what calls found (cheap: call it often); with it the store also checks
+  // the whole index (PRAGMA quick_check for LocalArchiveStore: reads every
+  // page, so seconds apart). For archive health (archive_setup.h).
+  virtual absl::Status IndexHealth(bool probe) {
+    (void)probe;
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace pp::service::archive

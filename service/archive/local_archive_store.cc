@@ -376,11 +376,12 @@ absl::Status LocalArchiveStore::ForClients(absl::Status s) const {
   return absl::Status(s.code(), message);
 }
 
-absl::Status LocalArchiveStore::IndexHealth() {
+absl::Status LocalArchiveStore::IndexHealth(bool probe) {
   auto corrupt = [] {
     return absl::DataLossError("archive index is corrupt: restore it from a backup (README: Backup and restore)");
   };
   if (index_corrupt_.load()) return corrupt();
+  if (!probe) return absl::OkStatus();
   std::lock_guard<std::mutex> lock(probe_mu_);
   sqlite3* db = nullptr;
   const std::string index_path = options_.dir + "/index.sqlite3";

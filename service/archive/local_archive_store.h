@@ -95,7 +95,7 @@ class LocalArchiveStore final : public ArchiveStore {
   absl::StatusOr<std::string> ReadPdf(const ArchiveEntry& entry) override;
   absl::StatusOr<std::string> StoredSha256(const ArchiveEntry& entry) override;
   absl::StatusOr<ListPage> List(const ListQuery& query) override;
-  absl::Status IndexHealth() override;
+  absl::Status IndexHealth(bool probe) override;
 
   // Where the bytes with this SHA-256 live: DIR/objects/ab/<sha256>.pdf.
   std::string ObjectPath(std::string_view sha256) const;
