@@ -18,7 +18,7 @@ get and a failed verify; no token is UNAUTHENTICATED, a wrong token
 PERMISSION_DENIED, reads authenticated or open by flag; list filters and
 pages; a restart keeps everything; SIGKILL while archive calls are in flight
 (some inside the store's write) leaves every acknowledged paper intact and no
-half-written entry, and the restart's store check removes what the crash left;
+half-written entry, and the restart's store check quarantines what the crash left;
 mTLS writer allow-list (certificate SAN, else CN); the CLI's archive, get,
 verify and list; our PDF/A-2b checker passes the archival PDFs and catches
 each rule broken on purpose.
@@ -603,18 +603,19 @@ class CrashTest(unittest.TestCase):
         self.assertTrue(cut_in_store, "no kill landed inside a store write in %d rounds" % rounds)
         text = open(os.path.join(ARGS.work_dir, "CrashTest.log")).read()
         print("\ncrash test: %d rounds, %d acknowledged, %d cut off by a kill, %d of them inside "
-              "the store; start-up checks removed %d interrupted writes and %d stray files"
+              "the store; start-up checks quarantined %d interrupted writes and %d unindexed PDFs"
               % (rounds, len(all_acked), len(all_failed), len(cut_in_store),
-                 text.count("removed an interrupted write"), text.count("removed a stray PDF")),
+                 text.count("(an interrupted write)"), text.count("(a PDF no index row names")),
               file=sys.stderr)
 
         server = Server("CrashTest-after", data)
         try:
             log = server.text()
-            m = re.search(r"archive: \S+, (\d+) papers, check: (\d+) interrupted writes and "
-                          r"(\d+) stray files removed, (\d+) damaged", log)
+            m = re.search(r"archive: \S+, (\d+) papers, check: (\d+) interrupted writes, "
+                          r"(\d+) unindexed PDFs and (\d+) symbolic links quarantined, "
+                          r"(\d+) damaged", log)
             self.assertIsNotNone(m, log)
-            self.assertEqual(m.group(4), "0")
+            self.assertEqual(m.group(5), "0")
             self.assertEqual(files_under(os.path.join(data, "tmp")), [])
             with server.channel() as ch:
                 stub = archive_grpc.ArchiveServiceStub(ch)
@@ -635,7 +636,8 @@ class CrashTest(unittest.TestCase):
                 for pid, sha in listed.items():
                     data_bytes, _ = get_pdf(stub, pid)
                     self.assertEqual(hashlib.sha256(data_bytes).hexdigest(), sha, pid)
-                # Object files are exactly the listed papers' (strays were removed).
+                # Object files are exactly the listed papers' (strays were
+                # moved to quarantine/, never deleted).
                 objects = files_under(os.path.join(data, "objects"))
                 self.assertEqual(sorted(objects),
                                  sorted({object_path(data, s) for s in listed.values()}))
