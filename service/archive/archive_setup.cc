@@ -150,6 +150,8 @@ ArchiveHealthWatch::ArchiveHealthWatch(ArchiveServiceImpl* archive,
                                        std::function<void(bool)> report,
                                        std::chrono::milliseconds probe_every)
     : archive_(archive), report_(std::move(report)), probe_every_(probe_every) {
+  // SERVING before the server says it is serving (the store opened fine).
+  report_(true);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -165,7 +167,6 @@ ArchiveHealthWatch::~ArchiveHealthWatch() {
 void ArchiveHealthWatch::Run() {
   using Clock = std::chrono::steady_clock;
   bool serving = true;
-  report_(serving);
   Clock::time_point next_probe = Clock::now() + probe_every_;
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {

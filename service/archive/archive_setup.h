@@ -57,8 +57,9 @@ struct ArchiveSetup {
 // locked or not openable) make it exit 1.
 absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const ArchiveSetup& setup);
 
-// A thread that calls `report(serving)` whenever the archive's index health
-// changes (and once at the start). Stops when destroyed.
+// Calls `report(true)` at once, then, from a thread of its own,
+// `report(serving)` whenever the archive's index health changes. Stops when
+// destroyed.
 class ArchiveHealthWatch {
  public:
   ArchiveHealthWatch(ArchiveServiceImpl* archive, std::function<void(bool serving)> report,
