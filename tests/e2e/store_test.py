@@ -14,7 +14,9 @@ and verifies every paper it holds, and the papers acknowledged before it
 began are among them, nothing lost in the original either; a stored file
 replaced by a directory is DATA_LOSS on get and damage in verify, with no
 server path in any message; health turns NOT_SERVING when the index is
-corrupt; page_size above 500 is INVALID_ARGUMENT on `page_size`.
+corrupt (found by a call, which answers DATA_LOSS, or by the periodic probe
+with no call at all); page_size above 500 is INVALID_ARGUMENT on
+`page_size`.
 
 Helpers (Server, requests, stubs) come from archive_test.py. Missing tools
 skip the test (exit 77), except under CI=true where they fail it.
@@ -273,9 +275,12 @@ class DamageAndHealthTest(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0)
 
-    def test_health_is_not_serving_once_the_index_is_corrupt(self):
-        data = at.fresh_dir("corrupt-index-data")
-        server = at.Server("CorruptIndexTest", data)
+    def corrupt_index_under_a_running_server(self, name, *flags):
+        """Archives 30 papers, restarts (the index checkpointed into
+        index.sqlite3), then damages the file under the running server as a
+        failing disk would. Returns the running server."""
+        data = at.fresh_dir(name + "-data")
+        server = at.Server(name, data)
         try:
             with server.channel() as ch:
                 stub = at.archive_grpc.ArchiveServiceStub(ch)
@@ -283,31 +288,53 @@ class DamageAndHealthTest(unittest.TestCase):
                     stub.ArchivePaper(at.small_request("ci-%d" % i), metadata=at.bearer(), timeout=60)
         finally:
             self.assertEqual(server.stop(), 0)
-        # Restarted (the index checkpointed into index.sqlite3), then the
-        # file damaged under the running server, as a failing disk would.
-        server = at.Server("CorruptIndexTest", data, "--archive_health_probe=1s")
+        server = at.Server(name, data, *flags)
+        with server.channel() as ch:
+            self.assertEqual(self.health(ch, "panelpaper.v1.ArchiveService"),
+                             at.health_pb2.HealthCheckResponse.SERVING)
+        index = os.path.join(data, "index.sqlite3")
+        size = os.path.getsize(index)
+        self.assertGreater(size, 8192)
+        with open(index, "r+b") as f:
+            f.seek(4096)
+            f.write(bytes((i * 7919) & 0xFF for i in range(size - 4096)))
+        return server
+
+    @staticmethod
+    def health(ch, service):
+        return at.health_grpc.HealthStub(ch).Check(
+            at.health_pb2.HealthCheckRequest(service=service), timeout=10).status
+
+    def wait_not_serving(self, ch, seconds):
+        deadline = time.time() + seconds
+        serving = at.health_pb2.HealthCheckResponse.SERVING
+        while time.time() < deadline and self.health(ch, "panelpaper.v1.ArchiveService") == serving:
+            time.sleep(0.2)
+        self.assertEqual(self.health(ch, "panelpaper.v1.ArchiveService"),
+                         at.health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.assertEqual(self.health(ch, "panelpaper.v1.PaperService"), serving)
+
+    def test_a_call_that_finds_the_index_corrupt_turns_health_not_serving(self):
+        server = self.corrupt_index_under_a_running_server("CorruptIndexCallTest")
         try:
             with server.channel() as ch:
-                health = at.health_grpc.HealthStub(ch)
+                stub = at.archive_grpc.ArchiveServiceStub(ch)
+                with self.assertRaises(at.grpc.RpcError) as e:
+                    stub.ListArchivedPapers(at.archive_pb2.ListArchivedPapersRequest(),
+                                            metadata=at.bearer(), timeout=30)
+                self.assertEqual(e.exception.code(), at.grpc.StatusCode.DATA_LOSS)
+                self.assertIn("index is corrupt", e.exception.details())
+                self.wait_not_serving(ch, 10)
+            self.assertIn("archive health: NOT_SERVING", server.text())
+        finally:
+            self.assertEqual(server.stop(), 0)
 
-                def status(service):
-                    return health.Check(at.health_pb2.HealthCheckRequest(service=service),
-                                        timeout=10).status
-
-                serving = at.health_pb2.HealthCheckResponse.SERVING
-                self.assertEqual(status("panelpaper.v1.ArchiveService"), serving)
-                index = os.path.join(data, "index.sqlite3")
-                size = os.path.getsize(index)
-                self.assertGreater(size, 8192)
-                with open(index, "r+b") as f:
-                    f.seek(4096)
-                    f.write(bytes((i * 7919) & 0xFF for i in range(size - 4096)))
-                deadline = time.time() + 15
-                while time.time() < deadline and status("panelpaper.v1.ArchiveService") == serving:
-                    time.sleep(0.2)
-                self.assertEqual(status("panelpaper.v1.ArchiveService"),
-                                 at.health_pb2.HealthCheckResponse.NOT_SERVING)
-                self.assertEqual(status("panelpaper.v1.PaperService"), serving)
+    def test_the_probe_finds_a_corrupt_index_without_any_call(self):
+        server = self.corrupt_index_under_a_running_server("CorruptIndexProbeTest",
+                                                           "--archive_health_probe=1s")
+        try:
+            with server.channel() as ch:
+                self.wait_not_serving(ch, 15)
             self.assertIn("archive health: NOT_SERVING", server.text())
         finally:
             self.assertEqual(server.stop(), 0)
