@@ -1,8 +1,10 @@
 // File: renderers/pdf/painter.h
 //
 // Paint: PageLayout -> PDF bytes, with libharu. This module is the only one
-// that includes <hpdf.h>. It never measures and never decides: every
-// position comes from the layout.
+// that includes <hpdf.h>; painter.cc uses libharu's public API only, and
+// whatever reaches into libharu's internals (or replaces libharu and zlib
+// functions) is fenced in hpdf_internals.h. It never measures and never
+// decides: every position comes from the layout.
 //
 // What it writes:
 // * fonts embedded and subset; Panel Sans faces as single-byte WinAnsi
