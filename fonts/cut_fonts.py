@@ -13,6 +13,14 @@ Licensing: a cut face is a Modified Version under the SIL OFL 1.1, and
 "Panel Sans". The untouched originals stay in fonts/liberation/ and are used
 for every character outside Windows-1252.
 
+Reproducible: the same source faces give byte-identical cut faces on every
+build and machine. fontTools would stamp head.modified with the time of the
+save; the faces are loaded with recalcTimestamp=False and keep the source
+face's head.modified (and head.created), so nothing depends on the clock or
+on the build directory. fonts/fonts.sha256 holds the digests of the cut
+faces and of every other file the renderer reads; a test
+(tests/tools/fonts_test.py) cuts twice and checks both against it.
+
 usage: cut_fonts.py SRC_DIR OUT_DIR
 """
 import array
@@ -63,7 +71,10 @@ def add_placeholder_hinting_tables(font):
 
 
 def cut(src, dst, style):
-    font = TTFont(src)
+    # recalcTimestamp=False: save() keeps head.modified as loaded (the
+    # source face's) instead of writing the current time.
+    font = TTFont(src, recalcTimestamp=False)
+    modified, created = font["head"].modified, font["head"].created
     options = subset.Options()
     options.layout_features = []
     options.hinting = False
@@ -92,6 +103,8 @@ def cut(src, dst, style):
             name.setName(full, 4, rec.platformID, rec.platEncID, rec.langID)
         elif rec.nameID == 6:
             name.setName(ps, 6, rec.platformID, rec.platEncID, rec.langID)
+    font["head"].modified = modified
+    font["head"].created = created
     font.save(dst)
 
 

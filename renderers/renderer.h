@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "renderers/doc/document.h"
 #include "renderers/doc/pack.h"
+#include "renderers/identity.h"
 #include "renderers/layout/pack.h"
 #include "renderers/layout/page_layout.h"
 #include "renderers/layout/paginate.h"
@@ -26,8 +27,9 @@
 
 namespace pp {
 
-// Version of the rendering code: part of the PDF Producer and of archive
-// records (the same request renders to the same bytes within one version).
+// Version of the rendering code: part of the PDF Producer and of the
+// renderer identity (renderers/identity.h: the same request renders to the
+// same bytes under one identity).
 inline constexpr char kRendererVersion[] = "0.2.0";
 
 struct RenderOptions {

@@ -5,6 +5,7 @@
 //   panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT [TLS flags]]
 //   panelpaper archive | get | verify | list ...   (service/archive/archive_cli.h)
 //   panelpaper store check | backup | restore ...   (service/archive/store_cli.h)
+//   panelpaper --version    (the renderer identity: renderers/identity.h)
 //
 // REQUEST is a panelpaper.v1.RenderPaperRequest in proto3 JSON, or in text
 // format when its name ends in .textproto or .txtpb. A syntax error stops at
@@ -57,6 +58,7 @@ constexpr char kUsage[] =
     "                         [--tls_cert FILE --tls_key FILE] [--tls_server_name NAME]\n"
     "                         [--timeout SECONDS]\n"
     "       panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT ...]\n"
+    "       panelpaper --version   (the renderer identity: versions, font digests, ...)\n"
     "\n"
     "  REQUEST   a panelpaper.v1.RenderPaperRequest: proto3 JSON, or text format\n"
     "            when the name ends in .textproto or .txtpb\n"
@@ -403,6 +405,16 @@ int main(int argc, char** argv) {
     std::cout << kUsage << "\narchive:\n" << pp::service::archive::kArchiveCliUsage
               << "\narchive store maintenance:\n" << pp::service::archive::kStoreCliUsage;
     return args.empty() ? kExitUsage : 0;
+  }
+  if (args[0] == "--version") {  // the renderer identity of the default fonts folder
+    absl::StatusOr<pp::RendererIdentity> identity =
+        pp::RendererIdentityForFontsDir(pp::text::DefaultFontsDir());
+    if (!identity.ok()) {
+      std::cerr << "panelpaper: renderer identity: " << identity.status().message() << "\n";
+      return kExitFailure;
+    }
+    std::cout << "panelpaper " << pp::kRendererVersion << "\n" << identity->ToString() << "\n";
+    return 0;
   }
   const std::string command = args[0];
   args.erase(args.begin());

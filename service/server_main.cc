@@ -8,7 +8,8 @@
 //                [--archive_reads=authenticated|open]]   (service/archive/archive_setup.h)
 //
 // `panelpaperd --help` lists every flag; README.md ("Service") explains
-// them with the limits and status codes. Also serves grpc.health.v1.Health
+// them with the limits and status codes. `panelpaperd --version [--fonts=DIR]`
+// prints the renderer identity (renderers/identity.h) and exits. Also serves grpc.health.v1.Health
 // and server reflection (v1alpha).
 //
 // Start-up prints "panelpaperd: serving on HOST:PORT ..." to stderr once the
@@ -37,6 +38,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -124,6 +127,24 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // --help: the flags of panelpaperd's own files (absl's default looks only
+  // for a file named like the program); --version: the renderer identity of
+  // the --fonts folder (absl calls this after parsing every flag).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "service/");
+  };
+  usage.version_string = []() -> std::string {
+    const std::string dir =
+        absl::GetFlag(FLAGS_fonts).empty() ? pp::text::DefaultFontsDir() : absl::GetFlag(FLAGS_fonts);
+    absl::StatusOr<pp::RendererIdentity> identity = pp::RendererIdentityForFontsDir(dir);
+    if (!identity.ok()) {
+      std::cerr << "panelpaperd: renderer identity: " << identity.status().message() << "\n";
+      std::exit(1);
+    }
+    return absl::StrCat("panelpaperd ", pp::kRendererVersion, "\n", identity->ToString(), "\n");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "the panelpaper gRPC server (panelpaper.v1.PaperService, health, reflection).\n"
       "usage: panelpaperd [--listen=HOST:PORT] [--tls_cert=F --tls_key=F [--tls_client_ca=F]] "
@@ -194,6 +215,15 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_fonts).empty() ? pp::text::DefaultFontsDir() : absl::GetFlag(FLAGS_fonts);
   auto fonts = pp::text::FontSet::Load(fonts_dir);
   if (!fonts.ok()) return Fail(1, absl::StrCat("fonts: ", fonts.status().message()));
+  // The start-up self-check of the painter's libharu replacements runs here.
+  absl::StatusOr<pp::RendererIdentity> identity = pp::RendererIdentityForFontsDir(fonts_dir);
+  if (!identity.ok()) return Fail(1, absl::StrCat("renderer identity: ", identity.status().message()));
+  Log(LogLevel::kInfo, absl::StrCat("renderer identity: ", identity->ToString()));
+  if (identity->libharu_patches != "on" && identity->libharu_patches != "off") {
+    Log(LogLevel::kWarning, absl::StrCat("libharu replacements compiled in but ",
+                                         identity->libharu_patches,
+                                         ": PDFs are correct but slower and their bytes differ"));
+  }
 
   // One extra gRPC reference for the life of the process: destroying the
   // server then never runs grpc_shutdown(), which intermittently stalls ~10 s

@@ -1,34 +1,42 @@
 #include "renderers/pdf/painter.h"
 
+// Public libharu API only: HPDF_SHARED (set for this file by CMake) makes
+// <hpdf.h> declare opaque handles and no internals. Whatever needs libharu's
+// internals lives in hpdf_internals (see its contract).
+#ifndef HPDF_SHARED
+#error "painter.cc must be compiled with HPDF_SHARED (renderers/CMakeLists.txt)"
+#endif
 #include <hpdf.h>
 #include <openssl/sha.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstdint>
-#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "renderers/common/utf8.h"
+#include "renderers/pdf/hpdf_internals.h"
 
 namespace pp::pdf {
 namespace {
 
-// zlib level for the streams libharu compresses while this thread saves a
-// document (see deflateInit_ at the end of this file); kNoDeflateOverride
-// outside a save.
-constexpr int kNoDeflateOverride = -100;
-thread_local int deflate_level_in_save = kNoDeflateOverride;
+namespace internals = hpdf_internals;
+
+// HPDF_STREAM_EOF of libharu's error codes (hpdf_error.h, which also
+// declares internals and so is not included here).
+constexpr HPDF_STATUS kHpdfStreamEof = 0x1058;
 
 // Level 1 instead of zlib's default 6 for the PDF's streams: measured on the
 // reference paper, 18 % less render time for 4 % more bytes (34.6 -> 36.0
-// KiB); levels 2-4 save less time for little size.
+// KiB); levels 2-4 save less time for little size. Takes effect through
+// the deflateInit_ replacement (hpdf_internals.h): without it
+// (PP_LIBHARU_PATCHES=OFF) libharu keeps zlib's default level.
 constexpr int kPdfDeflateLevel = 1;
 
 
@@ -259,39 +267,11 @@ class Painter {
   // which ISO 32000 requires (its simple TrueType fonts have it). The
   // descriptor only comes into being when the font is written (libharu's
   // CIDFontType2 before-write step), so that step is wrapped: libharu's own, then the value libharu measured for the font
-  // definition, as for the simple fonts.
+  // definition, as for the simple fonts (hpdf_internals::AddCapHeight).
   void AddCapHeight(HPDF_Font font) {
-    // libharu hangs the step on the Type 0 font (its attr is the font's).
-    if (font->before_write_fn == &CidFontBeforeWriteWithCapHeight) return;
-    if (font->before_write_fn == nullptr) {
-      if (where_.empty()) where_ = "the UTF-8 font's before-write step";
-      return;
+    if (const char* failed_step = internals::AddCapHeight(font); failed_step && where_.empty()) {
+      where_ = failed_step;
     }
-    HPDF_Dict_BeforeWriteFunc expected = nullptr;
-    if (!libharu_cid_before_write.compare_exchange_strong(expected, font->before_write_fn) &&
-        expected != font->before_write_fn) {
-      return;  // not the function seen before: leave libharu's step alone
-    }
-    font->before_write_fn = &CidFontBeforeWriteWithCapHeight;
-  }
-
-  // libharu's before-write step of CIDFontType2 fonts (the same function
-  // for every such font), recorded by the first AddCapHeight.
-  static inline std::atomic<HPDF_Dict_BeforeWriteFunc> libharu_cid_before_write{nullptr};
-
-  static HPDF_STATUS CidFontBeforeWriteWithCapHeight(HPDF_Dict font) {
-    const HPDF_Dict_BeforeWriteFunc libharus = libharu_cid_before_write.load();
-    if (libharus != nullptr) {
-      if (const HPDF_STATUS st = libharus(font); st != HPDF_OK) return st;
-    }
-    auto attr = static_cast<HPDF_FontAttr>(font->attr);
-    if (attr == nullptr || attr->fontdef == nullptr) return HPDF_OK;
-    HPDF_Dict descriptor = attr->fontdef->descriptor;
-    if (descriptor == nullptr ||
-        HPDF_Dict_GetItem(descriptor, "CapHeight", HPDF_OCLASS_NUMBER) != nullptr) {
-      return HPDF_OK;
-    }
-    return HPDF_Dict_AddNumber(descriptor, "CapHeight", attr->fontdef->cap_height);
   }
 
   // libharu gives a Type 0 font on its UTF-8 encoder its *encoding* CMap
@@ -301,11 +281,6 @@ class Painter {
   // BMP characters, so the right ToUnicode is the identity: the stream's
   // contents are replaced by bfranges, one per high byte (surrogates left out).
   void RewriteToUnicode(HPDF_Font font) {
-    auto cmap = static_cast<HPDF_Dict>(HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT));
-    if (cmap == nullptr || cmap->stream == nullptr) {
-      if (where_.empty()) where_ = "the UTF-8 font's ToUnicode CMap";
-      return;
-    }
     static const std::string* const kIdentity = [] {
       auto* out = new std::string(
           "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
@@ -328,10 +303,10 @@ class Painter {
       absl::StrAppend(out, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
       return out;
     }();
-    HPDF_MemStream_FreeData(cmap->stream);
-    Check(HPDF_Stream_Write(cmap->stream, reinterpret_cast<const HPDF_BYTE*>(kIdentity->data()),
-                            static_cast<HPDF_UINT>(kIdentity->size())),
-          "HPDF_Stream_Write(ToUnicode)");
+    if (const char* failed_step = internals::ReplaceToUnicode(font, *kIdentity);
+        failed_step && where_.empty()) {
+      where_ = failed_step;
+    }
   }
 
   // HPDF_LoadTTFontFromFile from bytes already in memory: the font program
@@ -340,44 +315,13 @@ class Painter {
   // libharu's own loader: parse, register, and tag the subset name
   // (HPDFAA, HPDFAB, ... in load order, so output stays deterministic).
   const char* LoadFontFromMemory(const std::string& bytes) {
-    HPDF_Doc pdf = doc_.get();
-    HPDF_Stream stream = HPDF_MemStream_New(pdf->mmgr, static_cast<HPDF_UINT>(bytes.size()));
-    if (stream == nullptr) {
-      where_ = "HPDF_MemStream_New";
+    const char* name = nullptr;
+    if (const char* failed_step = internals::LoadTTFontFromMemory(doc_.get(), bytes, &name)) {
+      where_ = failed_step;
       return nullptr;
     }
-    if (HPDF_Stream_Write(stream, reinterpret_cast<const HPDF_BYTE*>(bytes.data()),
-                          static_cast<HPDF_UINT>(bytes.size())) != HPDF_OK ||
-        HPDF_Stream_Seek(stream, 0, HPDF_SEEK_SET) != HPDF_OK) {
-      HPDF_Stream_Free(stream);
-      where_ = "HPDF_Stream_Write(font)";
-      return nullptr;
-    }
-    HPDF_FontDef def = HPDF_TTFontDef_Load(pdf->mmgr, stream, HPDF_TRUE);  // owns the stream
-    if (def == nullptr) {
-      where_ = "HPDF_TTFontDef_Load";
-      return nullptr;
-    }
-    if (HPDF_List_Add(pdf->fontdef_list, def) != HPDF_OK) {
-      HPDF_FontDef_Free(def);
-      where_ = "HPDF_List_Add(fontdef)";
-      return nullptr;
-    }
-    if (pdf->ttfont_tag[0] == 0) {
-      std::memcpy(pdf->ttfont_tag, "HPDFAA", 6);
-    } else {
-      for (int i = 5; i >= 0; --i) {
-        pdf->ttfont_tag[i] += 1;
-        if (pdf->ttfont_tag[i] > 'Z') {
-          pdf->ttfont_tag[i] = 'A';
-        } else {
-          break;
-        }
-      }
-    }
-    HPDF_TTFontDef_SetTagName(def, reinterpret_cast<char*>(pdf->ttfont_tag));
     if (sink_.error != HPDF_OK) where_ = "loading a font";
-    return def->base_font;
+    return name;
   }
 
   void EnableUtf8() {
@@ -518,7 +462,9 @@ class Painter {
         if (failed()) return;
         Check(HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0), "HPDF_LinkAnnot_SetBorderStyle");
         // Printable (flag 4), as PDF/A requires of every annotation.
-        Check(HPDF_Dict_AddNumber(a, "F", 4), "HPDF_Dict_AddNumber(F)");
+        if (const char* failed_step = internals::SetAnnotationFlags(a, 4); failed_step && where_.empty()) {
+          where_ = failed_step;
+        }
       }
     }
   }
@@ -604,54 +550,16 @@ class Painter {
   // The PDF/A parts libharu doesn't write (or writes wrongly): our XMP
   // metadata, the output intent, and a placeholder /ID patched after saving.
   void PdfAParts(const PdfA& a) {
-    HPDF_Doc pdf = doc_.get();
-    pdf->pdf_version = HPDF_VER_17;
-    // XMP metadata stream, uncompressed so it stays readable.
-    const std::string xmp = XmpPacket(layout_.info, a);
-    HPDF_Dict meta = CheckHandle(HPDF_DictStream_New(pdf->mmgr, pdf->xref), "HPDF_DictStream_New");
-    if (failed()) return;
-    meta->filter = HPDF_STREAM_FILTER_NONE;
-    Check(HPDF_Dict_AddName(meta, "Type", "Metadata"), "HPDF_Dict_AddName");
-    Check(HPDF_Dict_AddName(meta, "Subtype", "XML"), "HPDF_Dict_AddName");
-    Check(HPDF_Stream_Write(meta->stream, reinterpret_cast<const HPDF_BYTE*>(xmp.data()),
-                            static_cast<HPDF_UINT>(xmp.size())),
-          "HPDF_Stream_Write(XMP)");
-    Check(HPDF_Dict_Add(pdf->catalog, "Metadata", meta), "HPDF_Dict_Add(Metadata)");
-    // sRGB output intent.
     if (a.icc_profile.empty()) {
       where_ = "PDF/A output needs an ICC profile";
       return;
     }
-    HPDF_Dict icc = CheckHandle(HPDF_DictStream_New(pdf->mmgr, pdf->xref), "HPDF_DictStream_New");
-    if (failed()) return;
-    icc->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
-    Check(HPDF_Dict_AddNumber(icc, "N", 3), "HPDF_Dict_AddNumber(N)");
-    Check(HPDF_Stream_Write(icc->stream, reinterpret_cast<const HPDF_BYTE*>(a.icc_profile.data()),
-                            static_cast<HPDF_UINT>(a.icc_profile.size())),
-          "HPDF_Stream_Write(ICC)");
-    HPDF_Dict intent = CheckHandle(HPDF_Dict_New(pdf->mmgr), "HPDF_Dict_New");
-    if (failed()) return;
-    Check(HPDF_Dict_AddName(intent, "Type", "OutputIntent"), "HPDF_Dict_AddName");
-    Check(HPDF_Dict_AddName(intent, "S", "GTS_PDFA1"), "HPDF_Dict_AddName");
-    Check(HPDF_Dict_Add(intent, "OutputConditionIdentifier",
-                        HPDF_String_New(pdf->mmgr, "sRGB IEC61966-2.1", nullptr)),
-          "HPDF_Dict_Add");
-    Check(HPDF_Dict_Add(intent, "Info", HPDF_String_New(pdf->mmgr, "sRGB IEC61966-2.1", nullptr)),
-          "HPDF_Dict_Add");
-    Check(HPDF_Dict_Add(intent, "DestOutputProfile", icc), "HPDF_Dict_Add");
-    HPDF_Array intents = CheckHandle(HPDF_Array_New(pdf->mmgr), "HPDF_Array_New");
-    if (failed()) return;
-    Check(HPDF_Array_Add(intents, intent), "HPDF_Array_Add");
-    Check(HPDF_Dict_Add(pdf->catalog, "OutputIntents", intents), "HPDF_Dict_Add(OutputIntents)");
-    // /ID: two 16-byte strings, zero now; PatchId fills in a digest of the file.
-    static constexpr HPDF_BYTE kZero[16] = {};
-    HPDF_Array id = CheckHandle(HPDF_Array_New(pdf->mmgr), "HPDF_Array_New");
-    if (failed()) return;
-    Check(HPDF_Array_Add(id, HPDF_Binary_New(pdf->mmgr, const_cast<HPDF_BYTE*>(kZero), 16)),
-          "HPDF_Array_Add(ID)");
-    Check(HPDF_Array_Add(id, HPDF_Binary_New(pdf->mmgr, const_cast<HPDF_BYTE*>(kZero), 16)),
-          "HPDF_Array_Add(ID)");
-    Check(HPDF_Dict_Add(pdf->trailer, "ID", id), "HPDF_Dict_Add(ID)");
+    const std::string xmp = XmpPacket(layout_.info, a);
+    if (const char* failed_step = internals::AddPdfAParts(doc_.get(), xmp, a.icc_profile);
+        failed_step && where_.empty()) {
+      where_ = failed_step;
+    }
+    if (sink_.error != HPDF_OK && where_.empty()) where_ = "the PDF/A parts";
   }
 
   // Replaces the zero /ID in the trailer with the first 16 bytes of the
@@ -672,9 +580,10 @@ class Painter {
 
   absl::StatusOr<std::string> Save() {
     HPDF_Doc pdf = doc_.get();
-    deflate_level_in_save = kPdfDeflateLevel;
-    Check(HPDF_SaveToStream(pdf), "HPDF_SaveToStream");
-    deflate_level_in_save = kNoDeflateOverride;
+    {
+      const internals::ScopedDeflateLevel level(kPdfDeflateLevel);
+      Check(HPDF_SaveToStream(pdf), "HPDF_SaveToStream");
+    }
     PP_PAINT_RETURN_IF_FAILED();
     const HPDF_UINT32 size = HPDF_GetStreamSize(pdf);
     std::string out(size, '\0');
@@ -683,7 +592,7 @@ class Painter {
       HPDF_UINT32 n = size - got;
       const HPDF_STATUS st = HPDF_ReadFromStream(pdf, reinterpret_cast<HPDF_BYTE*>(&out[got]), &n);
       got += n;
-      if (st == HPDF_STREAM_EOF) break;
+      if (st == kHpdfStreamEof) break;
       if (st != HPDF_OK) {
         where_ = "HPDF_ReadFromStream";
         break;
@@ -795,87 +704,50 @@ absl::StatusOr<std::string> Paint(const layout::PageLayout& layout, const text::
 
 }  // namespace pp::pdf
 
-// ---- libharu's slow loops ---------------------------------------------------------
-//
-// libharu 2.3 copies and clears memory with byte-at-a-time loops of its own,
-// HPDF_MemCpy, HPDF_MemSet and HPDF_StrLen: every content operator clears a
-// 512-byte buffer with HPDF_MemSet, every stream write and read copies
-// through HPDF_MemCpy, every name and string is measured with HPDF_StrLen —
-// about 17 % of the instructions of a whole render of the reference paper
-// (callgrind; libc's vectorised versions take a tenth of that). libhpdf.so calls both through its PLT, so
-// these definitions, linked into every program that links the painter, take
-// their place inside libharu (ELF symbol interposition; the linker exports
-// them because libhpdf.so refers to them). They keep the contract of
-// Debian's libhpdf 2.3.0, checked against its disassembly: MemCpy and
-// MemSet return the pointer just past the last byte written, a copy between
-// overlapping regions keeps the byte-by-byte forward order, and StrLen
-// counts up to the first NUL or `maxlen` bytes (no limit when negative; 0
-// for a null pointer). The PDF bytes are unchanged;
-// painter_test checks that libharu binds to these and that they keep that
-// contract.
-extern "C" {
+namespace pp::pdf {
 
-HPDF_BYTE* HPDF_MemCpy(HPDF_BYTE* out, const HPDF_BYTE* in, HPDF_UINT n) {
-  const auto o = reinterpret_cast<std::uintptr_t>(out);
-  const auto i = reinterpret_cast<std::uintptr_t>(in);
-  if (o + n <= i || i + n <= o) {
-    if (n != 0) std::memcpy(out, in, n);
-    return out + n;
-  }
-  for (HPDF_UINT k = 0; k < n; ++k) out[k] = in[k];  // overlapping: libharu's order
-  return out + n;
+std::string LibharuVersion() { return HPDF_GetVersion(); }
+
+std::string ZlibVersion() { return zlibVersion(); }
+
+std::string LibharuPatches::Describe() const {
+  if (!compiled_in) return "off";
+  if (not_called.empty()) return "on";
+  return absl::StrCat("inactive (not called: ", absl::StrJoin(not_called, ", "), ")");
 }
 
-void* HPDF_MemSet(void* s, HPDF_BYTE c, HPDF_UINT n) {
-  if (n != 0) std::memset(s, c, n);
-  return static_cast<HPDF_BYTE*>(s) + n;
+const LibharuPatches& LibharuSelfCheck(const text::FontSet& fonts) {
+  static const LibharuPatches* const kResult = [&fonts] {
+    auto* out = new LibharuPatches;
+    out->compiled_in = internals::PatchesCompiledIn();
+    if (!out->compiled_in) return out;
+    layout::PageLayout l;
+    l.width = 200;
+    l.height = 100;
+    l.pages.emplace_back();
+    // One WinAnsi face and one UTF-8 (CID) face: libharu copies, clears and
+    // measures, looks glyphs up for both kinds of font, and compresses.
+    layout::TextItem winansi;
+    winansi.face = text::FaceId(text::Family::kPanelSans, text::Style::kRegular);
+    winansi.size = 10;
+    winansi.x = 10;
+    winansi.y = 60;
+    winansi.text = "Self-check \xC2\xA3 1";
+    l.pages[0].texts.push_back(winansi);
+    layout::TextItem cid = winansi;
+    cid.face = text::FaceId(text::Family::kLiberation, text::Style::kRegular);
+    cid.y = 30;
+    cid.text = "\xCE\xA9";  // U+03A9, outside Windows-1252
+    l.pages[0].texts.push_back(cid);
+    l.info.title = "self-check";
+    internals::CallProbe probe;
+    const absl::StatusOr<std::string> pdf = Paint(l, fonts, {});
+    for (int r = 0; r < internals::kReplacementCount; ++r) {
+      if (!pdf.ok() || probe.calls(r) == 0) out->not_called.push_back(internals::ReplacementName(r));
+    }
+    return out;
+  }();
+  return *kResult;
 }
 
-// HPDF_TTFontDef_GetGlyphid: libharu's lookup scans the format-4 cmap
-// segments one by one; giving a UTF-8 (CID) font its CIDToGIDMap calls it
-// for all 65,536 BMP code points, ~40M instructions per fallback face.
-// This one finds the same segment — the first whose end code is >= the
-// character — by binary search, which is the same segment because the end
-// codes ascend (the OpenType rule; text::FontSet refuses a font whose
-// cmap breaks it, and every font reaches libharu through FontSet). The
-// rest is libharu's arithmetic, except that an index past the glyph-id
-// array gives 0 where libharu reads one element beyond it.
-HPDF_UINT16 HPDF_TTFontDef_GetGlyphid(HPDF_FontDef fontdef, HPDF_UINT16 unicode) {
-  auto attr = static_cast<HPDF_TTFontDefAttr>(fontdef->attr);
-  const HPDF_TTF_CmapRange& cmap = attr->cmap;
-  if (cmap.format == 0) return cmap.glyph_id_array[unicode & 0xFF];
-  if (cmap.seg_count_x2 == 0) {
-    HPDF_SetError(fontdef->error, HPDF_TTF_INVALID_CMAP, 0);
-    return 0;
-  }
-  const HPDF_UINT seg_count = cmap.seg_count_x2 / 2;
-  const HPDF_UINT i = static_cast<HPDF_UINT>(
-      std::lower_bound(cmap.end_count, cmap.end_count + seg_count, unicode) - cmap.end_count);
-  if (i == seg_count || cmap.start_count[i] > unicode) return 0;
-  if (cmap.id_range_offset[i] == 0) return static_cast<HPDF_UINT16>(unicode + cmap.id_delta[i]);
-  const HPDF_UINT idx =
-      cmap.id_range_offset[i] / 2 + (unicode - cmap.start_count[i]) - (seg_count - i);
-  if (idx >= cmap.glyph_id_array_count) return 0;
-  return static_cast<HPDF_UINT16>(cmap.glyph_id_array[idx] + cmap.id_delta[i]);
-}
-
-HPDF_UINT HPDF_StrLen(const char* s, HPDF_INT maxlen) {
-  if (s == nullptr) return 0;
-  if (maxlen < 0) return static_cast<HPDF_UINT>(std::strlen(s));
-  return static_cast<HPDF_UINT>(strnlen(s, static_cast<size_t>(maxlen)));
-}
-
-// zlib's deflateInit_ (what the deflateInit macro calls): libharu compresses
-// every stream through it with the default level and no way to choose
-// another. This definition takes its place process-wide, like the
-// functions above: while the painter saves a document on this thread it
-// uses the painter's level (kPdfDeflateLevel); any other caller (gRPC,
-// protobuf, OpenSSL, libharu outside a save) gets exactly zlib's own
-// deflateInit_, which is deflateInit2_ with these parameters.
-int deflateInit_(z_streamp strm, int level, const char* version, int stream_size) {
-  const int in_save = pp::pdf::deflate_level_in_save;
-  return deflateInit2_(strm, in_save != pp::pdf::kNoDeflateOverride ? in_save : level, Z_DEFLATED,
-                       MAX_WBITS, /*memLevel=*/8, Z_DEFAULT_STRATEGY, version, stream_size);
-}
-
-}  // extern "C"
+}  // namespace pp::pdf

@@ -1,8 +1,10 @@
 // File: renderers/pdf/painter.h
 //
 // Paint: PageLayout -> PDF bytes, with libharu. This module is the only one
-// that includes <hpdf.h>. It never measures and never decides: every
-// position comes from the layout.
+// that includes <hpdf.h>; painter.cc uses libharu's public API only, and
+// whatever reaches into libharu's internals (or replaces libharu and zlib
+// functions) is fenced in hpdf_internals.h. It never measures and never
+// decides: every position comes from the layout.
 //
 // What it writes:
 // * fonts embedded and subset; Panel Sans faces as single-byte WinAnsi
@@ -69,6 +71,27 @@ absl::StatusOr<std::string> Paint(const layout::PageLayout& layout, const text::
 // when a character has no code in that encoding.
 bool ToWinAnsi(std::string_view utf8, std::string* out);
 bool ToPdfDocEncoding(std::string_view utf8, std::string* out);
+
+// The versions of the libraries this process runs with: HPDF_GetVersion()
+// ("2.3.0") and zlibVersion() ("1.2.13").
+std::string LibharuVersion();
+std::string ZlibVersion();
+
+// Whether the painter's replacements of libharu and zlib functions
+// (renderers/pdf/hpdf_internals.h) are in force.
+struct LibharuPatches {
+  bool compiled_in = false;             // PP_LIBHARU_PATCHES=ON
+  std::vector<std::string> not_called;  // compiled in, but libharu never called them
+  bool active() const { return compiled_in && not_called.empty(); }
+  // "on", "off", or "inactive (not called: HPDF_StrLen, ...)".
+  std::string Describe() const;
+};
+
+// The start-up self-check: paints a small document (a Panel Sans line and
+// a line in a UTF-8 fallback face) once per process and counts the calls
+// each replacement receives from libharu and zlib. Later calls return the
+// first result (whatever `fonts` they pass).
+const LibharuPatches& LibharuSelfCheck(const text::FontSet& fonts);
 
 }  // namespace pp::pdf
 

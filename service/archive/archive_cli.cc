@@ -251,15 +251,36 @@ int VerifyCommand(const std::vector<std::string>& argv) {
   const std::string id = args.positional[0];
   absl::StatusOr<pb::VerifyArchivedPaperResponse> v = VerifyRemotely(args.remote, args.token, id);
   if (!v.ok()) return Failure(id, v.status());
-  const bool ok = v->bytes_intact() && v->rerender_matches();
-  std::cout << id << ": " << (ok ? "OK" : "FAILED") << ": " << v->detail() << "\n"
+  // The verdict decides (README "Verifying a paper"); a server without
+  // verdicts (VERDICT_UNSPECIFIED) is judged on bytes and re-render alone.
+  using Response = pb::VerifyArchivedPaperResponse;
+  Response::Verdict verdict = v->verdict();
+  if (verdict == Response::VERDICT_UNSPECIFIED) {
+    verdict = !v->bytes_intact()      ? Response::VERDICT_DAMAGED
+              : v->rerender_matches() ? Response::VERDICT_OK
+                                      : Response::VERDICT_MISMATCH;
+  }
+  const bool ok = verdict == Response::VERDICT_OK || verdict == Response::VERDICT_NOT_COMPARABLE;
+  const char* word = verdict == Response::VERDICT_OK               ? "OK"
+                     : verdict == Response::VERDICT_NOT_COMPARABLE ? "OK (re-render not comparable)"
+                     : verdict == Response::VERDICT_DAMAGED        ? "FAILED (damaged)"
+                                                                   : "FAILED (mismatch)";
+  std::cout << id << ": " << word << ": " << v->detail() << "\n"
             << "  recorded sha256    " << v->recorded_sha256() << "\n"
             << "  stored sha256      " << (v->stored_sha256().empty() ? "(missing)" : v->stored_sha256())
             << "\n"
             << "  re-rendered sha256 "
             << (v->rerendered_sha256().empty() ? "(failed)" : v->rerendered_sha256()) << "\n"
             << "  renderer           " << v->archived_renderer_version() << " (now "
-            << v->current_renderer_version() << ")\n";
+            << v->current_renderer_version() << ")\n"
+            << "  archived by        "
+            << (v->archived_renderer_identity().empty() ? "(no renderer identity recorded)"
+                                                        : v->archived_renderer_identity())
+            << "\n"
+            << "  verified by        " << v->current_renderer_identity() << "\n";
+  for (const std::string& d : v->identity_differences()) {
+    std::cout << "  differs            " << d << "\n";
+  }
   return ok ? 0 : kExitDamaged;
 }
 

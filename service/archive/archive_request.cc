@@ -1,7 +1,5 @@
 #include "service/archive/archive_request.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -80,14 +78,6 @@ std::string FilterKey(const pb::ListArchivedPapersRequest& req) {
                                 std::string(1, '\0'), req.meeting_date_to(), std::string(1, '\0'),
                                 req.agenda_item()))
       .substr(0, 16);
-}
-
-absl::StatusOr<std::string> FileSha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Sha256Hex(ss.str());
 }
 
 }  // namespace
@@ -215,23 +205,10 @@ absl::StatusOr<RenderedPdf> RenderArchival(const ArchiveJob& job, const text::Fo
 }
 
 absl::StatusOr<std::string> FontsDigest(const text::FontSet& fonts, std::string_view icc_profile) {
-  std::string manifest;
-  for (int i = 0; i < text::kFaceCount; ++i) {
-    text::FaceId id;
-    id.index = static_cast<uint8_t>(i);
-    const text::FaceMetrics& face = fonts.face(id);
-    std::string digest = "-";
-    if (face.data != nullptr) {
-      digest = Sha256Hex(*face.data);
-    } else if (!face.file.empty()) {
-      absl::StatusOr<std::string> d = FileSha256(face.file);
-      if (!d.ok()) return d.status();
-      digest = *std::move(d);
-    }
-    absl::StrAppend(&manifest, face.postscript_name, " ", digest, "\n");
-  }
-  absl::StrAppend(&manifest, "icc ", Sha256Hex(icc_profile), "\n");
-  return Sha256Hex(manifest);
+  absl::StatusOr<std::string> manifest = FontsManifest(fonts);
+  if (!manifest.ok()) return manifest.status();
+  absl::StrAppend(&*manifest, "icc ", Sha256Hex(icc_profile), "\n");
+  return Sha256Hex(*manifest);
 }
 
 void ToProto(const ArchiveEntry& e, pb::ArchivedPaper* out) {
@@ -256,6 +233,7 @@ void ToProto(const ArchiveEntry& e, pb::ArchivedPaper* out) {
   out->set_archived_by(e.archived_by);
   out->set_request_sha256(e.request_sha256);
   out->set_fonts_sha256(e.fonts_sha256);
+  out->set_renderer_identity(e.renderer_identity);
 }
 
 absl::StatusOr<ListQuery> ConvertListRequest(const pb::ListArchivedPapersRequest& req) {

@@ -262,17 +262,22 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveServiceImpl::Create(
   }
   absl::StatusOr<std::string> digest = FontsDigest(*fonts, options.icc_profile);
   if (!digest.ok()) return digest.status();
-  return std::unique_ptr<ArchiveServiceImpl>(new ArchiveServiceImpl(
-      std::move(fonts), std::move(store), std::move(options), *std::move(digest)));
+  absl::StatusOr<RendererIdentity> identity = ComputeRendererIdentity(*fonts, options.icc_profile);
+  if (!identity.ok()) return identity.status();
+  return std::unique_ptr<ArchiveServiceImpl>(
+      new ArchiveServiceImpl(std::move(fonts), std::move(store), std::move(options),
+                             *std::move(digest), identity->ToString()));
 }
 
 ArchiveServiceImpl::ArchiveServiceImpl(std::shared_ptr<const text::FontSet> fonts,
                                        std::shared_ptr<ArchiveStore> store,
-                                       ArchiveServiceOptions options, std::string fonts_sha256)
+                                       ArchiveServiceOptions options, std::string fonts_sha256,
+                                       std::string renderer_identity)
     : fonts_(std::move(fonts)),
       store_(std::move(store)),
       options_(std::move(options)),
       fonts_sha256_(std::move(fonts_sha256)),
+      renderer_identity_(std::move(renderer_identity)),
       pool_(options_.threads > 0 ? options_.threads
                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
             options_.max_queued) {
@@ -403,6 +408,7 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoArchive(grpc::CallbackServerCo
   entry.page_count = pdf->page_count;
   entry.renderer_version = kRendererVersion;
   entry.fonts_sha256 = fonts_sha256_;
+  entry.renderer_identity = renderer_identity_;
   entry.archived_by = log->client;
   entry.archived_at_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
@@ -457,6 +463,11 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoVerify(const grpc::ByteBuffer&
   out.set_current_renderer_version(kRendererVersion);
   out.set_archived_fonts_sha256(entry->fonts_sha256);
   out.set_current_fonts_sha256(fonts_sha256_);
+  out.set_archived_renderer_identity(entry->renderer_identity);
+  out.set_current_renderer_identity(renderer_identity_);
+  const std::vector<std::string> differences =
+      IdentityDifferences(entry->renderer_identity, renderer_identity_);
+  for (const std::string& d : differences) out.add_identity_differences(d);
   log->pages = entry->page_count;
 
   absl::StatusOr<std::string> stored = store_->StoredSha256(*entry);
@@ -486,22 +497,30 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoVerify(const grpc::ByteBuffer&
       } else {
         out.set_rerendered_sha256(Sha256Hex(pdf->bytes));
         out.set_rerender_matches(out.rerendered_sha256() == entry->sha256);
-        if (out.rerender_matches()) {
-          render_detail = "re-render identical";
-        } else {
-          render_detail = "re-render DIFFERS";
-          if (entry->renderer_version != kRendererVersion) {
-            absl::StrAppend(&render_detail, " (archived by renderer ", entry->renderer_version,
-                            ", now ", kRendererVersion, ")");
-          } else if (entry->fonts_sha256 != fonts_sha256_) {
-            absl::StrAppend(&render_detail, " (the fonts or ICC profile have changed)");
-          }
-        }
+        render_detail = out.rerender_matches() ? "re-render identical" : "re-render DIFFERS";
       }
     }
   }
+  // The verdict (README "Verifying a paper"): damage first; a re-render
+  // that differs is a mismatch only when the same renderer identity made it.
+  using Response = pb::VerifyArchivedPaperResponse;
+  if (!out.bytes_intact()) {
+    out.set_verdict(Response::VERDICT_DAMAGED);
+  } else if (out.rerender_matches()) {
+    out.set_verdict(Response::VERDICT_OK);
+  } else if (!differences.empty()) {
+    out.set_verdict(Response::VERDICT_NOT_COMPARABLE);
+    render_detail = absl::StrCat("re-render not comparable (", render_detail,
+                                 "): the renderer identity differs: ",
+                                 absl::StrJoin(differences, "; "));
+  } else {
+    out.set_verdict(Response::VERDICT_MISMATCH);
+    absl::StrAppend(&render_detail, " with the same renderer identity");
+  }
   out.set_detail(absl::StrCat(bytes_detail, "; ", render_detail));
-  if (!out.bytes_intact() || !out.rerender_matches()) log->outcome = "mismatch";
+  if (out.verdict() == Response::VERDICT_DAMAGED || out.verdict() == Response::VERDICT_MISMATCH) {
+    log->outcome = "mismatch";
+  }
   return out.SerializeAsString();
 }
 

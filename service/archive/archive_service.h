@@ -100,6 +100,8 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
 
   const ArchiveServiceOptions& options() const { return options_; }
   const std::string& fonts_sha256() const { return fonts_sha256_; }
+  // RendererIdentity::ToString() of this process, computed by Create.
+  const std::string& renderer_identity() const { return renderer_identity_; }
 
   // Internal, shared with the call objects in archive_service.cc.
   struct CallLog;
@@ -108,7 +110,8 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
 
  private:
   ArchiveServiceImpl(std::shared_ptr<const text::FontSet> fonts, std::shared_ptr<ArchiveStore> store,
-                     ArchiveServiceOptions options, std::string fonts_sha256);
+                     ArchiveServiceOptions options, std::string fonts_sha256,
+                     std::string renderer_identity);
 
   template <typename Call>
   bool Admit(grpc::CallbackServerContext* context, Call* call, bool write);
@@ -124,6 +127,7 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
   std::shared_ptr<ArchiveStore> store_;
   ArchiveServiceOptions options_;
   std::string fonts_sha256_;
+  std::string renderer_identity_;
   RenderPool pool_;
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};

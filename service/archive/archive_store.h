@@ -47,6 +47,9 @@ struct ArchiveEntry {
   int page_count = 0;
   std::string renderer_version;  // pp::kRendererVersion of the archiving server
   std::string fonts_sha256;      // digest of the fonts + ICC profile rendered with
+  // pp::RendererIdentity::ToString() of the archiving server; empty for rows
+  // archived before the index had the column (schema version 1).
+  std::string renderer_identity;
   // The canonical request (ArchivePaperRequest, deterministic serialization)
   // and its SHA-256, which decides idempotency.
   std::string request;

@@ -24,7 +24,9 @@
 namespace pp::service::archive {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// Index schema versions (PRAGMA user_version): 1 the first; 2 adds
+// papers.renderer_identity (rows migrated from 1 keep it empty).
+constexpr int kSchemaVersion = 2;
 
 // This Abseil's string_view is its own type.
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -199,7 +201,8 @@ CREATE TABLE IF NOT EXISTS papers (
   meeting            TEXT NOT NULL,
   decision_reference TEXT NOT NULL,
   archived_by        TEXT NOT NULL,
-  archived_at_millis INTEGER NOT NULL
+  archived_at_millis INTEGER NOT NULL,
+  renderer_identity  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS papers_by_date ON papers (meeting_date, paper_id);
 CREATE INDEX IF NOT EXISTS papers_by_panel ON papers (panel_name, meeting_date, paper_id);
@@ -214,7 +217,7 @@ BEGIN SELECT RAISE(ABORT, 'archived papers are never deleted'); END;
 constexpr char kColumns[] =
     "paper_id, sha256, size_bytes, page_count, renderer_version, fonts_sha256, request_sha256, "
     "panel_name, meeting_date, agenda_item, title, approved_by, role, decision_date, meeting, "
-    "decision_reference, archived_by, archived_at_millis, request";
+    "decision_reference, archived_by, archived_at_millis, request, renderer_identity";
 
 ArchiveEntry RowToEntry(const Stmt& s, bool with_request) {
   ArchiveEntry e;
@@ -237,6 +240,7 @@ ArchiveEntry RowToEntry(const Stmt& s, bool with_request) {
   e.archived_by = s.Text(16);
   e.archived_at_millis = s.Int(17);
   if (with_request) e.request = s.Blob(18);
+  e.renderer_identity = s.Text(19);
   return e;
 }
 
@@ -332,6 +336,22 @@ absl::Status LocalArchiveStore::InitSchema() {
   }
   if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
   absl::Status s = Exec(db_, kSchema);
+  if (s.ok() && version < 2) {
+    // Version 1 -> 2: an index made before identities has no such column
+    // (a new one got it from kSchema).
+    bool has_identity = false;
+    {
+      Stmt cols(db_, "SELECT 1 FROM pragma_table_info('papers') WHERE name = 'renderer_identity'");
+      if (!cols.ok()) {
+        s = SqliteStatus(db_, "read the index's columns");
+      } else {
+        has_identity = cols.Step() == SQLITE_ROW;
+      }
+    }
+    if (s.ok() && !has_identity) {
+      s = Exec(db_, "ALTER TABLE papers ADD COLUMN renderer_identity TEXT NOT NULL DEFAULT ''");
+    }
+  }
   if (s.ok()) s = Exec(db_, absl::StrCat("PRAGMA user_version=", kSchemaVersion).c_str());
   if (s.ok()) return Exec(db_, "COMMIT");
   (void)Exec(db_, "ROLLBACK");
@@ -752,9 +772,9 @@ absl::Status LocalArchiveStore::Insert(const ArchiveEntry& e) {
          "INSERT INTO papers (paper_id, sha256, size_bytes, page_count, renderer_version, "
          "fonts_sha256, request_sha256, panel_name, meeting_date, agenda_item, title, "
          "approved_by, role, decision_date, meeting, decision_reference, archived_by, "
-         "archived_at_millis, request) "
+         "archived_at_millis, request, renderer_identity) "
          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-         "?18, ?19)");
+         "?18, ?19, ?20)");
   if (!q.ok()) return IndexError("prepare the insert");
   q.Bind(1, e.paper_id);
   q.Bind(2, e.sha256);
@@ -775,6 +795,7 @@ absl::Status LocalArchiveStore::Insert(const ArchiveEntry& e) {
   q.Bind(17, e.archived_by);
   q.Bind(18, e.archived_at_millis);
   q.BindBlob(19, e.request);
+  q.Bind(20, e.renderer_identity);
   // One statement in autocommit mode is one transaction: durable when
   // sqlite3_step returns SQLITE_DONE (WAL, synchronous=FULL).
   const int rc = q.Step();

@@ -360,6 +360,9 @@ class ArchiveApiTest(unittest.TestCase):
         v = self.stub.VerifyArchivedPaper(
             archive_pb2.VerifyArchivedPaperRequest(paper_id="to-damage"), metadata=bearer())
         self.assertTrue(v.bytes_intact and v.rerender_matches, v)
+        self.assertEqual(v.verdict, archive_pb2.VerifyArchivedPaperResponse.VERDICT_OK)
+        self.assertEqual(v.archived_renderer_identity, v.current_renderer_identity)
+        self.assertEqual(r.paper.renderer_identity, v.current_renderer_identity)
         path = object_path(self.data, r.sha256)
         os.chmod(path, 0o640)
         with open(path, "r+b") as f:
@@ -375,6 +378,7 @@ class ArchiveApiTest(unittest.TestCase):
         self.assertNotEqual(v.stored_sha256, v.recorded_sha256)
         self.assertTrue(v.rerender_matches)
         self.assertIn("DAMAGED", v.detail)
+        self.assertEqual(v.verdict, archive_pb2.VerifyArchivedPaperResponse.VERDICT_DAMAGED)
         # The CLI says so too (exit 4).
         run = subprocess.run([ARGS.cli, "verify", "to-damage", "--server", self.server.address,
                               "--token", token_file_for_cli()], capture_output=True, text=True)
@@ -488,6 +492,66 @@ class OpenReadsTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=30)
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("--archive_reads", proc.stderr)
+
+
+IDENTITY_RE = (r"panelpaper-renderer [0-9.]+; libharu 2\.3\.0; zlib [0-9.]+; "
+               r"fonts sha256:[0-9a-f]{64}; icc sha256:[0-9a-f]{64}; libharu-patches (on|off)")
+
+
+class RendererIdentityTest(unittest.TestCase):
+
+    def test_version_prints_the_identity(self):
+        lines = []
+        for prog in (ARGS.server, ARGS.cli):
+            run = subprocess.run([prog, "--version"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            self.assertRegex(run.stdout, IDENTITY_RE)
+            lines.append(re.search(IDENTITY_RE, run.stdout).group(0))
+        self.assertEqual(lines[0], lines[1])
+        # panelpaperd --help lists its own flags (not "No flags matched").
+        run = subprocess.run([ARGS.server, "--help"], capture_output=True, text=True, timeout=60)
+        self.assertIn("--archive_dir", run.stdout + run.stderr)
+        self.assertIn("--max_pages", run.stdout + run.stderr)
+
+    def test_a_paper_archived_under_another_identity_is_not_comparable(self):
+        """Archived with one ICC profile, verified by a server with another:
+        the bytes are intact, the re-render differs and cannot be compared
+        (verdict NOT_COMPARABLE, CLI exit 0), naming what differs."""
+        data = fresh_dir("identity-data")
+        server = Server("RendererIdentityTest", data)
+        try:
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                stub.ArchivePaper(small_request("identity-1"), metadata=bearer(), timeout=60)
+        finally:
+            self.assertEqual(server.stop(), 0)
+        fonts = fresh_dir("identity-fonts")
+        shutil.copytree(os.path.join(os.path.dirname(os.path.dirname(ARGS.server)), "fonts"), fonts,
+                        ignore=shutil.ignore_patterns("CMakeFiles"))
+        with open(os.path.join(fonts, "icc", "sRGB.icc"), "ab") as f:
+            f.write(b"\0")  # another profile, as far as the bytes go
+        server = Server("RendererIdentityTest", data, "--fonts=" + fonts)
+        try:
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                v = stub.VerifyArchivedPaper(
+                    archive_pb2.VerifyArchivedPaperRequest(paper_id="identity-1"), metadata=bearer())
+                self.assertTrue(v.bytes_intact, v)
+                self.assertFalse(v.rerender_matches, v)
+                self.assertEqual(v.verdict,
+                                 archive_pb2.VerifyArchivedPaperResponse.VERDICT_NOT_COMPARABLE)
+                self.assertEqual(len(v.identity_differences), 1, v)
+                self.assertTrue(v.identity_differences[0].startswith("icc sha256:"), v)
+                self.assertIn("re-render not comparable", v.detail)
+                self.assertRegex(v.archived_renderer_identity, IDENTITY_RE)
+                self.assertRegex(v.current_renderer_identity, IDENTITY_RE)
+            run = subprocess.run([ARGS.cli, "verify", "identity-1", "--server", server.address,
+                                  "--token", token_file_for_cli()], capture_output=True, text=True)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            self.assertIn("re-render not comparable", run.stdout)
+            self.assertIn("icc sha256:", run.stdout)
+        finally:
+            self.assertEqual(server.stop(), 0)
 
 
 class RestartTest(unittest.TestCase):

@@ -15,11 +15,14 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "renderers/identity.h"
 #include "renderers/layout/compose.h"
+#include "renderers/pdf/hpdf_internals.h"
 #include "renderers/renderer.h"
 #include "renderers/text/line_breaker.h"
 
@@ -72,10 +75,18 @@ doc::Paper SmallPaper() {
   return p;
 }
 
+// With PP_LIBHARU_PATCHES=OFF the replacements are not compiled: the tests
+// of the replacements themselves are skipped, every other test runs.
+#define PP_SKIP_WITHOUT_PATCHES()                                          \
+  do {                                                                     \
+    if (!PP_LIBHARU_PATCHES) GTEST_SKIP() << "built with PP_LIBHARU_PATCHES=OFF"; \
+  } while (0)
+
 // The painter replaces libharu's byte-at-a-time HPDF_MemCpy, HPDF_MemSet
-// and HPDF_StrLen (painter.cc): the definitions the dynamic linker hands libharu must be
+// and HPDF_StrLen (hpdf_internals.cc): the definitions the dynamic linker hands libharu must be
 // the painter's, with libharu 2.3's contract.
 TEST(LibharuLoops, LibharuBindsToThePaintersMemCpyAndMemSet) {
+  PP_SKIP_WITHOUT_PATCHES();
   for (const char* name : {"HPDF_MemCpy", "HPDF_MemSet", "HPDF_StrLen"}) {
     void* symbol = dlsym(RTLD_DEFAULT, name);
     ASSERT_NE(symbol, nullptr) << name;
@@ -114,6 +125,7 @@ TEST(LibharuLoops, KeepLibharusContract) {
 // libharu's own (linear scan, still reachable with dlsym on libhpdf's
 // handle) gives, for every BMP code point of every bundled face.
 TEST(LibharuLoops, GlyphLookupEqualsLibharusForEveryBundledFace) {
+  PP_SKIP_WITHOUT_PATCHES();
   using GetGlyphid = HPDF_UINT16 (*)(HPDF_FontDef, HPDF_UINT16);
   void* lib = nullptr;
   for (const char* name : {"libhpdf-2.3.0.so", "libhpdf.so.2", "libhpdf.so"}) {
@@ -159,9 +171,11 @@ TEST(LibharuLoops, GlyphLookupEqualsLibharusForEveryBundledFace) {
 }
 
 // The painter has libharu compress the PDF's streams at zlib level 1
-// (painter.cc: deflateInit_), and only the PDF's: zlib's header says the
-// level (0x78 0x01: fastest; 0x78 0xDA: best).
+// (hpdf_internals.cc: deflateInit_), and only the PDF's: zlib's header says the
+// level (0x78 0x01: fastest; 0x78 0x9C: default; 0x78 0xDA: best). Without
+// the replacements libharu keeps zlib's default.
 TEST(LibharuLoops, PdfStreamsUseLevelOneAndOtherDeflateCallersTheirOwn) {
+  const unsigned char level_byte = PP_LIBHARU_PATCHES ? 0x01 : 0x9C;
   auto pdf = Paint(OneLine("Hello panel, in a compressed content stream."), Fonts());
   ASSERT_TRUE(pdf.ok()) << pdf.status();
   int streams = 0;
@@ -170,7 +184,7 @@ TEST(LibharuLoops, PdfStreamsUseLevelOneAndOtherDeflateCallersTheirOwn) {
     ++streams;
     ASSERT_GE(pdf->size(), at + 10);
     EXPECT_EQ(static_cast<unsigned char>((*pdf)[at + 8]), 0x78) << "stream " << streams;
-    EXPECT_EQ(static_cast<unsigned char>((*pdf)[at + 9]), 0x01) << "stream " << streams;
+    EXPECT_EQ(static_cast<unsigned char>((*pdf)[at + 9]), level_byte) << "stream " << streams;
   }
   EXPECT_GE(streams, 2);  // the page's content and the font program at least
 
@@ -510,6 +524,144 @@ TEST(PdfA, PassesOurPdfA2bChecks) {
   ASSERT_TRUE(plain.ok());
   std::ofstream(path, std::ios::binary) << plain->bytes;
   EXPECT_NE(std::system((cmd + " >/dev/null").c_str()), 0);
+}
+
+// The output of a shell command (stdout and stderr) and its exit status.
+std::pair<int, std::string> RunCommand(const std::string& command) {
+  std::string out;
+  int status = -1;
+  if (FILE* p = popen((command + " 2>&1").c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    status = pclose(p);
+  }
+  return {status, out};
+}
+
+// Patches on or off (the CI builds this test both ways), the painter's
+// PDFs are well-formed and carry their text: plain and PDF/A, WinAnsi and
+// UTF-8 faces, links, outline.
+TEST(Paint, PdfsPassQpdfCheckAndExtractTheirText) {
+  for (const char* tool : {"qpdf", "pdftotext"}) {
+    if (std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) != 0) {
+      if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") {
+        FAIL() << tool << " is missing";
+      }
+      GTEST_SKIP() << tool << " is missing";
+    }
+  }
+  doc::Paper paper = SmallPaper();
+  paper.sections[0].heading = "Supporting information: Ωmega → Łódź";
+  RenderOptions archival;
+  archival.pdfa = PdfA{IccProfile(), {{"PaperId", "p-1"}}};
+  int n = 0;
+  for (const RenderOptions& options : {RenderOptions{}, archival}) {
+    auto pdf = RenderPaper(paper, Fonts(), options);
+    ASSERT_TRUE(pdf.ok()) << pdf.status();
+    const std::string path = ::testing::TempDir() + "painter_check_" + std::to_string(n++) + ".pdf";
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << pdf->bytes;
+    const auto [qpdf_status, qpdf_out] = RunCommand("qpdf --check '" + path + "'");
+    EXPECT_EQ(qpdf_status, 0) << qpdf_out;
+    EXPECT_THAT(qpdf_out, HasSubstr("No syntax or stream encoding errors found"));
+    const auto [text_status, text] = RunCommand("pdftotext -enc UTF-8 '" + path + "' -");
+    EXPECT_EQ(text_status, 0) << text;
+    for (const char* expected : {"AUDIT PANEL", "A paper",
+                                 "Supporting information: Ωmega → Łódź",
+                                 "Hello panel. See the guidance."}) {
+      EXPECT_THAT(text, HasSubstr(expected));
+    }
+    EXPECT_THAT(text, Not(HasSubstr("Error")));
+    std::remove(path.c_str());
+  }
+}
+
+// ---- The start-up self-check and the renderer identity ------------------------
+
+TEST(LibharuSelfCheck, EveryReplacementIsCalledWhenCompiledIn) {
+  const LibharuPatches& patches = LibharuSelfCheck(Fonts());
+  EXPECT_EQ(patches.compiled_in, static_cast<bool>(PP_LIBHARU_PATCHES));
+  EXPECT_THAT(patches.not_called, ::testing::IsEmpty());
+  EXPECT_EQ(patches.Describe(), PP_LIBHARU_PATCHES ? "on" : "off");
+  EXPECT_EQ(patches.active(), static_cast<bool>(PP_LIBHARU_PATCHES));
+  // Once per process: the same result again.
+  EXPECT_EQ(&LibharuSelfCheck(Fonts()), &patches);
+}
+
+// The counters behind the self-check see the calls libharu makes inside a
+// probe on this thread, and only those.
+TEST(LibharuSelfCheck, ProbesCountCallsOnTheirThreadOnly) {
+  PP_SKIP_WITHOUT_PATCHES();
+  namespace hi = hpdf_internals;
+  {
+    hi::CallProbe probe;
+    auto pdf = Paint(OneLine("Counted"), Fonts());
+    ASSERT_TRUE(pdf.ok()) << pdf.status();
+    for (int r = 0; r < hi::kReplacementCount; ++r) {
+      EXPECT_GT(probe.calls(r), 0u) << hi::ReplacementName(r);
+    }
+    const uint64_t memset_calls = probe.calls(hi::kMemSet);
+    std::thread([] { (void)Paint(OneLine("Elsewhere"), Fonts()); }).join();
+    EXPECT_EQ(probe.calls(hi::kMemSet), memset_calls);  // another thread's calls don't count
+  }
+  hi::CallProbe later;
+  EXPECT_EQ(later.calls(hi::kMemCpy), 0u);
+}
+
+TEST(LibharuSelfCheck, ReplacementsThatAreNotCalledAreNamed) {
+  LibharuPatches p;
+  EXPECT_EQ(p.Describe(), "off");
+  EXPECT_FALSE(p.active());
+  p.compiled_in = true;
+  EXPECT_EQ(p.Describe(), "on");
+  EXPECT_TRUE(p.active());
+  p.not_called = {"HPDF_StrLen", "deflateInit_"};
+  EXPECT_EQ(p.Describe(), "inactive (not called: HPDF_StrLen, deflateInit_)");
+  EXPECT_FALSE(p.active());
+}
+
+TEST(RendererIdentity, NamesEveryPartThatDecidesTheBytes) {
+  auto id = ComputeRendererIdentity(Fonts(), IccProfile());
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->renderer_version, kRendererVersion);
+  EXPECT_EQ(id->libharu_version, "2.3.0");
+  EXPECT_EQ(id->zlib_release, std::string(::zlibVersion()));
+  EXPECT_EQ(id->libharu_patches, PP_LIBHARU_PATCHES ? "on" : "off");
+  EXPECT_THAT(id->ToString(),
+              ::testing::MatchesRegex(
+                  "panelpaper-renderer [0-9.]+; libharu 2\\.3\\.0; zlib [0-9.]+; "
+                  "fonts sha256:[0-9a-f]{64}; icc sha256:[0-9a-f]{64}; libharu-patches (on|off)"));
+  // The same inputs, the same identity; another ICC profile, another one.
+  auto again = ComputeRendererIdentity(Fonts(), IccProfile());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *id);
+  auto other = ComputeRendererIdentity(Fonts(), IccProfile() + " ");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->icc_sha256, id->icc_sha256);
+  EXPECT_EQ(other->fonts_sha256, id->fonts_sha256);
+  // The folder form reads the same fonts and profile.
+  auto from_dir = RendererIdentityForFontsDir(PP_TEST_FONTS_DIR);
+  ASSERT_TRUE(from_dir.ok()) << from_dir.status();
+  EXPECT_EQ(*from_dir, *id);
+  EXPECT_FALSE(RendererIdentityForFontsDir("/nonexistent").ok());
+}
+
+TEST(RendererIdentity, DifferencesNameEachDifferingPart) {
+  const std::string a =
+      "panelpaper-renderer 0.2.0; libharu 2.3.0; zlib 1.2.13; fonts sha256:" + std::string(64, 'a') +
+      "; icc sha256:" + std::string(64, 'c') + "; libharu-patches on";
+  EXPECT_THAT(IdentityDifferences(a, a), ::testing::IsEmpty());
+  EXPECT_THAT(IdentityDifferences("", a), ::testing::ElementsAre("no renderer identity recorded"));
+  std::string b = a;
+  b.replace(b.find("zlib 1.2.13"), 11, "zlib 1.2.11");
+  b.replace(b.find("patches on"), 10, "patches off");
+  b.replace(b.find("fonts sha256:a"), 14, "fonts sha256:b");
+  EXPECT_THAT(IdentityDifferences(b, a),
+              ::testing::ElementsAre("zlib 1.2.11 -> 1.2.13",
+                                     "fonts sha256:baaaaaaaaaaa\xE2\x80\xA6 -> sha256:aaaaaaaaaaaa\xE2\x80\xA6",
+                                     "libharu-patches off -> on"));
+  EXPECT_THAT(IdentityDifferences("panelpaper-renderer 0.1.0", "panelpaper-renderer 0.2.0; zlib 1"),
+              ::testing::ElementsAre("panelpaper-renderer 0.1.0 -> 0.2.0", "zlib (none) -> 1"));
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ namespace {
 
 namespace pb = ::panelpaper::v1;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::IsEmpty;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -178,6 +180,10 @@ TEST(ArchiveService, ArchiveThenGetGivesIdenticalBytesAndHash) {
   EXPECT_EQ(archived->paper().archived_by(), "token:clerk");
   EXPECT_EQ(archived->paper().pdf().renderer_version(), kRendererVersion);
   EXPECT_EQ(archived->paper().fonts_sha256(), s.service->fonts_sha256());
+  EXPECT_EQ(archived->paper().renderer_identity(), s.service->renderer_identity());
+  auto identity = ComputeRendererIdentity(*Fonts(), s.service->options().icc_profile);
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(s.service->renderer_identity(), identity->ToString());
 
   auto got = Get(s, "jap-2020-01-08-7b", true, /*include_request=*/true);
   ASSERT_TRUE(got.ok()) << got.status();
@@ -226,6 +232,10 @@ TEST(ArchiveService, AFlippedByteOnDiskIsDataLossOnGetAndAFailedVerify) {
   EXPECT_TRUE(ok->bytes_intact());
   EXPECT_TRUE(ok->rerender_matches());
   EXPECT_EQ(ok->detail(), "stored bytes intact; re-render identical");
+  EXPECT_EQ(ok->verdict(), pb::VerifyArchivedPaperResponse::VERDICT_OK);
+  EXPECT_EQ(ok->archived_renderer_identity(), s.service->renderer_identity());
+  EXPECT_EQ(ok->current_renderer_identity(), s.service->renderer_identity());
+  EXPECT_THAT(ok->identity_differences(), IsEmpty());
 
   const std::string path = s.store->ObjectPath(archived->sha256());
   chmod(path.c_str(), 0640);
@@ -242,6 +252,86 @@ TEST(ArchiveService, AFlippedByteOnDiskIsDataLossOnGetAndAFailedVerify) {
   EXPECT_NE(verify->stored_sha256(), verify->recorded_sha256());
   EXPECT_TRUE(verify->rerender_matches());  // the request still renders to the recorded bytes
   EXPECT_THAT(verify->detail(), HasSubstr("DAMAGED"));
+  EXPECT_EQ(verify->verdict(), pb::VerifyArchivedPaperResponse::VERDICT_DAMAGED);
+}
+
+// A paper put into the store as another server would have archived it: the
+// real request, `pdf` as its bytes, and `identity` as its renderer identity.
+void PutAsArchivedBy(Server& s, const std::string& pdf, const std::string& identity) {
+  auto job = ConvertArchiveRequest(Request(), *Fonts(), Limits{}, 5000);
+  ASSERT_TRUE(job.ok()) << job.status();
+  ArchiveEntry e = job->entry;
+  e.sha256 = Sha256Hex(pdf);
+  e.size_bytes = static_cast<int64_t>(pdf.size());
+  e.page_count = 2;
+  e.renderer_version = kRendererVersion;
+  e.fonts_sha256 = s.service->fonts_sha256();
+  e.renderer_identity = identity;
+  e.archived_by = "token:clerk";
+  e.archived_at_millis = 1700000000000;
+  ASSERT_TRUE(s.store->Put(e, pdf).ok());
+}
+
+// The verdicts of Verify (README "Verifying a paper").
+TEST(ArchiveService, VerifyJudgesAReRenderThatDiffersByTheRendererIdentity) {
+  using Response = pb::VerifyArchivedPaperResponse;
+  auto job = ConvertArchiveRequest(Request(), *Fonts(), Limits{}, 5000);
+  ASSERT_TRUE(job.ok());
+  struct Case {
+    const char* name;
+    bool same_bytes;       // stored bytes = today's re-render
+    std::string identity;  // recorded with the paper
+    Response::Verdict verdict;
+    std::vector<std::string> differences;
+  };
+  Server probe;
+  const std::string current = probe.service->renderer_identity();
+  std::string older_zlib = current;
+  older_zlib.replace(older_zlib.find("; zlib ") + 7, older_zlib.find("; fonts") - older_zlib.find("; zlib ") - 7,
+                     "1.2.11");
+  const std::string zlib_now = current.substr(current.find("; zlib ") + 7,
+                                              current.find("; fonts") - current.find("; zlib ") - 7);
+  const std::vector<Case> cases = {
+      {"same identity, same bytes", true, current, Response::VERDICT_OK, {}},
+      {"same identity, other bytes", false, current, Response::VERDICT_MISMATCH, {}},
+      {"no identity recorded, other bytes", false, "", Response::VERDICT_NOT_COMPARABLE,
+       {"no renderer identity recorded"}},
+      {"older zlib, other bytes", false, older_zlib, Response::VERDICT_NOT_COMPARABLE,
+       {"zlib 1.2.11 -> " + zlib_now}},
+      {"older zlib, same bytes", true, older_zlib, Response::VERDICT_OK,
+       {"zlib 1.2.11 -> " + zlib_now}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Server s;
+    auto today = RenderArchival(*job, *Fonts(), s.service->options().icc_profile, 500, {});
+    ASSERT_TRUE(today.ok());
+    // "Other bytes": the same paper as an earlier renderer might have made
+    // it (here: uncompressed content streams).
+    ArchiveJob uncompressed = *job;
+    uncompressed.compress_content = false;
+    auto other = RenderArchival(uncompressed, *Fonts(), s.service->options().icc_profile, 500, {});
+    ASSERT_TRUE(other.ok());
+    ASSERT_NE(other->bytes, today->bytes);
+    PutAsArchivedBy(s, c.same_bytes ? today->bytes : other->bytes, c.identity);
+    auto v = Verify(s, "jap-2020-01-08-7b");
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(v->bytes_intact());
+    EXPECT_EQ(v->rerender_matches(), c.same_bytes);
+    EXPECT_EQ(v->verdict(), c.verdict) << v->detail();
+    EXPECT_EQ(v->archived_renderer_identity(), c.identity);
+    EXPECT_EQ(v->current_renderer_identity(), current);
+    EXPECT_THAT(std::vector<std::string>(v->identity_differences().begin(),
+                                         v->identity_differences().end()),
+                ElementsAreArray(c.differences));
+    if (c.verdict == Response::VERDICT_NOT_COMPARABLE) {
+      EXPECT_THAT(v->detail(), HasSubstr("re-render not comparable"));
+      EXPECT_THAT(v->detail(), HasSubstr(c.differences[0]));
+    }
+    if (c.verdict == Response::VERDICT_MISMATCH) {
+      EXPECT_THAT(v->detail(), HasSubstr("re-render DIFFERS with the same renderer identity"));
+    }
+  }
 }
 
 TEST(ArchiveService, WritesNeedAValidToken) {

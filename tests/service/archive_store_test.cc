@@ -72,6 +72,9 @@ ArchiveEntry Entry(const std::string& id, const std::string& pdf, const std::str
   e.decision_reference = "JAP/" + id;
   e.archived_by = "token:clerk";
   e.archived_at_millis = 1700000000123;
+  e.renderer_identity = "panelpaper-renderer 0.1.0; libharu 2.3.0; zlib 1.2.13; fonts sha256:" +
+                        std::string(64, 'f') + "; icc sha256:" + std::string(64, 'c') +
+                        "; libharu-patches on";
   return e;
 }
 
@@ -441,6 +444,124 @@ TEST(LocalArchiveStore, IndexRowsCannotBeChangedOrDeleted) {
   EXPECT_NE(sqlite3_exec(db, "DELETE FROM papers", nullptr, nullptr, &error), SQLITE_OK);
   sqlite3_free(error);
   sqlite3_close(db);
+}
+
+// The index as schema version 1 made it (panelpaperd before renderer
+// identities), verbatim.
+constexpr char kVersion1Schema[] = R"sql(
+CREATE TABLE IF NOT EXISTS papers (
+  paper_id           TEXT PRIMARY KEY NOT NULL,
+  sha256             TEXT NOT NULL,
+  size_bytes         INTEGER NOT NULL,
+  page_count         INTEGER NOT NULL,
+  renderer_version   TEXT NOT NULL,
+  fonts_sha256       TEXT NOT NULL,
+  request            BLOB NOT NULL,
+  request_sha256     TEXT NOT NULL,
+  panel_name         TEXT NOT NULL,
+  meeting_date       TEXT NOT NULL,
+  agenda_item        TEXT NOT NULL,
+  title              TEXT NOT NULL,
+  approved_by        TEXT NOT NULL,
+  role               TEXT NOT NULL,
+  decision_date      TEXT NOT NULL,
+  meeting            TEXT NOT NULL,
+  decision_reference TEXT NOT NULL,
+  archived_by        TEXT NOT NULL,
+  archived_at_millis INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS papers_by_date ON papers (meeting_date, paper_id);
+CREATE INDEX IF NOT EXISTS papers_by_panel ON papers (panel_name, meeting_date, paper_id);
+CREATE INDEX IF NOT EXISTS papers_by_sha256 ON papers (sha256);
+CREATE TRIGGER IF NOT EXISTS papers_are_immutable BEFORE UPDATE ON papers
+BEGIN SELECT RAISE(ABORT, 'archived papers are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS papers_are_kept BEFORE DELETE ON papers
+BEGIN SELECT RAISE(ABORT, 'archived papers are never deleted'); END;
+PRAGMA user_version=1;
+)sql";
+
+int UserVersion(const std::string& dir) {
+  sqlite3* db = nullptr;
+  int version = -1;
+  if (sqlite3_open_v2((dir + "/index.sqlite3").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
+    if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return version;
+}
+
+// Rows archived before the index recorded renderer identities keep an empty
+// one; the index is migrated in place (schema version 1 -> 2) and new rows
+// record theirs.
+TEST(LocalArchiveStore, AVersion1IndexIsMigratedAndItsRowsKeepAnEmptyIdentity) {
+  const std::string dir = NewDir();
+  const std::string pdf = Pdf("old");
+  ArchiveEntry old = Entry("jap-7b", pdf);
+  old.renderer_identity.clear();
+  {
+    auto store = OpenOrDie(dir);  // stores the object file
+    ASSERT_TRUE(store->Put(old, pdf).ok());
+  }
+  EXPECT_EQ(UserVersion(dir), 2);
+  // Replace the index by one schema version 1 made, holding the same row.
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((dir + "/index.sqlite3" + suffix).c_str());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/index.sqlite3").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kVersion1Schema, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "INSERT INTO papers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                 "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                                 -1, &q, nullptr),
+              SQLITE_OK);
+    int i = 0;
+    auto text = [&](const std::string& v) {
+      sqlite3_bind_text(q, ++i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    };
+    text(old.paper_id);
+    text(old.sha256);
+    sqlite3_bind_int64(q, ++i, old.size_bytes);
+    sqlite3_bind_int64(q, ++i, old.page_count);
+    text(old.renderer_version);
+    text(old.fonts_sha256);
+    sqlite3_bind_blob(q, ++i, old.request.data(), static_cast<int>(old.request.size()), SQLITE_TRANSIENT);
+    for (const std::string* v : {&old.request_sha256, &old.panel_name, &old.meeting_date,
+                                 &old.agenda_item, &old.title, &old.approved_by, &old.role,
+                                 &old.decision_date, &old.meeting, &old.decision_reference,
+                                 &old.archived_by}) {
+      text(*v);
+    }
+    sqlite3_bind_int64(q, ++i, old.archived_at_millis);
+    EXPECT_EQ(sqlite3_step(q), SQLITE_DONE) << sqlite3_errmsg(db);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
+  ASSERT_EQ(UserVersion(dir), 1);
+  const std::string new_pdf = Pdf("new");
+  const ArchiveEntry fresh = Entry("jap-8", new_pdf, "req8");
+  {
+    StoreCheckReport report;
+    auto store = OpenOrDie(dir, &report);
+    EXPECT_EQ(report.entries, 1);
+    auto entry = store->Lookup("jap-7b");
+    ASSERT_TRUE(entry.ok()) << entry.status();
+    EXPECT_EQ(*entry, old);
+    EXPECT_EQ(entry->renderer_identity, "");
+    EXPECT_EQ(*store->ReadPdf(*entry), pdf);
+    ASSERT_TRUE(store->Put(fresh, new_pdf).ok());
+    EXPECT_EQ(*store->Lookup("jap-8"), fresh);
+  }
+  EXPECT_EQ(UserVersion(dir), 2);
+  // Opening the migrated index again changes nothing.
+  auto store = OpenOrDie(dir);
+  EXPECT_EQ(*store->Lookup("jap-7b"), old);
+  EXPECT_EQ(*store->Lookup("jap-8"), fresh);
+  EXPECT_EQ(UserVersion(dir), 2);
 }
 
 TEST(LocalArchiveStore, ListFiltersAndPagesInMeetingDateOrder) {
