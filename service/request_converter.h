@@ -112,6 +112,16 @@ struct Violations {
 inline constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";
 inline constexpr char kQuotaFailureTypeUrl[] = "type.googleapis.com/google.rpc.QuotaFailure";
 
+// A refusal the renderer decided (a pp::FieldError payload, see
+// renderers/common/field_error.h: a table column too narrow, content that
+// cannot be laid out even on an empty page, the page limit) with the details
+// a validation error carries: the payload is replaced by a
+// google.rpc.BadRequest (INVALID_ARGUMENT) or google.rpc.QuotaFailure
+// (RESOURCE_EXHAUSTED) naming its field; code and message are kept. Any
+// other status is returned unchanged. ToGrpcStatus applies it to every
+// status it maps, so PaperService and ArchiveService answers carry them.
+absl::Status WithRequestDetails(const absl::Status& status);
+
 // Validates `in` and converts it into `*out`, appending every problem to `*v`.
 // `path` prefixes every field path ("paper", or "items[4].paper" inside an
 // agenda pack). Limits apply per call (per paper). On violations `*out` is
