@@ -525,6 +525,37 @@ TEST(HostileInput, ColumnWidthsThatSumToZeroOrAreNegative) {
   }
 }
 
+// Refusals only layout can decide name their field (the service sends them
+// as BadRequest / QuotaFailure), the pack's item included.
+TEST(HostileInput, LayoutRefusalsNameTheirField) {
+  {
+    const Outcome o = RunPaper(TallHeaderRequest(100));
+    EXPECT_EQ(o.stage, "render");
+    EXPECT_EQ(o.status.code(), absl::StatusCode::kInvalidArgument) << o.status;
+    ASSERT_TRUE(GetFieldError(o.status)) << o.status;
+    EXPECT_THAT(GetFieldError(o.status)->field, StartsWith("paper.sections[0].blocks[0].table"));
+    EXPECT_EQ(GetFieldError(o.status)->description, "cannot be laid out even on an empty page");
+  }
+  {
+    pb::RenderAgendaPackRequest pack = MinimalPack();
+    *pack.mutable_items(1)->mutable_paper() = TallHeaderRequest(100).paper();
+    const Outcome o = RunPack(pack);
+    EXPECT_EQ(o.stage, "render");
+    ASSERT_TRUE(GetFieldError(o.status)) << o.status;
+    EXPECT_THAT(GetFieldError(o.status)->field,
+                StartsWith("items[1].paper.sections[0].blocks[0].table"));
+  }
+  {
+    service::Limits limits;
+    limits.max_pages = 40;
+    const Outcome o = RunPaper(LinesRequest(3000), limits);
+    EXPECT_EQ(o.status.code(), absl::StatusCode::kResourceExhausted) << o.status;
+    EXPECT_EQ(GetFieldError(o.status),
+              (FieldError{FieldError::Kind::kQuota, "paper",
+                          "the document needs more than 40 pages (the page limit)"}));
+  }
+}
+
 TEST(HostileInput, PageCountsOverTheLimit) {
   // ~5.5 paragraphs a page: 7,000 need ~1,300 pages, over the 500-page limit.
   {
