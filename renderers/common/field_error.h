@@ -1,12 +1,14 @@
 // File: renderers/common/field_error.h
 //
-// A refusal the renderer decides (during layout or painting) that names the
-// request field at fault, without protos: a status payload under
+// A refusal the renderer decides during layout (a column too narrow, content
+// that cannot be laid out even on an empty page, the page limit) that names
+// the request field at fault, without protos: a status payload under
 // kFieldErrorTypeUrl holding {kind, field, description}. The service
-// (service/request_converter.h, RequestDetails) turns it into the
-// google.rpc.BadRequest (kInvalid) or google.rpc.QuotaFailure (kQuota) that
-// its own validator attaches, so a layout-time refusal reaches the client
-// exactly like a validation error; nothing else reads the payload.
+// (service::WithRequestDetails in service/request_converter.h, applied by
+// ToGrpcStatus and the CLI) turns it into the google.rpc.BadRequest
+// (kInvalid) or google.rpc.QuotaFailure (kQuota) its own validator attaches,
+// so a layout-time refusal reaches the client exactly like a validation
+// error; the payload itself never goes on the wire.
 //
 //   return InvalidFieldError(t.path + ".column_widths[3]", "the column comes out 9.0 pt wide; ...");
 //   return QuotaFieldError(paper.path, "the document needs more than 500 pages (the page limit)");
