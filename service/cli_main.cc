@@ -226,13 +226,11 @@ std::shared_ptr<const pp::text::FontSet> LoadFonts(const std::string& dir) {
   return *fonts;
 }
 
-// Prints a local render's failure; returns the exit status.
+// Prints a local render's failure like a remote one (a refusal layout
+// decided lists its field, as the server's BadRequest / QuotaFailure would);
+// returns the exit status.
 int LocalFailure(const std::string& request_path, const absl::Status& s) {
-  std::cerr << request_path << ": " << s.message() << "\n";
-  return s.code() == absl::StatusCode::kInvalidArgument ||
-                 s.code() == absl::StatusCode::kResourceExhausted
-             ? kExitRejected
-             : kExitFailure;
+  return RemoteFailure(request_path, pp::service::WithRequestDetails(s));
 }
 
 int Render(const std::vector<std::string>& args) {

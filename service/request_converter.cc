@@ -10,8 +10,13 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/rpc/error_details.pb.h"
+#include "renderers/common/field_error.h"
+#include "renderers/common/pdf_text.h"
 #include "renderers/common/utf8.h"
+#include "renderers/layout/style.h"
+#include "renderers/layout/table_flow.h"
 #include "service/field_path.h"
 
 namespace pp::service {
@@ -95,6 +100,27 @@ absl::Status Violations::ToStatus(size_t max_payload_bytes) const {
   return status;
 }
 
+absl::Status WithRequestDetails(const absl::Status& status) {
+  const std::optional<FieldError> f = GetFieldError(status);
+  if (!f) return status;
+  absl::Status out = status;
+  out.ErasePayload(kFieldErrorTypeUrl);
+  if (f->kind == FieldError::Kind::kQuota) {
+    google::rpc::QuotaFailure failure;
+    google::rpc::QuotaFailure::Violation* v = failure.add_violations();
+    v->set_subject(f->field);
+    v->set_description(f->description);
+    out.SetPayload(kQuotaFailureTypeUrl, absl::Cord(failure.SerializeAsString()));
+  } else {
+    google::rpc::BadRequest bad_request;
+    google::rpc::BadRequest::FieldViolation* v = bad_request.add_field_violations();
+    v->set_field(f->field);
+    v->set_description(f->description);
+    out.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
+  }
+  return out;
+}
+
 // ---- Conversion -------------------------------------------------------------
 
 namespace {
@@ -109,6 +135,10 @@ using Repeated = ::google::protobuf::RepeatedPtrField<T>;
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 constexpr char kRequired[] = "required";
+// RFC 5321's longest address (a 256-octet path less its angle brackets).
+constexpr size_t kMaxEmailBytes = 254;
+// A link becomes a PDF string (the URI action): ASCII, so bytes = characters.
+constexpr size_t kMaxLinkBytes = kMaxPdfTextChars;
 constexpr char kRequiredRepeated[] = "required (at least one)";
 // Request text quoted in a description is cut to this many characters.
 constexpr int kMaxQuotedChars = 40;
@@ -302,6 +332,10 @@ std::optional<std::string> LinkProblem(std::string_view s, bool allow_mailto) {
 
 // Contact.email: printed and linked as "mailto:<email>".
 std::optional<std::string> EmailProblem(std::string_view s) {
+  if (s.size() > kMaxEmailBytes) {
+    return absl::StrCat("is ", s.size(), " characters; an email address has at most ",
+                        kMaxEmailBytes);
+  }
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7F) {
@@ -402,11 +436,50 @@ class Converter {
     if (s.empty()) return;
     auto path = [&] { return parent.Field(name).str(); };
     if (!CountText(s.size(), path)) return;
+    if (s.size() > kMaxLinkBytes) {  // a PDF string (renderers/common/pdf_text.h)
+      Invalid(path(), absl::StrCat("is ", s.size(), " characters; a link may have at most ",
+                                   kMaxLinkBytes));
+      return;
+    }
     if (std::optional<std::string> problem = LinkProblem(s, allow_mailto)) {
       Invalid(path(), *std::move(problem));
       return;
     }
     *out = s;
+  }
+
+  // Document information field `parent.name` (a PDF string): Text() plus
+  // the PDF's string limit in characters; copied into *out when valid.
+  void PdfTextField(const std::string& s, const FieldPath& parent, std::string_view name,
+                    std::string* out) {
+    auto path = [&] { return parent.Field(name).str(); };
+    if (!Text(s, kOptional, path)) return;
+    if (const size_t n = CountUtf8Chars(s); n > kMaxPdfTextChars) {
+      Invalid(path(), absl::StrCat("is ", n, " characters; document information may have at most ",
+                                   kMaxPdfTextChars, " (a PDF string's limit)"));
+      return;
+    }
+    *out = s;
+  }
+
+  // metadata.keywords: each keyword a string field, and all of them joined
+  // with "; " (the PDF's Keywords string) within the PDF's string limit.
+  void Keywords(const Repeated<std::string>& in, const FieldPath& p,
+                std::vector<std::string>* out) {
+    out->reserve(static_cast<size_t>(in.size()));
+    size_t joined = 0;
+    for (int i = 0; i < in.size(); ++i) {
+      std::string& keyword = out->emplace_back();
+      if (Text(in.Get(i), kOptional, [&] { return p.Index(static_cast<size_t>(i)).str(); })) {
+        keyword = in.Get(i);
+      }
+      joined += CountUtf8Chars(in.Get(i)) + (i > 0 ? 2 : 0);
+    }
+    if (joined > kMaxPdfTextChars) {
+      Invalid(p.str(), absl::StrCat(in.size(), " keywords come to ", joined,
+                                    " characters joined with \"; \"; at most ", kMaxPdfTextChars,
+                                    " (a PDF string's limit)"));
+    }
   }
 
   // One more block-level node (block, list item, table row, improvement area,
@@ -435,6 +508,9 @@ class Converter {
   void List(const pb::List& in, FieldPath p, int depth, doc::List* out);
   void Table(const pb::Table& in, FieldPath p, doc::Table* out);
   void TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out);
+  // Every column at least MinColumnWidth wide on the page (what layout
+  // needs), or the table refused with the columns at fault.
+  void ColumnRoom(const std::vector<double>& shares, double font_size, const FieldPath& p);
   void ImprovementTable(const pb::ImprovementTable& in, FieldPath p, doc::ImprovementTable* out);
   void ImprovementArea(const pb::ImprovementArea& in, FieldPath p, doc::ImprovementArea* out);
   void ContactDetails(const pb::ContactDetails& in, FieldPath p, doc::ContactDetails* out);
@@ -551,11 +627,13 @@ void Converter::Table(const pb::Table& in, FieldPath p, doc::Table* out) {
             absl::StrCat(columns, " columns; a table may have at most ",
                          limits_.max_table_columns));
   }
+  bool widths_ok = columns > 0 && columns <= limits_.max_table_columns;
   out->column_widths.reserve(static_cast<size_t>(columns));
   for (int i = 0; i < columns; ++i) {
     const double w = in.column_widths(i);
     if (!(std::isfinite(w) && w > 0)) {
       Invalid(p.Field("column_widths", i).str(), "must be a positive number");
+      widths_ok = false;
     }
     out->column_widths.push_back(w);
   }
@@ -579,7 +657,9 @@ void Converter::Table(const pb::Table& in, FieldPath p, doc::Table* out) {
     out->font_size = size;
   } else {
     Invalid(p.Field("font_size").str(), "must be 0 (meaning 10) or between 7 and 14");
+    widths_ok = false;
   }
+  if (widths_ok) ColumnRoom(out->column_widths, out->font_size, p);
 
   TextField(in.caption(), p, "caption", kOptional, &out->caption);
 
@@ -596,6 +676,35 @@ void Converter::Table(const pb::Table& in, FieldPath p, doc::Table* out) {
     TableRow(in.rows(r), std::move(rp), columns, &out->rows.emplace_back());
   }
   out->path = std::move(p).str();
+}
+
+void Converter::ColumnRoom(const std::vector<double>& shares, double font_size,
+                           const FieldPath& p) {
+  // The geometry layout uses: tables span the body width of the house style.
+  const layout::HouseStyle style;
+  const double body = style.body_width();
+  const double min_width = layout::MinColumnWidth(font_size, style.cell_padding_x);
+  const size_t fit = static_cast<size_t>(body / min_width);
+  if (shares.size() > fit) {
+    Invalid(p.Field("column_widths").str(),
+            absl::StrFormat("%d columns do not fit: at %.0f pt each column needs at least %.1f pt "
+                            "(one em of text and %.0f pt of padding), and the page's %.1f pt "
+                            "hold at most %d",
+                            shares.size(), font_size, min_width, 2 * style.cell_padding_x, body,
+                            fit));
+    return;
+  }
+  const std::vector<double> edges = layout::ColumnEdges(shares, body);
+  for (size_t c = 0; c < shares.size(); ++c) {
+    const double w = edges[c + 1] - edges[c];
+    if (w < min_width) {
+      Invalid(p.Field("column_widths", c).str(),
+              absl::StrFormat("the column comes out %.1f pt wide; at %.0f pt a column needs at "
+                              "least %.1f pt (make it wider relative to the others, or use "
+                              "fewer columns)",
+                              w, font_size, min_width));
+    }
+  }
 }
 
 void Converter::TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out) {
@@ -863,15 +972,17 @@ std::optional<doc::Timestamp> Converter::Timestamp(const google::protobuf::Times
 
 void Converter::Metadata(const pb::DocumentMetadata& in, const FieldPath& p,
                          const doc::Paper& paper, bool date_ok, doc::Metadata* out) {
+  // Defaults derived from other fields may be longer than a PDF string:
+  // layout cuts them (renderers/common/pdf_text.h).
   if (IsBlank(in.title())) {
     out->title = paper.title;
   } else {
-    TextField(in.title(), p, "title", kOptional, &out->title);
+    PdfTextField(in.title(), p, "title", &out->title);
   }
   if (IsBlank(in.author())) {
     out->author = paper.report_by;
   } else {
-    TextField(in.author(), p, "author", kOptional, &out->author);
+    PdfTextField(in.author(), p, "author", &out->author);
   }
   if (IsBlank(in.subject())) {
     out->subject = paper.panel_name;
@@ -880,16 +991,10 @@ void Converter::Metadata(const pb::DocumentMetadata& in, const FieldPath& p,
       absl::StrAppend(&out->subject, ", agenda item ", paper.agenda_item);
     }
   } else {
-    TextField(in.subject(), p, "subject", kOptional, &out->subject);
+    PdfTextField(in.subject(), p, "subject", &out->subject);
   }
-  out->keywords.reserve(static_cast<size_t>(in.keywords_size()));
-  for (int i = 0; i < in.keywords_size(); ++i) {
-    std::string& keyword = out->keywords.emplace_back();
-    if (Text(in.keywords(i), kOptional, [&] { return p.Field("keywords", i).str(); })) {
-      keyword = in.keywords(i);
-    }
-  }
-  TextField(in.creator(), p, "creator", kOptional, &out->creator);
+  Keywords(in.keywords(), p.Field("keywords"), &out->keywords);
+  PdfTextField(in.creator(), p, "creator", &out->creator);
   if (in.has_created()) out->created = Timestamp(in.created(), p.Field("created"));
   if (in.has_modified()) out->modified = Timestamp(in.modified(), p.Field("modified"));
 }
@@ -1145,23 +1250,18 @@ void Converter::Pack(const pb::RenderAgendaPackRequest& in, doc::Pack* out) {
   if (IsBlank(m.title())) {
     out->metadata.title = absl::StrCat(out->meeting.panel_name, " agenda, ", date);
   } else {
-    TextField(m.title(), mp, "title", kOptional, &out->metadata.title);
+    PdfTextField(m.title(), mp, "title", &out->metadata.title);
   }
-  TextField(m.author(), mp, "author", kOptional, &out->metadata.author);
+  PdfTextField(m.author(), mp, "author", &out->metadata.author);
   if (IsBlank(m.subject())) {
     out->metadata.subject = absl::StrCat(
         "Agenda pack: ", out->meeting.panel_name, ", ", date,
         out->edition == doc::Edition::kMembers ? " (members' edition)" : " (public edition)");
   } else {
-    TextField(m.subject(), mp, "subject", kOptional, &out->metadata.subject);
+    PdfTextField(m.subject(), mp, "subject", &out->metadata.subject);
   }
-  for (int i = 0; i < m.keywords_size(); ++i) {
-    std::string& keyword = out->metadata.keywords.emplace_back();
-    if (Text(m.keywords(i), kOptional, [&] { return mp.Field("keywords", i).str(); })) {
-      keyword = m.keywords(i);
-    }
-  }
-  TextField(m.creator(), mp, "creator", kOptional, &out->metadata.creator);
+  Keywords(m.keywords(), mp.Field("keywords"), &out->metadata.keywords);
+  PdfTextField(m.creator(), mp, "creator", &out->metadata.creator);
   if (m.has_created()) out->metadata.created = Timestamp(m.created(), mp.Field("created"));
   if (m.has_modified()) out->metadata.modified = Timestamp(m.modified(), mp.Field("modified"));
 }
@@ -1171,6 +1271,7 @@ void Converter::Pack(const pb::RenderAgendaPackRequest& in, doc::Pack* out) {
 void ConvertPaper(const panelpaper::v1::Paper& in, std::string_view path,
                   const text::FontSet& fonts, const Limits& limits, doc::Paper* out,
                   Violations* v) {
+  out->path = std::string(path);
   Converter(fonts, limits, v).Paper(in, FieldPath(path), out);
 }
 

@@ -17,7 +17,11 @@
 // Violations::ToStatus() turns them into one absl::Status:
 //   * INVALID_ARGUMENT for malformed or contract-breaking content (missing
 //     required fields, bad dates, unknown enum values, unrenderable
-//     characters, structural limits such as table columns and list nesting),
+//     characters, structural limits such as table columns and list nesting,
+//     columns too narrow for their text on the page — the check layout would
+//     otherwise make, with the same geometry (layout::ColumnEdges) — and
+//     strings the PDF stores as string objects over kMaxPdfTextChars:
+//     document information, the keywords joined, links; emails over 254),
 //     with payload "type.googleapis.com/google.rpc.BadRequest" (a serialized
 //     google.rpc.BadRequest, one FieldViolation per violation);
 //   * RESOURCE_EXHAUSTED when any size limit of Limits was crossed (string
@@ -67,7 +71,8 @@ struct Limits {
   int max_sections = 200;
   int max_blocks = 20000;         // blocks + list items + table rows + areas, whole paper
   int max_table_rows = 5000;      // per table
-  int max_table_columns = 50;     // per table (structural: INVALID_ARGUMENT)
+  int max_table_columns = 50;     // per table (structural: INVALID_ARGUMENT); each column
+                                  // must also be font size + 8 pt wide (25 equal at 10 pt)
   int max_list_depth = 6;         // nesting (structural: INVALID_ARGUMENT)
   int max_pages = 500;            // enforced later by layout, carried here
   int max_pack_items = 200;       // agenda items per pack (RESOURCE_EXHAUSTED)
@@ -111,6 +116,16 @@ struct Violations {
 
 inline constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";
 inline constexpr char kQuotaFailureTypeUrl[] = "type.googleapis.com/google.rpc.QuotaFailure";
+
+// A refusal the renderer decided (a pp::FieldError payload, see
+// renderers/common/field_error.h: a table column too narrow, content that
+// cannot be laid out even on an empty page, the page limit) with the details
+// a validation error carries: the payload is replaced by a
+// google.rpc.BadRequest (INVALID_ARGUMENT) or google.rpc.QuotaFailure
+// (RESOURCE_EXHAUSTED) naming its field; code and message are kept. Any
+// other status is returned unchanged. ToGrpcStatus applies it to every
+// status it maps, so PaperService and ArchiveService answers carry them.
+absl::Status WithRequestDetails(const absl::Status& status);
 
 // Validates `in` and converts it into `*out`, appending every problem to `*v`.
 // `path` prefixes every field path ("paper", or "items[4].paper" inside an

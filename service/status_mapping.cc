@@ -48,8 +48,10 @@ absl::StatusCode AbslCode(grpc::StatusCode code) {
 
 }  // namespace
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
+grpc::Status ToGrpcStatus(const absl::Status& renderer_status) {
+  if (renderer_status.ok()) return grpc::Status::OK;
+  // A renderer's field error becomes BadRequest / QuotaFailure here.
+  const absl::Status status = WithRequestDetails(renderer_status);
   const grpc::StatusCode code = GrpcCode(status.code());
 
   std::string message = CutUtf8(status.message(), kMaxStatusMessageBytes);

@@ -22,6 +22,10 @@
 // then cutting the message further. The request converter already keeps its
 // payloads around 3 KB, so in practice nothing is dropped.
 //
+// A refusal the renderer decided (a pp::FieldError payload) first goes
+// through WithRequestDetails (service/request_converter.h), so it arrives
+// with the same BadRequest / QuotaFailure a validation error carries.
+//
 // FromGrpcStatus is the inverse, for clients (the CLI): it restores every
 // Any in the details as a payload under its type URL.
 //

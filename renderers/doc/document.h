@@ -241,6 +241,10 @@ struct Paper {
   std::optional<ReportSummary> summary;
   std::vector<Section> sections;
   std::optional<SignOff> sign_off;
+  // The paper's own field path: "paper", "items[4].paper" in an agenda
+  // pack, "render.paper" in an archive request. Layout names the paper's
+  // top-level fields and its page limit after it.
+  std::string path = "paper";
 };
 
 }  // namespace pp::doc

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "renderers/common/pdf_text.h"
 #include "renderers/layout/measure.h"
 #include "renderers/text/line_breaker.h"
 
@@ -43,6 +44,7 @@ absl::StatusOr<PaperPages> LayoutPaperPages(const doc::Paper& paper, const text:
   po.body_height = s.body_height();
   po.max_pages = options.max_pages;
   po.interrupt = options.interrupt;
+  po.path = paper.path;
   absl::StatusOr<std::vector<FillResult>> bodies = Paginate(*std::move(flows), po);
   if (!bodies.ok()) return bodies.status();
 
@@ -60,11 +62,14 @@ absl::StatusOr<PaperPages> LayoutPaperPages(const doc::Paper& paper, const text:
 
 DocInfo MakeDocInfo(const doc::Metadata& m, const std::string& producer) {
   DocInfo info;
-  info.title = m.title;
-  info.author = m.author;
-  info.subject = m.subject;
-  info.keywords = absl::StrJoin(m.keywords, "; ");
-  info.creator = m.creator;
+  // The validator keeps the fields a request gives within kMaxPdfTextChars;
+  // the ones it derives (a paper's title as the document title, the default
+  // subject) can be longer and are cut here (renderers/common/pdf_text.h).
+  info.title = CutPdfText(m.title);
+  info.author = CutPdfText(m.author);
+  info.subject = CutPdfText(m.subject);
+  info.keywords = CutPdfText(absl::StrJoin(m.keywords, "; "));
+  info.creator = CutPdfText(m.creator);
   info.producer = producer;
   info.created = m.created;
   info.modified = m.modified;

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "renderers/common/field_error.h"
+#include "renderers/common/pdf_text.h"
 #include "renderers/layout/table_flow.h"
 #include "renderers/layout/text_builder.h"
 
@@ -79,7 +81,7 @@ class PaperBuilder {
   std::shared_ptr<TextBlock> WithOutline(std::shared_ptr<TextBlock> block, std::string title,
                                          int level) {
     auto c = std::make_shared<TextContent>(block->content());
-    c->outline_title = std::move(title);
+    c->outline_title = CutPdfText(title);  // a bookmark: a PDF string
     c->outline_level = level;
     auto b = std::make_shared<TextBlock>(std::move(c));
     b->space_before = block->space_before;
@@ -103,7 +105,7 @@ class PaperBuilder {
       sb.Add(lockup, Style::kBold);
       auto b = Text(sb, MakeStyle(s_.lockup_size, 0, w));
       Space(*b, 0, 20, true);
-      b->path = "paper.organisation_lines";
+      b->path = paper_.path + ".organisation_lines";
       flows_.push_back(std::move(b));
     }
     {
@@ -111,7 +113,7 @@ class PaperBuilder {
       sb.Add(paper_.panel_name, Style::kBold);
       auto b = Text(sb, MakeStyle(s_.panel_size, 0, w, HAlign::kCenter));
       Space(*b, 0, 4, true);
-      b->path = "paper.panel_name";
+      b->path = paper_.path + ".panel_name";
       flows_.push_back(std::move(b));
     }
     {
@@ -119,7 +121,7 @@ class PaperBuilder {
       sb.AddOwned(FormatDate(paper_.meeting_date, paper_.show_weekday), Style::kRegular);
       auto b = Text(sb, MakeStyle(s_.date_size, 0, w, HAlign::kCenter));
       Space(*b, 0, 18, true);
-      b->path = "paper.meeting_date";
+      b->path = paper_.path + ".meeting_date";
       flows_.push_back(std::move(b));
     }
     {
@@ -127,7 +129,7 @@ class PaperBuilder {
       sb.Add(paper_.title, Style::kBold);
       auto b = Text(sb, MakeStyle(s_.title_size, 0, w, HAlign::kCenter));
       Space(*b, 0, 12, !paper_.report_by.empty());
-      b->path = "paper.title";
+      b->path = paper_.path + ".title";
       flows_.push_back(std::move(b));
     }
     if (!paper_.report_by.empty()) {
@@ -136,7 +138,7 @@ class PaperBuilder {
       sb.Add(paper_.report_by, Style::kRegular);
       auto b = Text(sb, MakeStyle(s_.report_by_size, 0, w, HAlign::kCenter));
       Space(*b, 0, 0);
-      b->path = "paper.report_by";
+      b->path = paper_.path + ".report_by";
       flows_.push_back(std::move(b));
     }
   }
@@ -439,18 +441,7 @@ class PaperBuilder {
     // can still overflow a double (1e308 + 1e308 = inf, and inf/inf = NaN
     // coordinates): add them up relative to the largest, which keeps the
     // total between 1 and the column count.
-    double largest = 0;
-    for (double x : shares) largest = std::max(largest, x);
-    double total = 0;
-    for (double x : shares) total += x / largest;
-    const double w = s_.body_width();
-    double acc = 0;
-    d->column_x.push_back(0);
-    for (double x : shares) {
-      acc += x / largest;
-      d->column_x.push_back(w * acc / total);
-    }
-    d->column_x.back() = w;
+    d->column_x = ColumnEdges(shares, s_.body_width());
     d->padding_x = s_.cell_padding_x;
     d->padding_y = s_.cell_padding_y;
     d->rule = s_.table_rule;
@@ -610,16 +601,18 @@ class PaperBuilder {
     const double size = t.font_size;
     // A column must hold its padding and at least one em of text: narrower
     // ones would push glyphs out of the cell (and the page).
-    const double min_width = 2 * d->padding_x + size;
+    const double min_width = MinColumnWidth(size, d->padding_x);
     for (size_t c = 0; c + 1 < d->column_x.size(); ++c) {
       const double w = d->column_x[c + 1] - d->column_x[c];
       if (w < min_width) {
         if (pending_.ok()) {
-          pending_ = absl::InvalidArgumentError(absl::StrFormat(
-              "%s.column_widths[%d]: the column comes out %.1f pt wide; at %.0f pt a column "
-              "needs at least %.1f pt (make it wider relative to the others, or use fewer "
-              "columns)",
-              t.path, c, w, size, min_width));
+          // The validator refuses such tables up front; this is the backstop.
+          pending_ = InvalidFieldError(
+              absl::StrFormat("%s.column_widths[%d]", t.path, c),
+              absl::StrFormat("the column comes out %.1f pt wide; at %.0f pt a column needs at "
+                              "least %.1f pt (make it wider relative to the others, or use "
+                              "fewer columns)",
+                              w, size, min_width));
         }
         return;
       }

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "renderers/common/field_error.h"
+#include "renderers/common/pdf_text.h"
 #include "renderers/layout/measure.h"
 #include "renderers/layout/text_builder.h"
 
@@ -186,7 +188,7 @@ class FrontSheet {
       const text::Span span{widest, Style::kRegular, -1};
       c->trailer = text::SetLine({&span, 1}, fonts_, s_.body_size);
     }
-    c->outline_title = absl::StrCat(item.number, ". ", item.title);
+    c->outline_title = CutPdfText(absl::StrCat(item.number, ". ", item.title));
     c->outline_level = 0;
     auto entry = std::make_shared<TextBlock>(std::move(c));
     Push(std::move(entry), 8, 8, false, item.path);
@@ -276,7 +278,10 @@ absl::StatusOr<PageLayout> LayoutPack(const doc::Pack& pack, const text::FontSet
       }
       absl::StatusOr<PaperPages> pages = LayoutPaperPages(paper, fonts, paper_options);
       if (!pages.ok()) {
-        // Name the item in the field path ("items[4].paper.sections[1]...").
+        // A refusal naming a field: under the item ("items[4].paper...";
+        // the converter's paths already start so).
+        if (GetFieldError(pages.status())) return PrefixFieldError(pages.status(), item.path);
+        // Otherwise name the item in the message.
         const std::string msg(pages.status().message());
         absl::Status st(pages.status().code(),
                         msg.rfind("paper", 0) == 0 ? absl::StrCat(item.path, ".", msg)
@@ -295,6 +300,7 @@ absl::StatusOr<PageLayout> LayoutPack(const doc::Pack& pack, const text::FontSet
   po.body_height = s.body_height();
   po.max_pages = options.max_pages;
   po.interrupt = options.interrupt;
+  po.path = "items";  // the agenda lists the items
   absl::StatusOr<std::vector<FillResult>> draft = Paginate(front.Build({}, {}), po);
   if (!draft.ok()) return draft.status();
   const int front_pages = static_cast<int>(draft->size());
@@ -320,8 +326,9 @@ absl::StatusOr<PageLayout> LayoutPack(const doc::Pack& pack, const text::FontSet
   }
   const int total_pages = index;
   if (total_pages > options.max_pages) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the pack needs ", total_pages, " pages, more than the limit of ", options.max_pages));
+    return QuotaFieldError("items", absl::StrCat("the pack needs ", total_pages,
+                                                 " pages, more than the limit of ",
+                                                 options.max_pages));
   }
 
   // 4. The front sheet again, with the numbers and links; same length.

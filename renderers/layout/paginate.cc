@@ -1,6 +1,7 @@
 #include "renderers/layout/paginate.h"
 
 #include "absl/strings/str_cat.h"
+#include "renderers/common/field_error.h"
 
 namespace pp::layout {
 namespace {
@@ -69,14 +70,15 @@ absl::StatusOr<std::vector<FillResult>> Paginate(std::vector<FlowPtr> flows,
       if (absl::Status s = options.interrupt(); !s.ok()) return s;
     }
     if (static_cast<int>(pages.size()) >= options.max_pages) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "the document needs more than ", options.max_pages, " pages (the page limit)"));
+      return QuotaFieldError(options.path, absl::StrCat("the document needs more than ",
+                                                        options.max_pages,
+                                                        " pages (the page limit)"));
     }
     FillResult page = Fill(&queue, options.body_height, /*fresh=*/true);
     if (page.placed.empty()) {
       const std::string& path = queue.front()->path;
-      return absl::InvalidArgumentError(absl::StrCat(
-          path.empty() ? "content" : path, ": cannot be laid out even on an empty page"));
+      return InvalidFieldError(path.empty() ? options.path : path,
+                               "cannot be laid out even on an empty page");
     }
     pages.push_back(std::move(page));
   }

@@ -18,6 +18,7 @@
 
 #include <deque>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -49,11 +50,15 @@ struct PaginateOptions {
   double body_height = 0;
   int max_pages = 500;          // more pages: RESOURCE_EXHAUSTED
   InterruptCheck interrupt;     // optional
+  // Field path the page limit names ("paper", "items[4].paper"), and the
+  // one an unplaceable flowable without a path of its own is reported at.
+  std::string path = "paper";
 };
 
-// Pages of placed flowables. Fails with INVALID_ARGUMENT (naming the
-// flowable's field path) when content cannot be placed even on an empty page,
-// and RESOURCE_EXHAUSTED past max_pages.
+// Pages of placed flowables. Fails with INVALID_ARGUMENT (InvalidFieldError
+// naming the flowable's field path) when content cannot be placed even on an
+// empty page, and RESOURCE_EXHAUSTED (QuotaFieldError at options.path) past
+// max_pages.
 absl::StatusOr<std::vector<FillResult>> Paginate(std::vector<FlowPtr> flows,
                                                  const PaginateOptions& options);
 

@@ -4,6 +4,23 @@
 
 namespace pp::layout {
 
+std::vector<double> ColumnEdges(const std::vector<double>& shares, double width) {
+  double largest = 0;
+  for (double x : shares) largest = std::max(largest, x);
+  double total = 0;
+  for (double x : shares) total += x / largest;
+  std::vector<double> edges;
+  edges.reserve(shares.size() + 1);
+  edges.push_back(0);
+  double acc = 0;
+  for (double x : shares) {
+    acc += x / largest;
+    edges.push_back(width * acc / total);
+  }
+  edges.back() = width;
+  return edges;
+}
+
 void FinishRow(const TableData& data, Row* row) {
   double h = 0;
   for (const Cell& c : row->cells) h = std::max(h, c.content_height);

@@ -73,6 +73,19 @@ struct TableData {
 // Sets row.height from its cells' content heights and the padding.
 void FinishRow(const TableData& data, Row* row);
 
+// Column left edges (and, last, `width`) of a table `width` wide whose
+// columns take the given relative shares (finite, > 0). Summed relative to
+// the largest share, so even 1e308-sized shares give finite edges. The
+// service's validator uses this too, so it refuses exactly the tables
+// layout could not draw.
+std::vector<double> ColumnEdges(const std::vector<double>& shares, double width);
+
+// The narrowest a column may come out: its padding on both sides and one em
+// of text (narrower ones would push glyphs out of the cell and the page).
+inline double MinColumnWidth(double font_size, double padding_x) {
+  return 2 * padding_x + font_size;
+}
+
 class TableFlow final : public Flowable {
  public:
   explicit TableFlow(std::shared_ptr<const TableData> data);

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "renderers/common/pdf_text.h"
 #include "renderers/common/utf8.h"
 #include "renderers/pdf/hpdf_internals.h"
 
@@ -218,13 +219,33 @@ class Painter {
 
  private:
 
-  bool failed() const { return sink_.error != HPDF_OK || !where_.empty(); }
+  bool failed() const { return sink_.error != HPDF_OK || !where_.empty() || !refused_.ok(); }
 
   absl::Status Failure() const {
+    if (!refused_.ok()) return refused_;
     return absl::InternalError(absl::StrFormat("libharu error 0x%04X/%d in %s",
                                                static_cast<unsigned>(sink_.error),
                                                static_cast<int>(sink_.detail),
                                                where_.empty() ? "a drawing call" : where_));
+  }
+
+  // False (and the document refused, not an INTERNAL libharu error) when a
+  // string would take more than a PDF string may hold (PDF/A-2 6.1.13; the
+  // service's validator and layout's CutPdfText keep within it, so this only
+  // fires for a doc model built past them).
+  bool FitsPdfString(size_t encoded_bytes, std::string_view what) {
+    if (encoded_bytes <= kMaxPdfStringBytes) return true;
+    if (refused_.ok()) {
+      refused_ = absl::InvalidArgumentError(absl::StrCat(
+          absl::string_view(what.data(), what.size()), " would take ", encoded_bytes,
+          " bytes in the PDF; a PDF string holds at most ", kMaxPdfStringBytes));
+    }
+    return false;
+  }
+  // Bytes `utf8` takes as a PDF text string: `pdfdoc` bytes when it was
+  // PDFDocEncoded, else UTF-16BE with its byte-order mark.
+  static size_t PdfStringBytes(const std::string& utf8, const std::string* pdfdoc) {
+    return pdfdoc != nullptr ? pdfdoc->size() : 2 + 2 * CountUtf8Chars(utf8);
   }
 
   void Check(HPDF_STATUS st, const char* what) {
@@ -452,6 +473,7 @@ class Painter {
                                 static_cast<HPDF_REAL>(l.x + l.w), static_cast<HPDF_REAL>(l.y + l.h)};
         HPDF_Annotation a;
         if (!l.uri.empty()) {
+          if (!FitsPdfString(l.uri.size(), "a link")) return;
           a = CheckHandle(HPDF_Page_CreateURILinkAnnot(pages_[i], rect, l.uri.c_str()),
                           "HPDF_Page_CreateURILinkAnnot");
         } else {
@@ -487,6 +509,10 @@ class Painter {
       const size_t level = std::min(static_cast<size_t>(std::max(e.level, 0)), parents.size());
       HPDF_Encoder enc = TextEncoding(e.title, &bytes);
       if (failed()) return;
+      if (!FitsPdfString(PdfStringBytes(e.title, enc == nullptr ? &bytes : nullptr),
+                         "a bookmark title")) {
+        return;
+      }
       HPDF_Outline parent = level == 0 ? nullptr : parents[level - 1];
       HPDF_Outline o = CheckHandle(HPDF_CreateOutline(doc_.get(), parent, bytes.c_str(), enc),
                                    "HPDF_CreateOutline");
@@ -537,9 +563,15 @@ class Painter {
       EnableUtf8();
       Check(HPDF_SetCurrentEncoder(doc_.get(), "UTF-8"), "HPDF_SetCurrentEncoder");
     }
+    static constexpr const char* kNames[] = {"the document title",   "the document author",
+                                             "the document subject", "the document keywords",
+                                             "the document creator", "the document producer"};
     for (size_t k = 0; k < std::size(fields); ++k) {
       const auto& [type, value] = fields[k];
       if (value->empty()) continue;
+      if (!FitsPdfString(PdfStringBytes(*value, pdfdoc ? &encoded[k] : nullptr), kNames[k])) {
+        return;
+      }
       Check(HPDF_SetInfoAttr(doc_.get(), type, pdfdoc ? encoded[k].c_str() : value->c_str()),
             "HPDF_SetInfoAttr");
     }
@@ -610,6 +642,7 @@ class Painter {
   ErrorSink sink_;  // declared before doc_: outlives it
   DocPtr doc_;
   std::string where_;
+  absl::Status refused_;  // a string too long for the PDF (FitsPdfString)
   std::array<HPDF_Font, text::kFaceCount> fonts_loaded_ = {};
   std::vector<HPDF_Page> pages_;
   bool utf8_enabled_ = false;

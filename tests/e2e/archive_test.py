@@ -355,6 +355,49 @@ class ArchiveApiTest(unittest.TestCase):
         self.assertEqual(sorted(bad_request_fields(err)),
                          ["paper_id", "render.paper.title", "sign_off.decision_date"])
 
+    def test_strings_the_pdf_cannot_hold_are_refused_or_cut(self):
+        # PDF strings hold at most 32,767 bytes (PDF/A-2 6.1.13; libharu
+        # 65,535): given document information over 16,000 characters is
+        # refused naming the field; what the renderer derives is cut, and the
+        # archived file passes our PDF/A checks.
+        def text(size, unit):  # `size` bytes in words of 4 characters
+            out = (unit * 4 + " ") * (size // len((unit * 4 + " ").encode()))
+            return out + "x" * (size - len(out.encode()))
+        checker = os.path.join(ARGS.source_dir, "tests/tools/pdfa_check.py")
+        for n, (size, unit) in enumerate([(32767, "a"), (32768, "a"), (65535, "\u0151"),
+                                          (65536, "\u0151")]):
+            req = small_request("long-given-%d" % n)
+            req.render.paper.metadata.title = text(size, unit)
+            err = self.code_of(self.stub.ArchivePaper, req, metadata=bearer(), timeout=60)
+            self.assertEqual(err.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertEqual(bad_request_fields(err), ["render.paper.metadata.title"])
+            req = small_request("long-derived-%d" % n)
+            req.render.paper.title = text(size, unit)
+            req.render.paper.sections[0].heading = text(size, unit)
+            r = self.stub.ArchivePaper(req, metadata=bearer(), timeout=60)
+            data, _ = get_pdf(self.stub, r.paper_id)
+            path = os.path.join(ARGS.work_dir, "long-derived-%d.pdf" % n)
+            with open(path, "wb") as f:
+                f.write(data)
+            out = subprocess.run(["/usr/bin/python3", checker, path], capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        req = small_request("long-keywords")
+        req.render.paper.metadata.keywords.extend([""] * 200000)
+        err = self.code_of(self.stub.ArchivePaper, req, metadata=bearer(), timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(bad_request_fields(err), ["render.paper.metadata.keywords"])
+
+    def test_layout_refusals_name_their_field(self):
+        req = small_request("tall-header")
+        table = req.render.paper.sections[0].blocks.add().table
+        table.column_widths.append(1)
+        table.header_rows = 1
+        table.rows.add().cells.add().paragraphs.add().runs.add(text="Heading\n" * 100)
+        table.rows.add().cells.add().paragraphs.add().runs.add(text="body")
+        err = self.code_of(self.stub.ArchivePaper, req, metadata=bearer(), timeout=60)
+        self.assertEqual(err.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(bad_request_fields(err), ["render.paper.sections[0].blocks[4].table"])
+
     def test_byte_flipped_on_disk_is_data_loss_and_a_failed_verify(self):
         r = self.stub.ArchivePaper(small_request("to-damage"), metadata=bearer(), timeout=60)
         v = self.stub.VerifyArchivedPaper(

@@ -583,6 +583,8 @@ class HostileRaisedLimitTest(ServerTest):
         err = self.call_error(req, timeout=120)
         self.assertEqual(err.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
         self.assertIn("page", err.details())
+        # Found during layout, yet with the documented QuotaFailure.
+        self.assertEqual(quota_subjects(err), ["paper"])
         self.assert_still_serving()
 
 

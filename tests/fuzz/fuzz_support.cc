@@ -12,6 +12,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "renderers/common/field_error.h"
 #include "renderers/layout/compose.h"
 #include "renderers/layout/pack.h"
 #include "google/protobuf/stubs/logging.h"
@@ -222,6 +223,10 @@ void CheckRenderRejection(const absl::Status& s, std::string_view stage) {
     Fail(stage, "a render failure must be INVALID_ARGUMENT or RESOURCE_EXHAUSTED", s);
   }
   if (s.message().empty()) Fail(stage, "a render rejection needs a message", s);
+  // Every refusal layout decides names its field, and reaches the client as
+  // BadRequest / QuotaFailure (what the service sends).
+  if (!GetFieldError(s)) Fail(stage, "a render rejection without a field error", s);
+  CheckRejection(service::WithRequestDetails(s), stage);
 }
 
 void CheckLayout(const layout::PageLayout& l, std::string_view stage) {

@@ -6,10 +6,11 @@
 // checks. The contract (qpdf's fuzz/qpdf_fuzzer.cc states its own the same
 // way): for ANY input, the request pipeline ends in exactly one of
 //   * OK, with a well-formed PDF of 1..max_pages pages;
-//   * INVALID_ARGUMENT or RESOURCE_EXHAUSTED, with a message, and — when it
-//     comes from the parser, converter or word guard — a google.rpc payload
-//     whose every violation names a field path; the status must also fit
-//     the gRPC trailer budget once mapped (service/status_mapping).
+//   * INVALID_ARGUMENT or RESOURCE_EXHAUSTED, with a message and a
+//     google.rpc payload whose every violation names a field path — from the
+//     parser, converter or word guard directly, from layout once the service
+//     maps its field error (service::WithRequestDetails); the status must
+//     also fit the gRPC trailer budget once mapped (service/status_mapping).
 // Anything else (another code, a crash, a sanitizer report, a timeout, an
 // out-of-memory) is a bug: CheckRejection/CheckPdf abort() with a message,
 // which libFuzzer records as a crash and the standalone runner as a failure.
@@ -69,8 +70,9 @@ const std::vector<panelpaper::v1::RenderAgendaPackRequest>& FixturePacks();
 // unknown top-level field.
 void CheckRejection(const absl::Status& s, std::string_view stage, bool root_path_ok = false);
 
-// Aborts unless `s` is a clean rejection from the renderer (layout):
-// INVALID_ARGUMENT or RESOURCE_EXHAUSTED with a non-empty message.
+// Aborts unless `s` is a clean rejection from the renderer (layout): a
+// pp::FieldError (renderers/common/field_error.h) that, mapped as the
+// service maps it (WithRequestDetails), meets CheckRejection's contract.
 void CheckRenderRejection(const absl::Status& s, std::string_view stage);
 
 // Aborts unless every position of `layout` is a finite number, every item

@@ -78,6 +78,8 @@ std::vector<Seed> Seeds() {
       {"bullets-50", h::BulletsRequest(50)},
       {"nested-8", [] { pb::RenderPaperRequest r; h::BuildNestedLists(8, &r); return r; }()},
       {"tall-cell", h::TallCellRequest(1500)},
+      {"tall-header", h::TallHeaderRequest(100)},
+      {"lines-3000", h::LinesRequest(3000)},
       {"columns-0", h::ColumnsRequest(0)},
       {"columns-60", h::ColumnsRequest(60)},
       {"widths-zero", h::WidthsRequest({0, 0})},
@@ -113,6 +115,11 @@ std::vector<Seed> Seeds() {
   seeds.push_back({"agenda_pack/seed-hostile-unknown-enums", Serialize(h::UnknownEnumsPack())});
   seeds.push_back({"agenda_pack/seed-hostile-missing-required", Serialize(h::MissingRequiredPack())});
   seeds.push_back({"agenda_pack/seed-hostile-empty", ""});
+  {
+    pb::RenderAgendaPackRequest pack = h::MinimalPack();
+    *pack.mutable_items(1)->mutable_paper() = h::TallHeaderRequest(100).paper();
+    seeds.push_back({"agenda_pack/seed-hostile-tall-header-item", Serialize(pack)});
+  }
 
   // structured_request_fuzzer reads its selector from the input's last byte
   // (FuzzedDataProvider takes integers from the end).

@@ -94,6 +94,24 @@ pb::RenderPaperRequest TallCellRequest(int words) {
   return req;
 }
 
+pb::RenderPaperRequest TallHeaderRequest(int lines) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  pb::Table* table = OnlyBlock(&req)->mutable_table();
+  table->add_column_widths(1);
+  table->set_header_rows(1);
+  std::string text;
+  for (int i = 0; i < lines; ++i) text += i + 1 < lines ? "Heading\n" : "Heading";
+  AddRow(table, 1, text);
+  AddRow(table, 1, "Body");
+  return req;
+}
+
+pb::RenderPaperRequest LinesRequest(int lines) {
+  std::string text;
+  for (int i = 0; i < lines; ++i) text += i + 1 < lines ? "x\n" : "x";
+  return TextRequest(text);
+}
+
 pb::RenderPaperRequest ColumnsRequest(int columns) {
   pb::RenderPaperRequest req = MinimalRequest();
   pb::Table* table = OnlyBlock(&req)->mutable_table();

@@ -50,6 +50,15 @@ void BuildNestedLists(int depth, pb::RenderPaperRequest* req);
 // holds `words` words: taller than a page when words is in the thousands.
 pb::RenderPaperRequest TallCellRequest(int words);
 
+// A one-column table whose header row holds `lines` lines ("Heading\n"...)
+// and one body row: taller than a page from ~60 lines, which only layout
+// can tell (INVALID_ARGUMENT at the table's path).
+pb::RenderPaperRequest TallHeaderRequest(int lines);
+
+// One paragraph of `lines` forced lines ("x\n"...): ~55 pages a 3,000, little
+// text for many pages (the page limit).
+pb::RenderPaperRequest LinesRequest(int lines);
+
 // A table with `columns` columns of equal width and two rows whose cells
 // fill them (one cell per column); `columns` 0 gives rows of one cell.
 pb::RenderPaperRequest ColumnsRequest(int columns);

@@ -32,6 +32,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "renderers/common/field_error.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
 #include "service/request_converter.h"
@@ -475,25 +476,24 @@ TEST(HostileInput, ZeroColumnsAndTenThousandColumns) {
     EXPECT_THAT(BadRequestDescriptions(o.status),
                 ElementsAre("10000 columns; a table may have at most 50"));
   }
-  // Past the converter (limit raised), the renderer refuses columns too
-  // narrow for their text, naming the first.
+  // With the count limit raised, the converter still refuses columns too
+  // narrow for their text (one em plus 8 pt of padding each), before layout.
   {
     service::Limits limits;
     limits.max_table_columns = 10'000;
     const Outcome o = RunPaper(ColumnsRequest(10'000), limits);
-    EXPECT_EQ(o.stage, "render");
-    EXPECT_EQ(o.status.code(), absl::StatusCode::kInvalidArgument) << o.status;
-    EXPECT_THAT(std::string(o.status.message()),
-                StartsWith("paper.sections[0].blocks[0].table.column_widths[0]: the column comes out"));
-    EXPECT_IN_BUDGET(o);
+    ExpectInvalid(o, {"paper.sections[0].blocks[0].table.column_widths"});
+    EXPECT_THAT(BadRequestDescriptions(o.status),
+                ElementsAre(HasSubstr("10000 columns do not fit")));
   }
-  // 50 columns pass the converter; at 10 pt they are too narrow to lay out.
-  {
-    const Outcome o = RunPaper(ColumnsRequest(50));
-    EXPECT_EQ(o.stage, "render");
-    EXPECT_EQ(o.status.code(), absl::StatusCode::kInvalidArgument) << o.status;
-    EXPECT_THAT(std::string(o.status.message()), StartsWith("paper.sections[0].blocks[0].table.column_widths[0]"));
+  // Within the count limit, at 10 pt the page holds 25 equal columns (467.7
+  // pt of text width, 18 pt each): 26 to 50 are refused up front.
+  for (int n : {26, 50}) {
+    const Outcome o = RunPaper(ColumnsRequest(n));
+    ExpectInvalid(o, {"paper.sections[0].blocks[0].table.column_widths"});
+    EXPECT_THAT(BadRequestDescriptions(o.status), ElementsAre(HasSubstr("hold at most 25")));
   }
+  ExpectRendered(RunPaper(ColumnsRequest(25)), "twenty_five_columns");
   ExpectRendered(RunPaper(ColumnsRequest(12)), "twelve_columns");
 }
 
@@ -514,12 +514,45 @@ TEST(HostileInput, ColumnWidthsThatSumToZeroOrAreNegative) {
                  "max_widths");
   // Tiny but equal widths (denormals): shares 1:1.
   ExpectRendered(RunPaper(WidthsRequest({5e-324, 5e-324})), "denormal_widths");
-  // A share so small its column comes out 0 pt wide: named by the renderer.
+  // A share so small its column comes out 0 pt wide: named by the
+  // converter (every such column), before layout.
   {
     const Outcome o = RunPaper(WidthsRequest({1e-300, 1}));
+    ExpectInvalid(o, {w + "[0]"});
+    EXPECT_THAT(BadRequestDescriptions(o.status),
+                ElementsAre(StartsWith("the column comes out 0.0 pt wide")));
+    ExpectInvalid(RunPaper(WidthsRequest({1e-300, 1, 1e-300})), {w + "[0]", w + "[2]"});
+  }
+}
+
+// Refusals only layout can decide name their field (the service sends them
+// as BadRequest / QuotaFailure), the pack's item included.
+TEST(HostileInput, LayoutRefusalsNameTheirField) {
+  {
+    const Outcome o = RunPaper(TallHeaderRequest(100));
     EXPECT_EQ(o.stage, "render");
     EXPECT_EQ(o.status.code(), absl::StatusCode::kInvalidArgument) << o.status;
-    EXPECT_THAT(std::string(o.status.message()), StartsWith(w + "[0]: the column comes out 0.0 pt wide"));
+    ASSERT_TRUE(GetFieldError(o.status)) << o.status;
+    EXPECT_THAT(GetFieldError(o.status)->field, StartsWith("paper.sections[0].blocks[0].table"));
+    EXPECT_EQ(GetFieldError(o.status)->description, "cannot be laid out even on an empty page");
+  }
+  {
+    pb::RenderAgendaPackRequest pack = MinimalPack();
+    *pack.mutable_items(1)->mutable_paper() = TallHeaderRequest(100).paper();
+    const Outcome o = RunPack(pack);
+    EXPECT_EQ(o.stage, "render");
+    ASSERT_TRUE(GetFieldError(o.status)) << o.status;
+    EXPECT_THAT(GetFieldError(o.status)->field,
+                StartsWith("items[1].paper.sections[0].blocks[0].table"));
+  }
+  {
+    service::Limits limits;
+    limits.max_pages = 40;
+    const Outcome o = RunPaper(LinesRequest(3000), limits);
+    EXPECT_EQ(o.status.code(), absl::StatusCode::kResourceExhausted) << o.status;
+    EXPECT_EQ(GetFieldError(o.status),
+              (FieldError{FieldError::Kind::kQuota, "paper",
+                          "the document needs more than 40 pages (the page limit)"}));
   }
 }
 
@@ -529,7 +562,11 @@ TEST(HostileInput, PageCountsOverTheLimit) {
     const Outcome o = RunPaper(LongRequest(7000));
     EXPECT_EQ(o.stage, "render");
     EXPECT_EQ(o.status.code(), absl::StatusCode::kResourceExhausted) << o.status;
-    EXPECT_EQ(std::string(o.status.message()), "the document needs more than 500 pages (the page limit)");
+    EXPECT_EQ(std::string(o.status.message()),
+              "paper: the document needs more than 500 pages (the page limit)");
+    EXPECT_EQ(GetFieldError(o.status),
+              (FieldError{FieldError::Kind::kQuota, "paper",
+                          "the document needs more than 500 pages (the page limit)"}));
     EXPECT_IN_BUDGET(o);
   }
   // A smaller configured limit.
@@ -538,7 +575,8 @@ TEST(HostileInput, PageCountsOverTheLimit) {
     limits.max_pages = 2;
     const Outcome o = RunPaper(LongRequest(40), limits);
     EXPECT_EQ(o.status.code(), absl::StatusCode::kResourceExhausted) << o.status;
-    EXPECT_EQ(std::string(o.status.message()), "the document needs more than 2 pages (the page limit)");
+    EXPECT_EQ(std::string(o.status.message()),
+              "paper: the document needs more than 2 pages (the page limit)");
   }
   // Printed page numbers past 99,999 are fine (the first page's is limited).
   {
@@ -558,11 +596,16 @@ TEST(HostileInput, PageCountsOverTheLimit) {
     EXPECT_EQ(o.stage, "render");
     EXPECT_EQ(o.status.code(), absl::StatusCode::kResourceExhausted) << o.status;
     EXPECT_THAT(std::string(o.status.message()), HasSubstr("more than the limit of 3"));
+    ASSERT_TRUE(GetFieldError(o.status));
+    EXPECT_EQ(GetFieldError(o.status)->field, "items");
     limits = service::Limits{};
     limits.max_pages = 2;
     const Outcome p = RunPack(pack, limits);
     EXPECT_EQ(p.status.code(), absl::StatusCode::kResourceExhausted) << p.status;
     EXPECT_THAT(std::string(p.status.message()), HasSubstr("2 pages"));
+    ASSERT_TRUE(GetFieldError(p.status));
+    EXPECT_EQ(GetFieldError(p.status)->kind, FieldError::Kind::kQuota);
+    EXPECT_EQ(GetFieldError(p.status)->field, "items[1].paper");
     ExpectRendered(RunPack(pack), "long_pack");
   }
 }

@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "renderers/common/pdf_text.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/fake_fonts.h"
 #include "tests/testing/status_matchers.h"
@@ -212,6 +213,24 @@ TEST(LayoutPack, ReportsProgressPerItemAndHonoursThePageLimit) {
   o.max_pages = 3;
   EXPECT_EQ(LayoutPack(Meeting(doc::Edition::kPublic, false), *test::FakeFonts(), o).status().code(),
             absl::StatusCode::kResourceExhausted);
+}
+
+// Bookmarks and document information are PDF strings (at most 32,767
+// bytes): what layout derives is cut to kMaxPdfTextChars characters.
+TEST(LayoutPack, DerivedPdfStringsAreCut) {
+  doc::Pack pack = Meeting(doc::Edition::kPublic, false);
+  std::string long_title;
+  while (long_title.size() < 65536) long_title += "\xC5\x91 ";  // ő: two bytes
+  pack.items[0].title = long_title;
+  pack.metadata.title = long_title;
+  pack.metadata.keywords.assign(200000, "");
+  auto layout = LayoutPack(pack, *test::FakeFonts(), {});
+  ASSERT_THAT(layout.status(), test::IsOk());
+  ASSERT_GE(layout->outline.size(), 2u);
+  EXPECT_EQ(CountUtf8Chars(layout->outline[1].title), kMaxPdfTextChars);
+  EXPECT_EQ(layout->outline[1].title.substr(0, 5), "1. \xC5\x91");
+  EXPECT_EQ(CountUtf8Chars(layout->info.title), kMaxPdfTextChars);
+  EXPECT_EQ(CountUtf8Chars(layout->info.keywords), kMaxPdfTextChars);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "renderers/common/field_error.h"
 #include "renderers/layout/flow.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/status_matchers.h"
@@ -334,9 +335,29 @@ TEST(Paginate, LineTallerThanAPageIsInvalidArgumentNamingItsPath) {
                              HasSubstr("paper.summary.body[0]")));
 }
 
-TEST(Paginate, UnnamedContentIsStillReported) {
-  EXPECT_THAT(Paginate({test::Solid(150)}, PagesOf(100)).status(),
-              test::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("content")));
+TEST(Paginate, UnnamedContentIsReportedAtThePapersPath) {
+  PaginateOptions o = PagesOf(100);
+  o.path = "items[3].paper";
+  const absl::Status s = Paginate({test::Solid(150)}, o).status();
+  EXPECT_THAT(s, test::StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("items[3].paper: cannot be laid out")));
+  EXPECT_EQ(GetFieldError(s), (FieldError{FieldError::Kind::kInvalid, "items[3].paper",
+                                          "cannot be laid out even on an empty page"}));
+}
+
+// Layout's refusals carry the field error the service turns into
+// google.rpc.BadRequest / QuotaFailure (renderers/common/field_error.h).
+TEST(Paginate, RefusalsCarryTheFieldAndKind) {
+  EXPECT_EQ(GetFieldError(Paginate({test::Lines(2, 120, false, "paper.summary.body[0]")},
+                                   PagesOf(100))
+                              .status()),
+            (FieldError{FieldError::Kind::kInvalid, "paper.summary.body[0]",
+                        "cannot be laid out even on an empty page"}));
+  PaginateOptions o = PagesOf(100, /*max_pages=*/2);
+  o.path = "render.paper";
+  EXPECT_EQ(GetFieldError(Paginate({test::Lines(30, 10, false, "p")}, o).status()),
+            (FieldError{FieldError::Kind::kQuota, "render.paper",
+                        "the document needs more than 2 pages (the page limit)"}));
 }
 
 TEST(Paginate, MorePagesThanTheLimitIsResourceExhausted) {

@@ -396,6 +396,57 @@ TEST(Paint, MetadataOutsidePdfDocEncodingIsWrittenAsUtf16) {
   EXPECT_THAT(*pdf, HasSubstr("<FEFF"));
 }
 
+// Past the validator and layout's cutting (a doc model built directly), a
+// string too long for the PDF is a clean INVALID_ARGUMENT, never libharu's
+// INTERNAL 0x105B, and never a file PDF/A checks reject (32,767 bytes).
+TEST(Paint, StringsTooLongForThePdfAreRefusedCleanly) {
+  auto repeat = [](const std::string& unit, size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out += unit;
+    return out;
+  };
+  // PDFDocEncoding: a byte a character; 32,767 fit, 32,768 do not.
+  layout::PageLayout l = OneLine("x");
+  l.info.title = repeat("a", 32767);
+  EXPECT_TRUE(Paint(l, Fonts()).ok());
+  for (size_t n : {32768, 65535, 65536}) {
+    l.info.title = repeat("a", n);
+    const absl::Status s = Paint(l, Fonts()).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr("the document title would take"));
+  }
+  // UTF-16BE: 2 + 2 bytes a character; 16,382 fit, 16,383 do not.
+  l.info.title = repeat("\xC5\x91", 16382);  // ő (not in PDFDocEncoding)
+  EXPECT_TRUE(Paint(l, Fonts()).ok());
+  l.info.title = repeat("\xC5\x91", 16383);
+  EXPECT_EQ(Paint(l, Fonts()).status().code(), absl::StatusCode::kInvalidArgument);
+  // One non-PDFDoc field makes every information string UTF-16.
+  l.info.title = repeat("a", 20000);
+  l.info.author = "\xC5\x91";
+  EXPECT_EQ(Paint(l, Fonts()).status().code(), absl::StatusCode::kInvalidArgument);
+  // Bookmarks and links.
+  l = OneLine("x");
+  l.outline.push_back({repeat("b", 40000), 0, 0, 700});
+  EXPECT_THAT(Paint(l, Fonts()).status().message(), HasSubstr("a bookmark title"));
+  l = OneLine("x");
+  l.pages[0].links.push_back({0, 0, 10, 10, "https://example.org/" + repeat("c", 40000), -1, 0});
+  EXPECT_THAT(Paint(l, Fonts()).status().message(), HasSubstr("a link"));
+}
+
+// Layout cuts what it derives (renderers/common/pdf_text.h): a paper whose
+// title (the default document title) and heading (a bookmark) are 65,536
+// bytes renders.
+TEST(Render, DerivedStringsAreCutToFitThePdf) {
+  doc::Paper paper = SmallPaper();
+  std::string text;
+  while (text.size() < 65536) text += "\xC5\x91\xC5\x91 ";
+  paper.metadata.title = "";
+  paper.title = text;
+  paper.sections[0].heading = text;
+  auto pdf = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+}
+
 TEST(Render, SameRequestSameBytes) {
   const doc::Paper paper = SmallPaper();
   auto a = RenderPaper(paper, Fonts());

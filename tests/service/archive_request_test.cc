@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
@@ -225,6 +226,95 @@ TEST(ConvertListRequest, PageSizeOutsideItsRangeIsRefusedNotCut) {
     ASSERT_TRUE(q.ok()) << size << " " << q.status();
     EXPECT_EQ(q->limit, size == 0 ? kDefaultPageSize : size);
   }
+}
+
+// Exactly `bytes` bytes of text in words of at most 5 characters (the word
+// guard allows 5,000): "abcd " repeated, or "őőőő " (non-ASCII, written as
+// UTF-16 in the PDF), the tail filled with ASCII.
+std::string TextOfBytes(size_t bytes, bool non_ascii) {
+  const std::string unit = non_ascii ? "\xC5\x91\xC5\x91\xC5\x91\xC5\x91 " : "abcd ";
+  std::string out;
+  while (out.size() + unit.size() <= bytes) out += unit;
+  while (out.size() < bytes) out += 'x';
+  return out;
+}
+
+bool HavePdfTools() {
+  return std::system("command -v qpdf >/dev/null 2>&1") == 0;
+}
+
+// The archive never stores a file our PDF/A checks reject: strings the PDF
+// holds are refused up front (given) or cut (derived) at every boundary of
+// the PDF's string limits (32,767 bytes PDF/A, 65,535 libharu).
+TEST(RenderArchival, LongStringsAreRefusedOrCutNeverUnarchivable) {
+  if (!HavePdfTools()) {
+    if (std::getenv("CI") != nullptr && std::string(std::getenv("CI")) == "true") {
+      FAIL() << "qpdf is needed (CI=true)";
+    }
+    GTEST_SKIP() << "qpdf not installed";
+  }
+  for (const bool non_ascii : {false, true}) {
+    for (const size_t bytes : {size_t{32767}, size_t{32768}, size_t{65535}, size_t{65536}}) {
+      SCOPED_TRACE(absl::StrCat(bytes, non_ascii ? " bytes of non-ASCII" : " bytes of ASCII"));
+      const std::string text = TextOfBytes(bytes, non_ascii);
+      // Given document information over the limit: INVALID_ARGUMENT.
+      for (const char* field : {"title", "subject", "author", "creator"}) {
+        pb::ArchivePaperRequest req = Reference();
+        pb::DocumentMetadata* m = req.mutable_render()->mutable_paper()->mutable_metadata();
+        const std::string f = field;
+        (f == "title" ? m->mutable_title() : f == "subject" ? m->mutable_subject()
+         : f == "author" ? m->mutable_author() : m->mutable_creator())->assign(text);
+        const absl::Status s = ConvertArchiveRequest(req, *Fonts(), Limits{}, 5000).status();
+        EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+        EXPECT_THAT(Fields(s), ElementsAre(absl::StrCat("render.paper.metadata.", f)));
+      }
+      // Derived strings (the document title from the paper's title, the
+      // subject from the panel name, bookmarks from headings): cut, and the
+      // file passes the checks.
+      pb::ArchivePaperRequest req = Reference();
+      pb::Paper* paper = req.mutable_render()->mutable_paper();
+      paper->clear_metadata();
+      paper->set_title(text);
+      paper->set_panel_name(text);
+      paper->set_report_by(text);
+      paper->mutable_sections(0)->set_heading(text);
+      auto job = ConvertArchiveRequest(req, *Fonts(), Limits{}, 5000);
+      ASSERT_TRUE(job.ok()) << job.status();
+      auto pdf = RenderArchival(*job, *Fonts(), Icc(), 500, {});
+      ASSERT_TRUE(pdf.ok()) << pdf.status();
+      const std::string path = absl::StrCat(testing::TempDir(), "/long-", bytes, non_ascii, ".pdf");
+      std::ofstream(path, std::ios::binary) << pdf->bytes;
+      const std::string check =
+          "/usr/bin/python3 " PP_TEST_SOURCE_DIR "/tests/tools/pdfa_check.py " + path;
+      EXPECT_EQ(std::system(check.c_str()), 0) << check;
+    }
+  }
+  // 200,000 empty keywords: a 400 kB request, refused naming the keywords.
+  pb::ArchivePaperRequest req = Reference();
+  for (int i = 0; i < 200000; ++i) {
+    req.mutable_render()->mutable_paper()->mutable_metadata()->add_keywords("");
+  }
+  const absl::Status s = ConvertArchiveRequest(req, *Fonts(), Limits{}, 5000).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(Fields(s), ElementsAre("render.paper.metadata.keywords"));
+  // At the limit: 16,000 characters of non-ASCII title and of keywords
+  // (UTF-16: 32,002 bytes each) are archived and pass.
+  req = Reference();
+  pb::DocumentMetadata* m = req.mutable_render()->mutable_paper()->mutable_metadata();
+  std::string title;  // 3,999 x "őőő " + "őőőő": 16,000 characters
+  for (int i = 0; i < 3999; ++i) title += "\xC5\x91\xC5\x91\xC5\x91 ";
+  title += "\xC5\x91\xC5\x91\xC5\x91\xC5\x91";
+  m->set_title(title);
+  m->clear_keywords();
+  m->add_keywords(title);
+  auto job = ConvertArchiveRequest(req, *Fonts(), Limits{}, 5000);
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto pdf = RenderArchival(*job, *Fonts(), Icc(), 500, {});
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  const std::string path = testing::TempDir() + "/long-at-limit.pdf";
+  std::ofstream(path, std::ios::binary) << pdf->bytes;
+  const std::string check = "/usr/bin/python3 " PP_TEST_SOURCE_DIR "/tests/tools/pdfa_check.py " + path;
+  EXPECT_EQ(std::system(check.c_str()), 0) << check;
 }
 
 TEST(ConvertListRequest, FiltersAndPageTokens) {

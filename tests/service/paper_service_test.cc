@@ -38,6 +38,7 @@ using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::StartsWith;
 using namespace std::chrono_literals;
 
 std::shared_ptr<const text::FontSet> Fonts() {
@@ -366,6 +367,90 @@ TEST(PaperService, PageLimitIsResourceExhausted) {
   const grpc::Status s = server.stub().RenderPaper(&ctx, LongPaper(100), &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(s.error_message(), HasSubstr("page"));
+}
+
+// A table whose header row is taller than a page: only layout can tell.
+pb::Paper TallHeaderPaper() {
+  pb::Paper p = LongPaper(1).paper();
+  pb::Table* t = p.mutable_sections(0)->add_blocks()->mutable_table();
+  t->add_column_widths(1);
+  t->set_header_rows(1);
+  pb::TableCell* head = t->add_rows()->add_cells();
+  for (int i = 0; i < 120; ++i) head->add_paragraphs()->add_runs()->set_text("Heading line");
+  t->add_rows()->add_cells()->add_paragraphs()->add_runs()->set_text("body");
+  return p;
+}
+
+// Refusals decided during layout carry the same details as the validator's.
+TEST(PaperService, LayoutRefusalsCarryBadRequestAndQuotaFailure) {
+  PaperServiceOptions options;
+  options.limits.max_pages = 5;
+  TestServer server(options);
+  {
+    pb::RenderPaperRequest req;
+    *req.mutable_paper() = TallHeaderPaper();
+    grpc::ClientContext ctx;
+    pb::RenderPaperResponse resp;
+    const grpc::Status s = server.stub().RenderPaper(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    const auto v = BadRequestViolations(FromGrpcStatus(s));
+    ASSERT_THAT(v, SizeIs(1)) << s.error_message();
+    EXPECT_THAT(v[0].field, StartsWith("paper.sections[0].blocks[1].table"));
+    EXPECT_EQ(v[0].description, "cannot be laid out even on an empty page");
+    // The same over StreamPaper.
+    const Streamed st = Stream(server.stub(), req);
+    EXPECT_EQ(st.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(BadRequestViolations(FromGrpcStatus(st.status)), v);
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::RenderPaperResponse resp;
+    const grpc::Status s = server.stub().RenderPaper(&ctx, LongPaper(100), &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(QuotaFailureViolations(FromGrpcStatus(s)),
+                ElementsAre(FieldViolation{
+                    "paper", "the document needs more than 5 pages (the page limit)"}));
+  }
+}
+
+// An agenda pack's item is named: items[1].paper....
+TEST(PaperService, PackLayoutRefusalsNameTheItem) {
+  PaperServiceOptions options;
+  options.limits.max_pages = 5;
+  TestServer server(options);
+  auto run = [&](const pb::RenderAgendaPackRequest& req) {
+    grpc::ClientContext ctx;
+    auto reader = server.stub().RenderAgendaPack(&ctx, req);
+    pb::AgendaPackChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    return FromGrpcStatus(reader->Finish());
+  };
+  pb::RenderAgendaPackRequest req;
+  req.mutable_meeting()->set_panel_name("Panel");
+  req.mutable_meeting()->set_date("2020-01-08");
+  for (int i = 1; i <= 2; ++i) {
+    pb::AgendaItem* item = req.add_items();
+    item->mutable_number()->set_number(i);
+    item->set_title("Item");
+  }
+  *req.mutable_items(1)->mutable_paper() = TallHeaderPaper();
+  {
+    const absl::Status s = run(req);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    const auto v = BadRequestViolations(s);
+    ASSERT_THAT(v, SizeIs(1)) << s;
+    EXPECT_THAT(v[0].field, StartsWith("items[1].paper.sections[0].blocks[1].table"));
+    EXPECT_EQ(v[0].description, "cannot be laid out even on an empty page");
+  }
+  *req.mutable_items(1)->mutable_paper() = LongPaper(100).paper();
+  {
+    const absl::Status s = run(req);
+    EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+    EXPECT_THAT(QuotaFailureViolations(s),
+                ElementsAre(FieldViolation{
+                    "items[1].paper", "the document needs more than 5 pages (the page limit)"}));
+  }
 }
 
 TEST(PaperService, OverlongWordIsInvalidArgumentBeforeLayout) {

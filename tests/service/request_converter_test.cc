@@ -1110,5 +1110,150 @@ TEST(Violations, RecordingAndPayloadAreBounded) {
   EXPECT_EQ(v.count(), 1000u);
 }
 
+// ---- Strings the PDF holds (renderers/common/pdf_text.h) -------------------
+
+std::string Repeat(const std::string& unit, size_t n) {
+  std::string out;
+  out.reserve(unit.size() * n);
+  for (size_t i = 0; i < n; ++i) out += unit;
+  return out;
+}
+
+// Document information becomes PDF strings (at most 32,767 bytes, PDF/A-2
+// 6.1.13; libharu refuses 65,536): at most 16,000 characters, whatever the
+// encoding, refused up front with the field path rather than failing in
+// libharu (INTERNAL) or making a file PDF/A checks reject.
+TEST(ConvertRenderPaperRequest, MetadataStringsWithinThePdfStringLimit) {
+  // ASCII (PDFDocEncoding, a byte each) and ő (UTF-16, two bytes each).
+  for (const std::string unit : {"a", "\xC5\x91"}) {
+    for (const char* field : {"title", "author", "subject", "creator"}) {
+      auto with = [&](size_t chars) {
+        pb::RenderPaperRequest req = MinimalRequest();
+        const std::string v = Repeat(unit, chars);
+        pb::DocumentMetadata* m = req.mutable_paper()->mutable_metadata();
+        const std::string f = field;
+        if (f == "title") m->set_title(v);
+        if (f == "author") m->set_author(v);
+        if (f == "subject") m->set_subject(v);
+        if (f == "creator") m->set_creator(v);
+        return req;
+      };
+      const std::string path = absl::StrCat("paper.metadata.", field);
+      ExpectOk(with(16000));
+      for (size_t chars : {size_t{16001}, size_t{32767}, size_t{32768}, size_t{65535}, size_t{65536}}) {
+        SCOPED_TRACE(absl::StrCat(field, " ", unit.size(), "-byte characters x", chars));
+        ExpectInvalid(with(chars), {path});
+        EXPECT_EQ(DescriptionOf(StatusOf(with(chars)), path),
+                  absl::StrCat("is ", chars,
+                               " characters; document information may have at most 16000 (a PDF "
+                               "string's limit)"));
+      }
+    }
+  }
+}
+
+TEST(ConvertRenderPaperRequest, KeywordsJoinedWithinThePdfStringLimit) {
+  // 200,000 empty keywords: a 400 kB request whose Keywords string ("; "
+  // between each) would be 399,998 characters.
+  pb::RenderPaperRequest req = MinimalRequest();
+  for (int i = 0; i < 200000; ++i) req.mutable_paper()->mutable_metadata()->add_keywords("");
+  ExpectInvalid(req, {"paper.metadata.keywords"});
+  EXPECT_THAT(DescriptionOf(StatusOf(req), "paper.metadata.keywords"),
+              HasSubstr("200000 keywords come to 399998 characters"));
+  // 16,000 characters joined are fine, 16,001 are not.
+  req = MinimalRequest();
+  pb::DocumentMetadata* m = req.mutable_paper()->mutable_metadata();
+  m->add_keywords(Repeat("\xC5\x91", 7999));
+  m->add_keywords(Repeat("k", 7999));  // 7,999 + 2 + 7,999 = 16,000
+  ExpectOk(req);
+  m->set_keywords(1, Repeat("k", 8000));
+  ExpectInvalid(req, {"paper.metadata.keywords"});
+}
+
+TEST(ConvertRenderPaperRequest, DerivedMetadataIsNotRefused) {
+  // The default title (the paper's title) and subject (the panel name...)
+  // may be longer than a PDF string: layout cuts them, the request is valid.
+  pb::RenderPaperRequest req = MinimalRequest();
+  req.mutable_paper()->set_title(Repeat("t", 65536));
+  req.mutable_paper()->set_panel_name(Repeat("p", 65536));
+  req.mutable_paper()->set_report_by(Repeat("r", 65536));
+  req.mutable_paper()->mutable_sections(0)->set_heading(Repeat("h", 65536));
+  ExpectOk(req);
+}
+
+TEST(ConvertRenderPaperRequest, LinksAndEmailsWithinTheirLimits) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  const std::string url = "https://example.org/";
+  pb::Run* run = req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)
+                     ->mutable_paragraph()->mutable_runs(0);
+  run->set_link(url + Repeat("a", 16000 - url.size()));
+  ExpectOk(req);
+  run->set_link(url + Repeat("a", 16001 - url.size()));
+  ExpectInvalid(req, {"paper.sections[0].blocks[0].paragraph.runs[0].link"});
+
+  req = MinimalRequest();
+  pb::Contact* c = Blocks(&req)->Add()->mutable_contact_details()->add_contacts();
+  c->set_name("A. Person");
+  c->set_email(Repeat("a", 242) + "@example.org");  // 254 characters
+  ExpectOk(req);
+  c->set_email(Repeat("a", 243) + "@example.org");
+  ExpectInvalid(req, {"paper.sections[0].blocks[0].contact_details.contacts[0].email"});
+}
+
+TEST(ConvertAgendaPackRequest, PackMetadataWithinThePdfStringLimit) {
+  pb::RenderAgendaPackRequest req;
+  pb::Meeting* meeting = req.mutable_meeting();
+  meeting->set_panel_name("Panel");
+  meeting->set_date("2020-01-08");
+  pb::AgendaItem* item = req.add_items();
+  item->mutable_number()->set_number(1);
+  item->set_title(Repeat("i", 65536));  // becomes a bookmark: cut, not refused
+  *item->mutable_paper() = MinimalRequest().paper();
+  item->mutable_paper()->mutable_metadata()->set_title(Repeat("x", 16001));
+  req.mutable_metadata()->set_title(Repeat("\xC5\x91", 16001));
+  req.mutable_metadata()->set_subject(Repeat("s", 16000));
+  for (int i = 0; i < 200000; ++i) req.mutable_metadata()->add_keywords("");
+  const absl::Status s = ConvertAgendaPackRequest(req, Fonts(), Limits{}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(InvalidFields(s), UnorderedElementsAreArray({"items[0].paper.metadata.title",
+                                                            "metadata.title", "metadata.keywords"}));
+}
+
+// What layout would refuse (a column narrower than one em plus 8 pt of
+// padding) is refused up front, naming every column at fault.
+TEST(ConvertRenderPaperRequest, ColumnsMustHaveRoomForTheirText) {
+  auto table = [](const std::vector<double>& widths, double font_size) {
+    pb::RenderPaperRequest req = MinimalRequest();
+    pb::Table* t = Blocks(&req)->Add()->mutable_table();
+    t->set_font_size(font_size);
+    pb::TableRow* row = t->add_rows();
+    for (double w : widths) {
+      t->add_column_widths(w);
+      AddRun(row->add_cells()->add_paragraphs()->mutable_runs(), "x");
+    }
+    return req;
+  };
+  const std::string w = "paper.sections[0].blocks[0].table.column_widths";
+  // 467.7 pt of text width: 25 columns of 18 pt at 10 pt, 31 of 15 pt at 7
+  // pt, 21 of 22 pt at 14 pt.
+  for (const auto& [size, fit] : {std::pair{10.0, 25}, std::pair{0.0, 25}, std::pair{7.0, 31},
+                                  std::pair{14.0, 21}}) {
+    SCOPED_TRACE(size);
+    ExpectOk(table(std::vector<double>(static_cast<size_t>(fit), 1.0), size));
+    const pb::RenderPaperRequest over = table(std::vector<double>(static_cast<size_t>(fit) + 1, 1.0), size);
+    ExpectInvalid(over, {w});
+    EXPECT_THAT(DescriptionOf(StatusOf(over), w),
+                HasSubstr(absl::StrCat("hold at most ", fit)));
+  }
+  // Few columns, but two of them squeezed by the others' shares.
+  const pb::RenderPaperRequest squeezed = table({1, 100, 1, 100}, 10);
+  ExpectInvalid(squeezed, {w + "[0]", w + "[2]"});
+  EXPECT_THAT(DescriptionOf(StatusOf(squeezed), w + "[0]"),
+              StartsWith("the column comes out 2.3 pt wide; at 10 pt a column needs at least "
+                         "18.0 pt"));
+  ExpectOk(table({18, 449}, 10));   // 18.02 pt: just enough
+  ExpectInvalid(table({17.9, 449.8}, 10), {w + "[0]"});
+}
+
 }  // namespace
 }  // namespace pp::service

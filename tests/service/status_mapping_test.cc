@@ -10,6 +10,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "renderers/common/field_error.h"
 
 namespace pp::service {
 namespace {
@@ -86,6 +87,45 @@ TEST(StatusMapping, EveryPayloadBecomesAnAnyUnderItsTypeUrl) {
   ASSERT_THAT(br.field_violations(), SizeIs(2));
   EXPECT_EQ(br.field_violations(0).field(), "paper.title");
   EXPECT_EQ(br.field_violations(1).description(), "required");
+}
+
+// Refusals layout decides (renderers/common/field_error.h) arrive like the
+// validator's: BadRequest / QuotaFailure naming the field, and the
+// renderer's own payload never reaches the wire.
+TEST(StatusMapping, RendererFieldErrorsBecomeBadRequest) {
+  const absl::Status in = InvalidFieldError("items[4].paper.sections[1].blocks[0].table.rows[0]",
+                                            "cannot be laid out even on an empty page");
+  const grpc::Status out = ToGrpcStatus(in);
+  EXPECT_EQ(out.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(out.error_message(), in.message());
+  const google::rpc::Status details = Details(out);
+  ASSERT_THAT(details.details(), SizeIs(1));
+  EXPECT_EQ(details.details(0).type_url(), kBadRequestTypeUrl);
+  const absl::Status back = FromGrpcStatus(out);
+  EXPECT_THAT(BadRequestViolations(back),
+              ElementsAre(FieldViolation{"items[4].paper.sections[1].blocks[0].table.rows[0]",
+                                         "cannot be laid out even on an empty page"}));
+  EXPECT_FALSE(back.GetPayload(kFieldErrorTypeUrl));
+}
+
+TEST(StatusMapping, RendererQuotaErrorsBecomeQuotaFailure) {
+  const grpc::Status out = ToGrpcStatus(
+      QuotaFieldError("paper", "the document needs more than 500 pages (the page limit)"));
+  EXPECT_EQ(out.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const google::rpc::Status details = Details(out);
+  ASSERT_THAT(details.details(), SizeIs(1));
+  EXPECT_EQ(details.details(0).type_url(), kQuotaFailureTypeUrl);
+  EXPECT_THAT(QuotaFailureViolations(FromGrpcStatus(out)),
+              ElementsAre(FieldViolation{
+                  "paper", "the document needs more than 500 pages (the page limit)"}));
+  EXPECT_THAT(BadRequestViolations(FromGrpcStatus(out)), SizeIs(0));
+}
+
+TEST(StatusMapping, WithRequestDetailsLeavesOtherStatusesAlone) {
+  const absl::Status plain = absl::InternalError("libharu error");
+  EXPECT_EQ(WithRequestDetails(plain), plain);
+  const absl::Status validated = WithBadRequest({{"paper.title", "required"}});
+  EXPECT_EQ(WithRequestDetails(validated), validated);
 }
 
 TEST(StatusMapping, RoundTripRestoresPayloadsAndViolations) {
