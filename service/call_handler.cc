@@ -193,22 +193,18 @@ void SendBudget::Watch() {
 
 bool UnsentClaim::Reserve(size_t n) {
   if (budget_ == nullptr || n == 0) return true;
-  if (!budget_->TryReserve(n)) return false;
+  if (!budget_->TryReserve(n)) {
+    budget_->stranded_.fetch_add(n);  // the PDF nobody will send is about to be freed
+    return false;
+  }
   held_.fetch_add(n);
   progress_ns_.store(NowNs());
   if (!registered_.exchange(true)) budget_->Register(this);
   return true;
 }
 
-void UnsentClaim::Sent(size_t n) {
-  if (budget_ == nullptr) return;
-  size_t held = held_.load();
-  size_t give;
-  do {
-    give = std::min(n, held);
-  } while (!held_.compare_exchange_weak(held, held - give));
-  budget_->Release(give, /*stranded=*/false);
-  progress_ns_.store(NowNs());
+void UnsentClaim::Progress() {
+  if (budget_ != nullptr) progress_ns_.store(NowNs());
 }
 
 void UnsentClaim::End(bool delivered) {
@@ -369,9 +365,8 @@ void StreamCall::OnWriteDone(bool ok) {
     if (!closed_) return;
     if (final_.ok()) final_ = kClientGone;
   } else {
-    const size_t n = current_.Length();
-    record_.bytes_out += n;
-    claim_.Sent(n);
+    record_.bytes_out += current_.Length();
+    claim_.Progress();
   }
   WriteNext(std::move(lock));
 }

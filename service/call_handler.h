@@ -8,7 +8,7 @@
 //   CallRecord    one call's access-log record (method, peer, client, sizes,
 //                 times, code, outcome);
 //   SendBudget    the server-wide cap on bytes rendered (or read from the
-//                 archive) but not yet taken by their clients
+//                 archive) and held for calls not yet complete
 //                 (--max_unsent_bytes), and the stall watchdog that cancels a
 //                 call whose client stopped reading (--stream_stall_timeout);
 //   CallHandler   one per service: refuses calls while draining or while the
@@ -28,7 +28,7 @@
 //     ... render ...
 //     if (!call->Reserve(total_bytes)) return;  // answered RESOURCE_EXHAUSTED
 //     call->Send(std::move(messages));
-//   });
+//   }, /*sends_pdf=*/true);
 //   return call;
 //
 // Outcomes (the access log's `outcome=`, counted per service): ok | existing
@@ -110,8 +110,9 @@ std::string_view OutcomeOf(absl::StatusCode code);
 // server, and the stall watchdog.
 //
 // A call that is about to send a PDF reserves its size (UnsentClaim) and
-// gives it back as gRPC takes each message, and the rest when it ends. A
-// reservation is granted while the total stays within max_unsent_bytes —
+// gives it back when it ends — when the PDF's memory is freed (gRPC
+// completes a write once the message is queued in its transport, before the
+// client has read it, so earlier would undercount). A reservation is granted while the total stays within max_unsent_bytes —
 // or when nothing at all is reserved, so that one PDF larger than the cap
 // can still be sent: the total never exceeds max(cap, the largest PDF).
 // While the total is at the cap, services refuse new PDF calls at once
@@ -162,8 +163,8 @@ class SendBudget {
 };
 
 // One call's share of a SendBudget (null budget: unlimited, no watchdog).
-// Reserve from the worker; Sent from gRPC's write callbacks; End (or the
-// destructor) when the call is done.
+// Reserve from the worker; Progress from gRPC's write callbacks; End (or
+// the destructor) when the call is done.
 class UnsentClaim {
  public:
   UnsentClaim(SendBudget* budget, grpc::CallbackServerContext* context)
@@ -174,8 +175,10 @@ class UnsentClaim {
 
   // False (nothing reserved) when the budget cannot take `n` more bytes.
   bool Reserve(size_t n);
-  // The client took `n` bytes: given back, and progress for the watchdog.
-  void Sent(size_t n);
+  // gRPC took a message: progress for the watchdog. (The bytes stay held:
+  // a PDF's messages share its one buffer, which gRPC may still hold until
+  // the client reads, and which is freed when the call ends.)
+  void Progress();
   // Gives back what is left — `delivered`: the call ended well, else the
   // bytes were stranded (and their memory is worth returning to the OS).
   // Idempotent.
@@ -215,9 +218,11 @@ class CallHandler {
   bool Admit(Call* call, bool sends_pdf);
 
   // Queues `work(call)` on the worker pool; a full queue answers `busy` at
-  // once. An exception in `work` becomes INTERNAL (`failed`), logged.
+  // once. A call that will send a PDF is refused (`busy`) instead of run
+  // when a worker takes it while the send budget is full. An exception in
+  // `work` becomes INTERNAL (`failed`), logged.
   template <typename Call, typename Work>
-  void Submit(Call* call, Work work);
+  void Submit(Call* call, Work work, bool sends_pdf = false);
 
   // Graceful shutdown: refuse new calls; wait until none is in flight.
   void StartDraining() { draining_.store(true); }
@@ -344,9 +349,14 @@ bool CallHandler::Admit(Call* call, bool sends_pdf) {
 }
 
 template <typename Call, typename Work>
-void CallHandler::Submit(Call* call, Work work) {
-  const bool admitted = pool_->TrySubmit([this, call, work = std::move(work)]() mutable {
+void CallHandler::Submit(Call* call, Work work, bool sends_pdf) {
+  const bool admitted = pool_->TrySubmit([this, call, sends_pdf, work = std::move(work)]() mutable {
     call->record().queue_ms = MillisSince(call->record().start);
+    if (sends_pdf && budget_->Full()) {
+      call->record().outcome = "busy";
+      call->Fail(budget_->Exhausted());
+      return;
+    }
     // Library code reports errors as statuses; an exception (bad_alloc, a
     // third-party throw) still must not take the worker down or leave the
     // call unanswered. `work` answers the call as its last step.

@@ -328,7 +328,9 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
 
 template <typename Call, typename Work>
 Call* PaperServiceImpl::Start(Call* call, Work work) {
-  if (handler_.Admit(call, /*sends_pdf=*/true)) handler_.Submit(call, std::move(work));
+  if (handler_.Admit(call, /*sends_pdf=*/true)) {
+    handler_.Submit(call, std::move(work), /*sends_pdf=*/true);
+  }
   return call;
 }
 

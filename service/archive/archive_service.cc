@@ -397,7 +397,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper
     } while (offset < pdf->size());
     if (!call->Reserve(total)) return;
     call->Send(std::move(chunks));
-  });
+  }, /*sends_pdf=*/true);
   return call;
 }
 
