@@ -106,6 +106,7 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
 
   const ArchiveServiceOptions& options() const { return options_; }
   const std::string& fonts_sha256() const { return fonts_sha256_; }
+  SendBudget* send_budget() const { return handler_.budget(); }
 
   using CallLog = CallRecord;
 
