@@ -384,6 +384,7 @@ void StreamCall::OnDone() {
   if ((cancelled_.load() || broken_) && record_.code == absl::StatusCode::kOk) {
     MarkGone(&record_, claim_.stalled());
   }
+  if (record_.code == absl::StatusCode::kOk) record_.bytes_out += last_bytes_;
   claim_.End(/*delivered=*/record_.code == absl::StatusCode::kOk);
   CallHandler* handler = handler_;
   CallRecord record = std::move(record_);
@@ -404,7 +405,7 @@ void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
       // The last message and the OK status in one step. Its bytes count as
       // sent when the call ends well (OnWriteDone is not called for it).
       finished_ = true;
-      record_.bytes_out += current_.Length();
+      last_bytes_ = current_.Length();
       lock.unlock();
       StartWriteAndFinish(&current_, grpc::WriteOptions(), grpc::Status::OK);
     } else {

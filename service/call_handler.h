@@ -324,6 +324,7 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   std::deque<grpc::ByteBuffer> queue_;
   grpc::ByteBuffer current_;
   grpc::Status final_;
+  size_t last_bytes_ = 0;  // the message sent with the status
   bool writing_ = false;
   bool closed_ = false;    // the worker is done with the call
   bool broken_ = false;    // a write failed or the call was cancelled: nobody reads
