@@ -169,7 +169,8 @@ void SendBudget::Watch() {
       const int64_t limit =
           NowNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(stall_timeout_).count();
       for (UnsentClaim* claim : claims_) {
-        if (claim->progress_ns_.load() < limit && !claim->stalled_.exchange(true)) {
+        if (claim->context_ != nullptr && claim->progress_ns_.load() < limit &&
+            !claim->stalled_.exchange(true)) {
           // Safe under mu_: a claim unregisters (in its call's OnDone) before
           // the call and its context go away. gRPC runs the reactor's
           // OnCancel / OnWriteDone on its own threads, not inside TryCancel.
