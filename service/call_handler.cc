@@ -163,6 +163,7 @@ void SendBudget::Watch() {
   const auto tick = std::clamp<std::chrono::milliseconds>(
       stall_timeout_.count() > 0 ? stall_timeout_ / 4 : std::chrono::milliseconds(1000),
       std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  int trims_due = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, tick, [this] { return stopping_; })) {
     if (stall_timeout_.count() > 0) {
@@ -180,9 +181,11 @@ void SendBudget::Watch() {
     }
     // Freed PDFs of calls that ended unsent: give the memory back (glibc
     // keeps freed heap memory for reuse; at this size that is hundreds of
-    // megabytes). Only after such calls, at most once a tick.
-    if (stranded_.load() > 0) {
-      stranded_.store(0);
+    // megabytes). Only after such calls, at most once a tick, and once more
+    // a tick later: a call counts its bytes just before it frees them.
+    if (stranded_.exchange(0) > 0) trims_due = 2;
+    if (trims_due > 0) {
+      --trims_due;
       lock.unlock();
       malloc_trim(0);
       lock.lock();
