@@ -101,6 +101,31 @@ void Log(LogLevel level, std::string_view text) {
   WriteAll(line);
 }
 
+std::string LogfmtValue(std::string_view v) {
+  if (v.empty()) return "\"\"";
+  bool bare = true;
+  for (unsigned char c : v) {
+    if (c <= 0x20 || c == '"' || c == '\\' || c == '=' || c >= 0x7F) bare = false;
+  }
+  if (bare) return std::string(v);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7F) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
+}
+
 void SetLogSinkForTesting(std::function<void(std::string_view line)> sink) {
   std::lock_guard<std::mutex> lock(g_sink_mu);
   delete g_sink;

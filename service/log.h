@@ -36,6 +36,14 @@ inline bool LogEnabled(LogLevel level);
 // Writes one line (a trailing newline is added) if `level` is enabled.
 void Log(LogLevel level, std::string_view text);
 
+// A value for a `key=value` log field (logfmt): as it is when it is
+// non-empty printable ASCII without space, '"', '\\' or '='; otherwise
+// double-quoted with '"' and '\\' escaped and every other byte outside
+// printable ASCII (controls, DEL, non-ASCII) written as \xNN — so a value
+// (a peer, a client identity, a paper id) can never break a line or forge a
+// field, and lines stay ASCII.
+std::string LogfmtValue(std::string_view value);
+
 // Tests: receive every enabled line (without the newline) instead of stderr.
 // Pass nullptr to restore stderr. Not for concurrent reconfiguration.
 void SetLogSinkForTesting(std::function<void(std::string_view line)> sink);

@@ -22,6 +22,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "panelpaper/v1/paper_service.pb.h"
 #include "renderers/renderer.h"
+#include "service/call_handler.h"
 #include "service/log.h"
 #include "service/request_parser.h"
 #include "service/sha256.h"
@@ -44,94 +45,10 @@ struct PaperServiceImpl::RenderedPack {
   std::vector<layout::ItemPlacement> items;
 };
 
-struct PaperServiceImpl::CallLog {
-  std::string_view method;
-  std::string peer;
-  std::string client = "-";
-  Clock::time_point start = Clock::now();
-  double queue_ms = 0;
-  double render_ms = 0;
-  size_t bytes_in = 0;
-  size_t bytes_out = 0;
-  int pages = 0;
-  grpc::StatusCode code = grpc::StatusCode::OK;
-  std::string_view outcome = "ok";
-};
-
 namespace {
 
 namespace pb = ::panelpaper::v1;
 using google::protobuf::internal::WireFormatLite;
-
-double MillisSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-std::string_view CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
-  }
-}
-
-// logfmt value: bare when safe, else double-quoted with \" and \\ escaped.
-std::string LogValue(std::string_view v) {
-  if (v.empty()) return "\"\"";
-  bool bare = true;
-  for (unsigned char c : v) {
-    if (c <= 0x20 || c == '"' || c == '\\' || c == '=' || c >= 0x7F) bare = false;
-  }
-  if (bare) return std::string(v);
-  std::string out = "\"";
-  for (unsigned char c : v) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7F) {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
-
-void WriteAccessLog(const PaperServiceImpl::CallLog& log) {
-  if (!LogEnabled(LogLevel::kInfo)) return;
-  Log(LogLevel::kInfo,
-      absl::StrFormat("access method=%s peer=%s client=%s bytes_in=%d bytes_out=%d pages=%d "
-                      "queue_ms=%.2f render_ms=%.2f ms=%.2f code=%s outcome=%s",
-                      log.method, LogValue(log.peer), LogValue(log.client), log.bytes_in,
-                      log.bytes_out, log.pages, log.queue_ms, log.render_ms, MillisSince(log.start),
-                      CodeName(log.code), log.outcome));
-}
-
-// The verified TLS identity of the peer (mTLS), e.g. the certificate's
-// subject alternative names or common name; "-" without one.
-std::string PeerIdentity(const grpc::CallbackServerContext& context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "-";
-  std::vector<std::string> ids;
-  for (const grpc::string_ref& id : auth->GetPeerIdentity()) ids.emplace_back(id.data(), id.size());
-  return ids.empty() ? "-" : absl::StrJoin(ids, ",");
-}
 
 // A slice that owns the PDF string: no copy of the bytes.
 grpc::Slice OwningSlice(std::unique_ptr<std::string> bytes) {
@@ -157,16 +74,6 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   out.reserve(buffer.Length());
   for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return out;
-}
-
-absl::Status WithQuotaFailure(std::string message, std::string subject, std::string description) {
-  absl::Status s(absl::StatusCode::kResourceExhausted, message);
-  google::rpc::QuotaFailure failure;
-  auto* v = failure.add_violations();
-  v->set_subject(std::move(subject));
-  v->set_description(std::move(description));
-  s.SetPayload(kQuotaFailureTypeUrl, absl::Cord(failure.SerializeAsString()));
-  return s;
 }
 
 // Whether anyone still waits for a call's answer: its deadline and
@@ -228,224 +135,6 @@ std::string_view FailureOutcome(const absl::Status& status, bool interrupted) {
   return "failed";
 }
 
-// Every reactor's OnDone, its last step: a call the client cancelled before
-// it was answered gets CANCELLED and `outcome_if_cancelled`; the call is
-// counted and logged, then deleted, and the service told it has ended.
-template <typename Reactor>
-void Retire(Reactor* call, PaperServiceImpl* service, PaperServiceImpl::CallLog* log,
-            bool cancelled, const char* outcome_if_cancelled) {
-  if (cancelled && log->code == grpc::StatusCode::OK) {
-    log->code = grpc::StatusCode::CANCELLED;
-    log->outcome = outcome_if_cancelled;
-  }
-  service->Count(*log);
-  WriteAccessLog(*log);
-  delete call;
-  service->CallEnded();
-}
-
-// RenderPaper's reactor: finished by the worker (Succeed / Fail); OnDone,
-// once gRPC is done with the call, logs it and deletes it.
-class UnaryCall final : public grpc::ServerUnaryReactor {
- public:
-  UnaryCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
-      : service_(service), log_(std::move(log)) {
-    service_->CallStarted();
-  }
-
-  PaperServiceImpl::CallLog& log() { return log_; }
-
-  void Succeed() { Finish(grpc::Status::OK); }
-
-  void Fail(const absl::Status& status) {
-    const grpc::Status g = ToGrpcStatus(status);
-    log_.code = g.error_code();
-    Finish(g);
-  }
-
-  void OnCancel() override { cancelled_ = true; }
-
-  // Finished, but the client went away before it had the answer: "late".
-  void OnDone() override { Retire(this, service_, &log_, cancelled_, "late"); }
-
- private:
-  PaperServiceImpl* service_;
-  PaperServiceImpl::CallLog log_;
-  std::atomic<bool> cancelled_{false};
-};
-
-// StreamPaper's reactor: written by the worker (Start / Fail), then driven
-// by gRPC's callbacks until OnDone deletes it.
-class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
- public:
-  StreamCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
-      : service_(service), log_(std::move(log)) {
-    service_->CallStarted();
-  }
-
-  void Start(std::vector<grpc::ByteBuffer> chunks, int pages) {
-    chunks_ = std::move(chunks);
-    log_.pages = pages;
-    WriteNext();
-  }
-
-  void Fail(const absl::Status& status) {
-    const grpc::Status g = ToGrpcStatus(status);
-    log_.code = g.error_code();
-    Finish(g);
-  }
-
-  PaperServiceImpl::CallLog& log() { return log_; }
-
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      // The client went away mid-stream.
-      log_.code = grpc::StatusCode::CANCELLED;
-      log_.outcome = "abandoned";
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream"));
-      return;
-    }
-    log_.bytes_out += chunks_[next_ - 1].Length();
-    WriteNext();
-  }
-
-  void OnCancel() override { cancelled_ = true; }
-
-  void OnDone() override { Retire(this, service_, &log_, cancelled_, "abandoned"); }
-
- private:
-  void WriteNext() {
-    if (next_ + 1 == chunks_.size()) {
-      // The last chunk and the OK status in one step.
-      log_.bytes_out += chunks_[next_].Length();
-      StartWriteAndFinish(&chunks_[next_++], grpc::WriteOptions(), grpc::Status::OK);
-    } else {
-      StartWrite(&chunks_[next_++]);
-    }
-  }
-
-  PaperServiceImpl* service_;
-  PaperServiceImpl::CallLog log_;
-  std::vector<grpc::ByteBuffer> chunks_;
-  size_t next_ = 0;
-  std::atomic<bool> cancelled_{false};
-};
-
-// RenderAgendaPack's reactor: the worker pushes messages as they become
-// ready (progress while laying out, then the PDF chunks) and closes the
-// stream; writes go out one at a time, in order, as gRPC completes them.
-//
-// Lifetime: OnDone deletes the reactor, and gRPC calls it (on one of its
-// threads) as soon as Finish has completed. So Finish is only ever called
-// once the worker has called Close (its last use of the call), and as the
-// very last thing, outside mu_: nothing may touch `this` after it. If the
-// client goes away mid-stream, the call waits for the worker's Close to
-// finish it (Push drops messages meanwhile).
-class QueuedStreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
- public:
-  QueuedStreamCall(PaperServiceImpl* service, PaperServiceImpl::CallLog log)
-      : service_(service), log_(std::move(log)) {
-    service_->CallStarted();
-  }
-
-  PaperServiceImpl::CallLog& log() { return log_; }
-
-  // Queues a message (dropped once the stream has ended).
-  void Push(grpc::ByteBuffer message) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (closed_ || broken_) return;
-    queue_.push_back(std::move(message));
-    if (!writing_) WriteNext(std::move(lock));
-  }
-
-  // Ends the stream after the queued messages (OK), or at once (an error:
-  // whatever is queued is dropped). The worker's last use of the call.
-  void Close(const grpc::Status& status) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (closed_) return;
-    closed_ = true;
-    final_ = status;
-    if (!status.ok()) queue_.clear();
-    if (broken_ && status.ok()) {
-      // Rendered, but the client stopped reading the stream.
-      log_.code = grpc::StatusCode::CANCELLED;
-      log_.outcome = "abandoned";
-      final_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
-    }
-    if (!writing_) WriteNext(std::move(lock));
-  }
-
-  void Fail(const absl::Status& status) {
-    const grpc::Status g = ToGrpcStatus(status);
-    log_.code = g.error_code();
-    Close(g);
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    writing_ = false;
-    if (!ok) {
-      // The client went away mid-stream: no more writes. The worker may
-      // still Push and Close; Close (or this, if it already has) finishes.
-      broken_ = true;
-      queue_.clear();
-      if (!closed_) return;
-      log_.code = grpc::StatusCode::CANCELLED;
-      log_.outcome = "abandoned";
-      final_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
-    } else {
-      log_.bytes_out += current_.Length();
-    }
-    WriteNext(std::move(lock));
-  }
-
-  void OnCancel() override { cancelled_ = true; }
-
-  void OnDone() override { Retire(this, service_, &log_, cancelled_, "abandoned"); }
-
- private:
-  // Starts the next write, or finishes the call once it is closed and
-  // drained. Takes the held lock: a finishing step releases it first and
-  // is the last use of `this` (OnDone may run at once on another thread).
-  void WriteNext(std::unique_lock<std::mutex> lock) {
-    if (finished_) return;
-    if (!queue_.empty() && !broken_) {
-      current_ = std::move(queue_.front());
-      queue_.pop_front();
-      writing_ = true;
-      if (queue_.empty() && closed_ && final_.ok()) {
-        // The last message and the OK status in one step.
-        log_.bytes_out += current_.Length();
-        finished_ = true;
-        const grpc::Status status = final_;
-        lock.unlock();
-        StartWriteAndFinish(&current_, grpc::WriteOptions(), status);
-      } else {
-        StartWrite(&current_);
-      }
-      return;
-    }
-    if (closed_) {
-      finished_ = true;
-      const grpc::Status status = final_;
-      lock.unlock();
-      Finish(status);
-    }
-  }
-
-  PaperServiceImpl* service_;
-  PaperServiceImpl::CallLog log_;
-  std::mutex mu_;
-  std::deque<grpc::ByteBuffer> queue_;
-  grpc::ByteBuffer current_;
-  grpc::Status final_;
-  bool writing_ = false;
-  bool closed_ = false;    // the worker is done with the call
-  bool broken_ = false;    // a write failed: the client is gone
-  bool finished_ = false;  // Finish (or StartWriteAndFinish) was called
-  std::atomic<bool> cancelled_{false};
-};
-
 template <typename Repeated>
 void AddWarnings(const std::vector<RenderWarning>& warnings, Repeated* out) {
   for (const RenderWarning& w : warnings) {
@@ -461,21 +150,6 @@ grpc::ByteBuffer Serialized(const google::protobuf::Message& m) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-// Runs a call's work in its worker. Library code reports errors as
-// statuses; an exception (std::bad_alloc, a third-party throw) still must
-// not take the worker down or leave the call unanswered: INTERNAL, logged.
-// `body` answers the call as its last step, so nothing throws after that.
-template <typename Call, typename Body>
-void Guarded(Call* call, Body&& body) {
-  try {
-    body();
-  } catch (const std::exception& e) {
-    call->log().outcome = "failed";
-    Log(LogLevel::kError, absl::StrCat(std::string(call->log().method), ": exception: ", e.what()));
-    call->Fail(absl::InternalError("internal error while rendering"));
-  }
-}
-
 // The steps every render call takes in its worker: parse the raw request
 // ourselves (bytes protobuf refuses become INVALID_ARGUMENT, not gRPC's
 // INTERNAL), validate all of it (`convert` fills a job and collects every
@@ -487,7 +161,6 @@ auto RunCall(grpc::CallbackServerContext* context, const grpc::ByteBuffer& reque
              PaperServiceImpl::CallLog* log, const PaperServiceOptions& options,
              ConvertFn&& convert, RenderFn&& render, PagesFn&& pages)
     -> decltype(render(std::declval<Job&>(), layout::InterruptCheck())) {
-  log->queue_ms = MillisSince(log->start);
   const CallClock clock(context);
   if (absl::Status s = clock.BeforeRender(&log->outcome); !s.ok()) return s;
   const Clock::time_point work_start = Clock::now();
@@ -560,6 +233,12 @@ std::vector<grpc::ByteBuffer> PdfChunks(const std::string& first_head, int data_
   return chunks;
 }
 
+size_t TotalLength(const std::vector<grpc::ByteBuffer>& messages) {
+  size_t n = 0;
+  for (const grpc::ByteBuffer& m : messages) n += m.Length();
+  return n;
+}
+
 // What a finished render call hands back.
 void FillInfo(const std::string& sha256, int pages, size_t size,
               const std::vector<RenderWarning>& warnings, pb::PdfInfo* info) {
@@ -578,7 +257,9 @@ PaperServiceImpl::PaperServiceImpl(std::shared_ptr<const text::FontSet> fonts,
       options_(std::move(options)),
       pool_(options_.render_threads > 0 ? options_.render_threads
                                         : std::max(1u, std::thread::hardware_concurrency()),
-            options_.max_queued_renders) {
+            options_.max_queued_renders),
+      handler_(&pool_, CallHandlerOptions{Busy(), "internal error while rendering",
+                                          options_.send_budget}) {
   options_.render_threads = pool_.threads();
   options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
 }
@@ -589,54 +270,27 @@ void PaperServiceImpl::Shutdown() { pool_.Shutdown(); }
 
 ServiceStats PaperServiceImpl::stats() const {
   ServiceStats s;
-  s.calls = calls_.load();
-  s.ok = ok_.load();
-  s.rejected = rejected_.load();
-  s.busy = busy_.load();
-  s.dropped = dropped_.load();
-  s.abandoned = abandoned_.load();
-  s.late = late_.load();
-  s.refused = refused_.load();
-  s.failed = failed_.load();
+  s.calls = handler_.calls();
+  s.ok = handler_.count("ok");
+  s.rejected = handler_.count("rejected");
+  s.busy = handler_.count("busy");
+  s.dropped = handler_.count("dropped");
+  s.abandoned = handler_.count("abandoned");
+  s.late = handler_.count("late");
+  s.stalled = handler_.count("stalled");
+  s.refused = handler_.count("refused");
+  s.failed = handler_.count("failed");
   return s;
 }
 
-void PaperServiceImpl::Count(const CallLog& log) {
-  calls_.fetch_add(1, std::memory_order_relaxed);
-  const std::string_view o = log.outcome;
-  std::atomic<uint64_t>& counter = o == "ok"          ? ok_
-                                   : o == "rejected"  ? rejected_
-                                   : o == "busy"      ? busy_
-                                   : o == "dropped"   ? dropped_
-                                   : o == "abandoned" ? abandoned_
-                                   : o == "late"      ? late_
-                                   : o == "refused"   ? refused_
-                                                      : failed_;
-  counter.fetch_add(1, std::memory_order_relaxed);
-}
-
-void PaperServiceImpl::CallStarted() { in_flight_.fetch_add(1); }
-
-void PaperServiceImpl::CallEnded() {
-  if (in_flight_.fetch_sub(1) == 1) {
-    std::lock_guard<std::mutex> lock(idle_mu_);
-    idle_cv_.notify_all();
-  }
-}
-
-void PaperServiceImpl::StartDraining() { draining_.store(true); }
+void PaperServiceImpl::StartDraining() { handler_.StartDraining(); }
 
 bool PaperServiceImpl::WaitIdle(std::chrono::system_clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(idle_mu_);
-  return idle_cv_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
-}
-
-absl::Status PaperServiceImpl::ShuttingDown() const {
-  return absl::UnavailableError("the server is shutting down; retry (on another instance)");
+  return handler_.WaitIdle(deadline);
 }
 
 absl::Status PaperServiceImpl::Busy() const {
-  return WithQuotaFailure(
+  return QuotaFailureStatus(
       "the server is busy: every render worker is in use and the queue is full; retry with backoff",
       "server",
       absl::StrCat(pool_.threads(), " render workers busy and ", pool_.max_queued(),
@@ -673,24 +327,9 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
 }
 
 template <typename Call, typename Work>
-Call* PaperServiceImpl::Admit(const char* method, grpc::CallbackServerContext* context,
-                              const grpc::ByteBuffer* request, Work work) {
-  CallLog log;
-  log.method = method;
-  log.peer = context->peer();
-  log.client = PeerIdentity(*context);
-  log.bytes_in = request->Length();
-  auto* call = new Call(this, std::move(log));
-  if (draining_.load()) {
-    call->log().outcome = "refused";
-    call->Fail(ShuttingDown());
-    return call;
-  }
-  const bool admitted = pool_.TrySubmit(
-      [call, work = std::move(work)]() mutable { Guarded(call, [&] { work(call); }); });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(Busy());
+Call* PaperServiceImpl::Start(Call* call, Work work) {
+  if (handler_.Admit(call, /*sends_pdf=*/true)) {
+    handler_.Submit(call, std::move(work), /*sends_pdf=*/true);
   }
   return call;
 }
@@ -698,8 +337,8 @@ Call* PaperServiceImpl::Admit(const char* method, grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  auto work = [this, context, request, response](UnaryCall* call) {
-    CallLog& log = call->log();
+  auto work = [this, context, request](UnaryCall* call) {
+    CallLog& log = call->record();
     absl::StatusOr<Rendered> rendered = Render(context, *request, &log);
     if (!rendered.ok()) {
       call->Fail(rendered.status());
@@ -716,7 +355,7 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
     const size_t total = prefix.size() + rendered->pdf->size();
     if (total > options_.max_unary_response_bytes) {
       log.outcome = "rejected";
-      call->Fail(WithQuotaFailure(
+      call->Fail(QuotaFailureStatus(
           absl::StrCat("the PDF (", rendered->pdf->size(),
                        " bytes) is too large for RenderPaper; fetch it with StreamPaper"),
           "pdf",
@@ -724,18 +363,19 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
                        " bytes (--max_unary_response_bytes); StreamPaper has no limit")));
       return;
     }
+    if (!call->Reserve(total)) return;
     grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
-    *response = grpc::ByteBuffer(slices, 2);
-    log.bytes_out = total;
-    call->Succeed();
+    call->Succeed(grpc::ByteBuffer(slices, 2));
   };
-  return Admit<UnaryCall>("RenderPaper", context, request, std::move(work));
+  return Start(new UnaryCall(&handler_, handler_.NewRecord("RenderPaper", *context, *request),
+                             context, response),
+               std::move(work));
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   auto work = [this, context, request](StreamCall* call) {
-    absl::StatusOr<Rendered> rendered = Render(context, *request, &call->log());
+    absl::StatusOr<Rendered> rendered = Render(context, *request, &call->record());
     if (!rendered.ok()) {
       call->Fail(rendered.status());
       return;
@@ -746,9 +386,12 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
     std::vector<grpc::ByteBuffer> chunks =
         PdfChunks(first.SerializeAsString(), pb::PaperChunk::kDataFieldNumber,
                   std::move(rendered->pdf), options_.chunk_bytes);
-    call->Start(std::move(chunks), rendered->pages);
+    if (!call->Reserve(TotalLength(chunks))) return;
+    call->Send(std::move(chunks));
   };
-  return Admit<StreamCall>("StreamPaper", context, request, std::move(work));
+  return Start(
+      new StreamCall(&handler_, handler_.NewRecord("StreamPaper", *context, *request), context),
+      std::move(work));
 }
 
 absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
@@ -782,14 +425,15 @@ absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  auto work = [this, context, request](QueuedStreamCall* call) {
+  auto work = [this, context, request](StreamCall* call) {
     auto progress = [call](int done, int total) {
       pb::AgendaPackChunk m;
       m.mutable_progress()->set_items_done(done);
       m.mutable_progress()->set_items_total(total);
       call->Push(Serialized(m));
     };
-    absl::StatusOr<RenderedPack> rendered = RenderPack(context, *request, &call->log(), progress);
+    absl::StatusOr<RenderedPack> rendered =
+        RenderPack(context, *request, &call->record(), progress);
     if (!rendered.ok()) {
       call->Fail(rendered.status());
       return;
@@ -804,14 +448,15 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
       item->set_first_page(p.first_page);
       item->set_last_page(p.last_page);
     }
-    for (grpc::ByteBuffer& chunk :
-         PdfChunks(first.SerializeAsString(), pb::AgendaPackChunk::kDataFieldNumber,
-                   std::move(rendered->pdf.pdf), options_.chunk_bytes)) {
-      call->Push(std::move(chunk));
-    }
-    call->Close(grpc::Status::OK);
+    std::vector<grpc::ByteBuffer> chunks =
+        PdfChunks(first.SerializeAsString(), pb::AgendaPackChunk::kDataFieldNumber,
+                  std::move(rendered->pdf.pdf), options_.chunk_bytes);
+    if (!call->Reserve(TotalLength(chunks))) return;
+    call->Send(std::move(chunks));
   };
-  return Admit<QueuedStreamCall>("RenderAgendaPack", context, request, std::move(work));
+  return Start(new StreamCall(&handler_,
+                              handler_.NewRecord("RenderAgendaPack", *context, *request), context),
+               std::move(work));
 }
 
 }  // namespace pp::service

@@ -27,16 +27,27 @@
 // from a small serialized header slice plus slices that reference the PDF
 // string itself.
 //
-// Every call ends with one access-log line (service/log.h, level INFO):
+// Rendered PDFs wait for their clients within the server's send budget
+// (service/call_handler.h, --max_unsent_bytes): while it is full, new calls
+// are refused with RESOURCE_EXHAUSTED + QuotaFailure (subject "server"), and
+// a call whose PDF would overflow it is refused after rendering. A call
+// whose client takes nothing for --stream_stall_timeout is cancelled and its
+// PDF freed (outcome=stalled).
+//
+// Admission, the access log, outcomes and completion are the shared ones of
+// service/call_handler.h. Every call ends with one access-log line
+// (service/log.h, level INFO):
 //   access method=RenderPaper peer=ipv4:127.0.0.1:41502 client=- bytes_in=21007
 //     bytes_out=35517 pages=7 queue_ms=0.01 render_ms=2.31 ms=2.40 code=OK outcome=ok
-// outcome: ok | rejected (bad request or limit) | busy (queue full) |
-// dropped (cancelled or expired before rendering) | abandoned (render stopped
-// inside layout by cancellation or deadline, or the client left mid-stream) |
-// late (rendered, but cancelled or expired while the PDF was being written,
-// which is not interruptible; nothing is sent) | refused (UNAVAILABLE: the
-// server is shutting down) | failed (INTERNAL). Request text is never
-// logged; `client` is the verified TLS peer identity (mTLS).
+// outcome: ok | rejected (bad request or limit) | busy (queue or send
+// budget full) | dropped (cancelled or expired before rendering) |
+// abandoned (render stopped inside layout by cancellation or deadline) |
+// late (rendered, but cancelled or expired before the client had the whole
+// answer: while the PDF was being written, which is not interruptible, or
+// mid-stream) | stalled (the client stopped reading: cancelled by the stall
+// watchdog) | refused (UNAVAILABLE: the server is shutting down) | failed
+// (INTERNAL). Request text is never logged; `client` is the verified TLS
+// peer identity (mTLS).
 //
 // Shutdown (panelpaperd on SIGTERM): StartDraining() refuses new calls,
 // WaitIdle() lets admitted ones finish, then grpc::Server::Shutdown with an
@@ -69,6 +80,7 @@
 #include "grpcpp/grpcpp.h"
 #include "panelpaper/v1/paper_service.grpc.pb.h"
 #include "renderers/text/font_set.h"
+#include "service/call_handler.h"
 #include "service/render_pool.h"
 #include "service/request_converter.h"
 #include "service/word_guard.h"
@@ -82,6 +94,9 @@ struct PaperServiceOptions {
   int max_queued_renders = 32;      // calls waiting beyond the running ones
   size_t max_unary_response_bytes = 4 << 20;  // RenderPaper's whole response
   size_t chunk_bytes = 1 << 20;     // StreamPaper's data per message
+  // The server-wide budget of rendered-but-unsent bytes and the stall
+  // watchdog (shared with the archive); null: one of its own, defaults.
+  std::shared_ptr<SendBudget> send_budget;
   // Tests only: runs in the worker after validation, just before rendering.
   std::function<void()> before_render_for_testing;
 };
@@ -96,6 +111,7 @@ struct ServiceStats {
   uint64_t dropped = 0;    // cancelled / expired while queued
   uint64_t abandoned = 0;  // render stopped inside layout
   uint64_t late = 0;       // rendered, but cancelled / expired before the answer
+  uint64_t stalled = 0;    // rendered, but the client stopped reading
   uint64_t refused = 0;    // UNAVAILABLE: arrived while shutting down
   uint64_t failed = 0;     // INTERNAL
 };
@@ -133,13 +149,11 @@ class PaperServiceImpl final : public PaperServiceBase {
 
   ServiceStats stats() const;
   const PaperServiceOptions& options() const { return options_; }
+  SendBudget* send_budget() const { return handler_.budget(); }
 
-  // Internal, shared with the call objects in paper_service.cc.
+  // Internal, shared with helpers in paper_service.cc.
   struct Rendered;
-  struct CallLog;
-  void Count(const CallLog& log);
-  void CallStarted();
-  void CallEnded();
+  using CallLog = CallRecord;
 
  private:
   absl::StatusOr<Rendered> Render(grpc::CallbackServerContext* context,
@@ -149,25 +163,16 @@ class PaperServiceImpl final : public PaperServiceBase {
                                           const grpc::ByteBuffer& request, CallLog* log,
                                           const std::function<void(int, int)>& progress);
   absl::Status Busy() const;
-  absl::Status ShuttingDown() const;
-  // Every RPC's entry: makes the call's reactor (`Call`) with its access-log
-  // record, refuses it with UNAVAILABLE while draining, otherwise queues
-  // `work(call)` on the render pool (RESOURCE_EXHAUSTED when the pool and
-  // its queue are full). Defined in paper_service.cc, its only user.
+  // Every RPC's entry, given the call's reactor with its access-log record:
+  // admits it (call_handler.h: refused while draining, busy while
+  // the send budget is full), then queues `work(call)` on the render pool.
   template <typename Call, typename Work>
-  Call* Admit(const char* method, grpc::CallbackServerContext* context,
-              const grpc::ByteBuffer* request, Work work);
+  Call* Start(Call* call, Work work);
 
   std::shared_ptr<const text::FontSet> fonts_;
   PaperServiceOptions options_;
   RenderPool pool_;
-
-  std::atomic<uint64_t> calls_{0}, ok_{0}, rejected_{0}, busy_{0}, dropped_{0}, abandoned_{0},
-      late_{0}, refused_{0}, failed_{0};
-  std::atomic<bool> draining_{false};
-  std::atomic<int> in_flight_{0};
-  std::mutex idle_mu_;
-  std::condition_variable idle_cv_;
+  CallHandler handler_;
 };
 
 }  // namespace pp::service

@@ -2,7 +2,8 @@
 //
 //   panelpaperd [--listen=127.0.0.1:50051] [--fonts=DIR]
 //               [--max_concurrent_renders=N] [--max_queued_renders=N]
-//               [--max_request_bytes=N] [--tls_cert=PEM --tls_key=PEM
+//               [--max_request_bytes=N] [--max_unsent_bytes=N] [--stream_stall_timeout=60s]
+//               [--tls_cert=PEM --tls_key=PEM
 //               [--tls_client_ca=PEM]] [--log_level=info] ...
 //               [--archive_dir=DIR [--archive_token_file=F] [--archive_writers=ID,...]
 //                [--archive_reads=authenticated|open]]   (service/archive/archive_setup.h)
@@ -64,6 +65,13 @@ ABSL_FLAG(int64_t, max_request_bytes, 4 << 20,
           "largest request message accepted (bytes); larger: RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_unary_response_bytes, 4 << 20,
           "largest RenderPaper response (bytes); larger PDFs: RESOURCE_EXHAUSTED, use StreamPaper");
+ABSL_FLAG(int64_t, max_unsent_bytes, pp::service::kDefaultMaxUnsentBytes,
+          "rendered (or archived) PDF bytes that may wait for their clients to read them, server-wide; "
+          "while full, new PDF calls are refused with RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, stream_stall_timeout, absl::Milliseconds(
+              pp::service::kDefaultStreamStallTimeout.count()),
+          "a call whose client takes none of its PDF for this long is cancelled and its memory "
+          "freed; 0 = never");
 ABSL_FLAG(int64_t, max_string_bytes, 1 << 20,
           "largest single string field (bytes); larger: RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_text_bytes, 8 << 20,
@@ -178,7 +186,9 @@ int main(int argc, char** argv) {
   if (options.render_threads < 0 || options.max_queued_renders < 0 || max_request_bytes <= 0 ||
       max_request_bytes > INT32_MAX || limits.max_pages <= 0 || limits.max_list_depth <= 0 ||
       limits.max_sections <= 0 || limits.max_blocks <= 0 || limits.max_table_rows <= 0 ||
-      limits.max_table_columns <= 0 || absl::GetFlag(FLAGS_max_unary_response_bytes) <= 0) {
+      limits.max_table_columns <= 0 || absl::GetFlag(FLAGS_max_unary_response_bytes) <= 0 ||
+      absl::GetFlag(FLAGS_max_unsent_bytes) <= 0 ||
+      absl::GetFlag(FLAGS_stream_stall_timeout) < absl::ZeroDuration()) {
     return Fail(2, "limits must be positive (and --max_request_bytes below 2 GiB)");
   }
 
@@ -233,12 +243,16 @@ int main(int argc, char** argv) {
   grpc::EnableDefaultHealthCheckService(true);
   if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  // One budget of unsent bytes (and one stall watchdog) for every service.
+  options.send_budget = std::make_shared<pp::service::SendBudget>(
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_unsent_bytes)),
+      absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_stream_stall_timeout)));
   auto service = std::make_unique<pp::service::PaperServiceImpl>(*fonts, options);
   // The archive (--archive_*, service/archive/archive_setup.h): null when off.
   absl::StatusOr<std::unique_ptr<pp::service::archive::ArchiveServiceImpl>> archive =
       pp::service::archive::ArchiveFromFlags(
           {fonts_dir, *fonts, options.limits, options.max_word_chars, security != "plaintext",
-           security == "mtls"});
+           security == "mtls", options.send_budget});
   if (!archive.ok()) {
     return Fail(archive.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1,
                 absl::StrCat("archive: ", archive.status().message()));
@@ -312,7 +326,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo,
       absl::StrCat("stopped: calls=", s.calls, " ok=", s.ok, " rejected=", s.rejected, " busy=", s.busy,
                    " dropped=", s.dropped, " abandoned=", s.abandoned, " late=", s.late,
-                   " refused=", s.refused, " failed=", s.failed));
+                   " stalled=", s.stalled, " refused=", s.refused, " failed=", s.failed));
   server.reset();
   return 0;
 }

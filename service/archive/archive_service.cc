@@ -20,61 +20,9 @@
 
 namespace pp::service::archive {
 
-using Clock = std::chrono::steady_clock;
-
-struct ArchiveServiceImpl::CallLog {
-  std::string_view method;
-  std::string peer;
-  std::string client = "-";
-  std::string paper_id = "-";
-  Clock::time_point start = Clock::now();
-  size_t bytes_in = 0;
-  size_t bytes_out = 0;
-  int pages = 0;
-  absl::StatusCode code = absl::StatusCode::kOk;
-  std::string_view outcome = "ok";
-};
-
 namespace {
 
 namespace pb = ::panelpaper::v1;
-
-double MillisSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-// logfmt value: bare when safe, else double-quoted with \" and \\ escaped.
-std::string LogValue(std::string_view v) {
-  if (v.empty()) return "\"\"";
-  bool bare = true;
-  for (unsigned char c : v) {
-    if (c <= 0x20 || c == '"' || c == '\\' || c == '=' || c >= 0x7F) bare = false;
-  }
-  if (bare) return std::string(v);
-  std::string out = "\"";
-  for (unsigned char c : v) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7F) {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
-
-void WriteAccessLog(const ArchiveServiceImpl::CallLog& log) {
-  if (!LogEnabled(LogLevel::kInfo)) return;
-  Log(LogLevel::kInfo,
-      absl::StrFormat("access method=%s peer=%s client=%s paper_id=%s bytes_in=%d bytes_out=%d "
-                      "pages=%d ms=%.2f code=%s outcome=%s",
-                      log.method, LogValue(log.peer), LogValue(log.client), LogValue(log.paper_id),
-                      log.bytes_in, log.bytes_out, log.pages, MillisSince(log.start),
-                      absl::StatusCodeToString(log.code), log.outcome));
-}
 
 // What the call presented: `authorization` metadata and the verified mTLS
 // identities (certificate SANs, else CN: gRPC's peer identity).
@@ -114,137 +62,6 @@ grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-// Outcome of a failed call from its code (when the code path did not say).
-std::string_view OutcomeOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kNotFound:
-      return "rejected";
-    case absl::StatusCode::kUnauthenticated:
-    case absl::StatusCode::kPermissionDenied:
-      return "denied";
-    case absl::StatusCode::kDataLoss:
-      return "data_loss";
-    case absl::StatusCode::kCancelled:
-    case absl::StatusCode::kDeadlineExceeded:
-      return "abandoned";
-    case absl::StatusCode::kUnavailable:
-      return "unavailable";
-    default:
-      return "failed";
-  }
-}
-
-class UnaryCall final : public grpc::ServerUnaryReactor {
- public:
-  UnaryCall(ArchiveServiceImpl* service, ArchiveServiceImpl::CallLog log, grpc::ByteBuffer* response)
-      : service_(service), log_(std::move(log)), response_(response) {
-    service_->CallStarted();
-  }
-  ArchiveServiceImpl::CallLog& log() { return log_; }
-
-  // The serialized response, or the status to fail with.
-  void Answer(const absl::StatusOr<std::string>& bytes) {
-    if (!bytes.ok()) {
-      Fail(bytes.status());
-      return;
-    }
-    *response_ = ToBuffer(*bytes);
-    log_.bytes_out = bytes->size();
-    Finish(grpc::Status::OK);
-  }
-  void Fail(const absl::Status& status) {
-    log_.code = status.code();
-    if (log_.outcome == "ok") log_.outcome = OutcomeOf(status.code());
-    Finish(ToGrpcStatus(status));
-  }
-  void OnDone() override {
-    WriteAccessLog(log_);
-    ArchiveServiceImpl* service = service_;
-    delete this;
-    service->CallEnded();
-  }
-
- private:
-  ArchiveServiceImpl* service_;
-  ArchiveServiceImpl::CallLog log_;
-  grpc::ByteBuffer* response_;
-};
-
-class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
- public:
-  StreamCall(ArchiveServiceImpl* service, ArchiveServiceImpl::CallLog log)
-      : service_(service), log_(std::move(log)) {
-    service_->CallStarted();
-  }
-  ArchiveServiceImpl::CallLog& log() { return log_; }
-
-  void Start(std::vector<grpc::ByteBuffer> chunks) {
-    chunks_ = std::move(chunks);
-    WriteNext();
-  }
-  void Fail(const absl::Status& status) {
-    log_.code = status.code();
-    if (log_.outcome == "ok") log_.outcome = OutcomeOf(status.code());
-    Finish(ToGrpcStatus(status));
-  }
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      log_.code = absl::StatusCode::kCancelled;
-      log_.outcome = "abandoned";
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading the stream"));
-      return;
-    }
-    log_.bytes_out += chunks_[next_ - 1].Length();
-    WriteNext();
-  }
-  void OnDone() override {
-    WriteAccessLog(log_);
-    ArchiveServiceImpl* service = service_;
-    delete this;
-    service->CallEnded();
-  }
-
- private:
-  void WriteNext() {
-    if (next_ + 1 == chunks_.size()) {
-      log_.bytes_out += chunks_[next_].Length();
-      StartWriteAndFinish(&chunks_[next_++], grpc::WriteOptions(), grpc::Status::OK);
-    } else {
-      StartWrite(&chunks_[next_++]);
-    }
-  }
-
-  ArchiveServiceImpl* service_;
-  ArchiveServiceImpl::CallLog log_;
-  std::vector<grpc::ByteBuffer> chunks_;
-  size_t next_ = 0;
-};
-
-// Runs a call's work; an exception becomes INTERNAL (logged), never an
-// unanswered call or a dead worker.
-template <typename Call, typename Body>
-void Guarded(Call* call, Body&& body) {
-  try {
-    body();
-  } catch (const std::exception& e) {
-    call->log().outcome = "failed";
-    Log(LogLevel::kError, absl::StrCat(std::string(call->log().method), ": exception: ", e.what()));
-    call->Fail(absl::InternalError("internal error in the archive"));
-  }
-}
-
-ArchiveServiceImpl::CallLog NewLog(std::string_view method, grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request) {
-  ArchiveServiceImpl::CallLog log;
-  log.method = method;
-  log.peer = context->peer();
-  log.bytes_in = request->Length();
-  return log;
-}
-
 // Only ids that pass CheckPaperId reach the log.
 std::string LoggableId(const std::string& id) {
   Violations v;
@@ -280,7 +97,10 @@ ArchiveServiceImpl::ArchiveServiceImpl(std::shared_ptr<const text::FontSet> font
       renderer_identity_(std::move(renderer_identity)),
       pool_(options_.threads > 0 ? options_.threads
                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-            options_.max_queued) {
+            options_.max_queued),
+      handler_(&pool_, CallHandlerOptions{absl::ResourceExhaustedError(
+                                              "the archive is busy; retry with backoff"),
+                                          "internal error in the archive", options_.send_budget}) {
   options_.threads = pool_.threads();
   options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
 }
@@ -289,52 +109,37 @@ ArchiveServiceImpl::~ArchiveServiceImpl() { Shutdown(); }
 
 void ArchiveServiceImpl::Shutdown() { pool_.Shutdown(); }
 
-void ArchiveServiceImpl::CallStarted() { in_flight_.fetch_add(1); }
-
-void ArchiveServiceImpl::CallEnded() {
-  if (in_flight_.fetch_sub(1) == 1) {
-    std::lock_guard<std::mutex> lock(idle_mu_);
-    idle_cv_.notify_all();
-  }
-}
-
-void ArchiveServiceImpl::StartDraining() { draining_.store(true); }
+void ArchiveServiceImpl::StartDraining() { handler_.StartDraining(); }
 
 bool ArchiveServiceImpl::WaitIdle(std::chrono::system_clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(idle_mu_);
-  return idle_cv_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+  return handler_.WaitIdle(deadline);
 }
 
-// Refuses the call (answering it) when shutting down or not authorised;
-// otherwise records the caller's identity and returns true.
+CallRecord ArchiveServiceImpl::NewRecord(std::string_view method,
+                                         const grpc::CallbackServerContext& context,
+                                         const grpc::ByteBuffer& request) const {
+  CallRecord record = handler_.NewRecord(method, context, request);
+  record.client = "-";  // who the archive authorises (Admit), not the bare TLS identity
+  record.paper_id = "-";
+  return record;
+}
+
+// Refuses the call (answering it) when shutting down, when the send budget
+// is full (calls that send a PDF) or when not authorised; otherwise records
+// the caller's identity and returns true.
 template <typename Call>
-bool ArchiveServiceImpl::Admit(grpc::CallbackServerContext* context, Call* call, bool write) {
-  if (draining_.load()) {
-    call->log().outcome = "refused";
-    call->Fail(absl::UnavailableError("the server is shutting down; retry (on another instance)"));
-    return false;
-  }
+bool ArchiveServiceImpl::Admit(grpc::CallbackServerContext* context, Call* call, bool write,
+                               bool sends_pdf) {
+  if (!handler_.Admit(call, /*sends_pdf=*/false)) return false;
   absl::StatusOr<std::string> who =
       Authorize(options_.auth, CallerOf(*context), write ? Access::kWrite : Access::kRead);
   if (!who.ok()) {
-    call->log().outcome = "denied";
+    call->record().outcome = "denied";
     call->Fail(who.status());
     return false;
   }
-  call->log().client = *std::move(who);
-  return true;
-}
-
-// Queues `work(call)` on the archive's workers (an exception in it becomes
-// INTERNAL); a full queue answers RESOURCE_EXHAUSTED at once.
-template <typename Call, typename Work>
-void ArchiveServiceImpl::Submit(Call* call, Work work) {
-  const bool admitted = pool_.TrySubmit(
-      [call, work = std::move(work)]() mutable { Guarded(call, [&] { work(call); }); });
-  if (!admitted) {
-    call->log().outcome = "busy";
-    call->Fail(absl::ResourceExhaustedError("the archive is busy; retry with backoff"));
-  }
+  call->record().client = *std::move(who);
+  return handler_.Admit(call, sends_pdf);
 }
 
 absl::StatusOr<std::string> ArchiveServiceImpl::DoArchive(grpc::CallbackServerContext* context,
@@ -527,10 +332,10 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoVerify(const grpc::ByteBuffer&
 grpc::ServerUnaryReactor* ArchiveServiceImpl::ArchivePaper(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request,
                                                            grpc::ByteBuffer* response) {
-  auto* call = new UnaryCall(this, NewLog("ArchivePaper", context, request), response);
-  if (!Admit(context, call, /*write=*/true)) return call;
-  Submit(call, [this, context, request](UnaryCall* call) {
-    call->Answer(DoArchive(context, *request, &call->log()));
+  auto* call = new UnaryCall(&handler_, NewRecord("ArchivePaper", *context, *request), context, response);
+  if (!Admit(context, call, /*write=*/true, /*sends_pdf=*/false)) return call;
+  handler_.Submit(call, [this, context, request](UnaryCall* call) {
+    call->Answer(DoArchive(context, *request, &call->record()));
   });
   return call;
 }
@@ -538,10 +343,10 @@ grpc::ServerUnaryReactor* ArchiveServiceImpl::ArchivePaper(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ArchiveServiceImpl::ListArchivedPapers(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto* call = new UnaryCall(this, NewLog("ListArchivedPapers", context, request), response);
-  if (!Admit(context, call, /*write=*/false)) return call;
-  Submit(call, [this, request](UnaryCall* call) {
-    call->Answer(DoList(*request, &call->log()));
+  auto* call = new UnaryCall(&handler_, NewRecord("ListArchivedPapers", *context, *request), context, response);
+  if (!Admit(context, call, /*write=*/false, /*sends_pdf=*/false)) return call;
+  handler_.Submit(call, [this, request](UnaryCall* call) {
+    call->Answer(DoList(*request, &call->record()));
   });
   return call;
 }
@@ -549,20 +354,20 @@ grpc::ServerUnaryReactor* ArchiveServiceImpl::ListArchivedPapers(
 grpc::ServerUnaryReactor* ArchiveServiceImpl::VerifyArchivedPaper(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto* call = new UnaryCall(this, NewLog("VerifyArchivedPaper", context, request), response);
-  if (!Admit(context, call, /*write=*/false)) return call;
-  Submit(call, [this, request](UnaryCall* call) {
-    call->Answer(DoVerify(*request, &call->log()));
+  auto* call = new UnaryCall(&handler_, NewRecord("VerifyArchivedPaper", *context, *request), context, response);
+  if (!Admit(context, call, /*write=*/false, /*sends_pdf=*/false)) return call;
+  handler_.Submit(call, [this, request](UnaryCall* call) {
+    call->Answer(DoVerify(*request, &call->record()));
   });
   return call;
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  auto* call = new StreamCall(this, NewLog("GetArchivedPaper", context, request));
-  if (!Admit(context, call, /*write=*/false)) return call;
-  Submit(call, [this, request](StreamCall* call) {
-    CallLog& log = call->log();
+  auto* call = new StreamCall(&handler_, NewRecord("GetArchivedPaper", *context, *request), context);
+  if (!Admit(context, call, /*write=*/false, /*sends_pdf=*/true)) return call;
+  handler_.Submit(call, [this, request](StreamCall* call) {
+    CallLog& log = call->record();
     pb::GetArchivedPaperRequest req;
     if (absl::Status s = Parse(*request, &req); !s.ok()) {
       call->Fail(s);
@@ -592,6 +397,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper
     log.pages = entry->page_count;
     const size_t chunk = options_.chunk_bytes;
     std::vector<grpc::ByteBuffer> chunks;
+    size_t total = 0;
     size_t offset = 0;
     do {
       const size_t n = std::min(chunk, pdf->size() - offset);
@@ -605,10 +411,12 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper
       }
       message.set_data(pdf->substr(offset, n));
       chunks.push_back(ToBuffer(message.SerializeAsString()));
+      total += chunks.back().Length();
       offset += n;
     } while (offset < pdf->size());
-    call->Start(std::move(chunks));
-  });
+    if (!call->Reserve(total)) return;
+    call->Send(std::move(chunks));
+  }, /*sends_pdf=*/true);
   return call;
 }
 

@@ -20,13 +20,20 @@
 //      GetArchivedPaper reads and re-hashes the PDF (DATA_LOSS before any
 //      chunk), then streams it; ListArchivedPapers pages through the index;
 //      VerifyArchivedPaper re-hashes and re-renders.
-// One access-log line per call, as PaperService writes them:
+// Admission, the access log, outcomes, cancellation and completion are the
+// shared ones of service/call_handler.h (as PaperService); one access-log
+// line per call:
 //   access method=ArchivePaper peer=... client=token:clerk paper_id=jap-7b
-//     bytes_in=19234 bytes_out=412 pages=8 ms=12.30 code=OK outcome=ok
+//     bytes_in=19234 bytes_out=412 pages=8 queue_ms=0.02 render_ms=0.00 ms=12.30
+//     code=OK outcome=ok
 // outcome: ok | existing (idempotent repeat) | rejected | denied (auth) |
-// busy | refused (shutting down) | abandoned (client gone before the store
-// step) | failed. A DEBUG line "archive: storing paper_id=..." marks the
-// start of a store write.
+// busy (queue or send budget full) | refused (shutting down) | abandoned
+// (client gone before the store step) | late (answered, but the client was
+// gone before it had the answer: an ArchivePaper so ended is stored) |
+// stalled (GetArchivedPaper's client stopped reading) | data_loss |
+// mismatch (verify) | unavailable | failed. A DEBUG line "archive: storing
+// paper_id=..." marks the start of a store write. GetArchivedPaper's PDF
+// counts against the server's send budget (--max_unsent_bytes).
 //
 // Shutdown as PaperService: StartDraining(), WaitIdle(deadline),
 // grpc::Server::Shutdown, Shutdown().
@@ -47,6 +54,7 @@
 #include "renderers/text/font_set.h"
 #include "service/archive/archive_auth.h"
 #include "service/archive/archive_store.h"
+#include "service/call_handler.h"
 #include "service/render_pool.h"
 #include "service/request_converter.h"
 
@@ -62,6 +70,8 @@ struct ArchiveServiceOptions {
   size_t chunk_bytes = 1 << 20;  // GetArchivedPaper's data per message
   std::string icc_profile;      // sRGB ICC profile bytes (fonts/icc/sRGB.icc)
   AuthConfig auth;
+  // The server-wide send budget (shared with PaperService); null: its own.
+  std::shared_ptr<SendBudget> send_budget;
 };
 
 using ArchiveServiceBase = panelpaper::v1::ArchiveService::WithRawCallbackMethod_ArchivePaper<
@@ -102,21 +112,21 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
   const std::string& fonts_sha256() const { return fonts_sha256_; }
   // RendererIdentity::ToString() of this process, computed by Create.
   const std::string& renderer_identity() const { return renderer_identity_; }
+  SendBudget* send_budget() const { return handler_.budget(); }
 
-  // Internal, shared with the call objects in archive_service.cc.
-  struct CallLog;
-  void CallStarted();
-  void CallEnded();
+  using CallLog = CallRecord;
 
  private:
   ArchiveServiceImpl(std::shared_ptr<const text::FontSet> fonts, std::shared_ptr<ArchiveStore> store,
                      ArchiveServiceOptions options, std::string fonts_sha256,
                      std::string renderer_identity);
 
+  // Admits a call (call_handler.h), then authorises it; answers it and
+  // returns false when either refuses.
   template <typename Call>
-  bool Admit(grpc::CallbackServerContext* context, Call* call, bool write);
-  template <typename Call, typename Work>
-  void Submit(Call* call, Work work);
+  bool Admit(grpc::CallbackServerContext* context, Call* call, bool write, bool sends_pdf);
+  CallRecord NewRecord(std::string_view method, const grpc::CallbackServerContext& context,
+                       const grpc::ByteBuffer& request) const;
 
   absl::StatusOr<std::string> DoArchive(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer& request, CallLog* log);
@@ -129,10 +139,7 @@ class ArchiveServiceImpl final : public ArchiveServiceBase {
   std::string fonts_sha256_;
   std::string renderer_identity_;
   RenderPool pool_;
-  std::atomic<bool> draining_{false};
-  std::atomic<int> in_flight_{0};
-  std::mutex idle_mu_;
-  std::condition_variable idle_cv_;
+  CallHandler handler_;
 };
 
 }  // namespace pp::service::archive

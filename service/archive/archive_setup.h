@@ -50,6 +50,7 @@ struct ArchiveSetup {
   size_t max_word_chars = 5000;
   bool tls = false;   // the server speaks TLS
   bool mtls = false;  // and verifies client certificates
+  std::shared_ptr<SendBudget> send_budget;  // the server's (call_handler.h)
 };
 
 // nullptr when --archive_dir is empty. INVALID_ARGUMENT for inconsistent

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
+#include <mutex>
+#include <thread>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,9 +28,11 @@ namespace pp::service::archive {
 namespace {
 
 namespace pb = ::panelpaper::v1;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -80,7 +85,10 @@ struct Server {
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<pb::ArchiveService::Stub> stub;
 
-  explicit Server(bool reads_open = false, size_t chunk_bytes = 1 << 20) {
+  std::string address;
+
+  explicit Server(bool reads_open = false, size_t chunk_bytes = 1 << 20,
+                  std::shared_ptr<SendBudget> send_budget = nullptr) {
     std::string tmpl = testing::TempDir() + "/archive_service_XXXXXX";
     if (mkdtemp(tmpl.data()) == nullptr) std::abort();
     dir = tmpl;
@@ -95,6 +103,7 @@ struct Server {
     if (!tokens.ok()) std::abort();
     options.auth.tokens = *tokens;
     options.auth.reads_open = reads_open;
+    options.send_budget = std::move(send_budget);
     auto svc = ArchiveServiceImpl::Create(Fonts(), store, options);
     if (!svc.ok()) std::abort();
     service = *std::move(svc);
@@ -103,8 +112,8 @@ struct Server {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(service.get());
     server = builder.BuildAndStart();
-    stub = pb::ArchiveService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    address = "127.0.0.1:" + std::to_string(port);
+    stub = pb::ArchiveService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   }
   ~Server() {
     service->StartDraining();
@@ -411,6 +420,123 @@ TEST(ArchiveService, ListFiltersAndPages) {
   EXPECT_EQ(out.papers(0).paper_id(), "paper-0");
   EXPECT_EQ(out.papers(0).meeting_date(), "2020-01-08");
   EXPECT_EQ(out.papers(0).sign_off().approved_by(), "Jane Doe");
+}
+
+}  // namespace
+}  // namespace pp::service::archive
+
+namespace pp::service::archive {
+namespace {
+
+// Captures the access lines for the life of the object.
+class AccessLog {
+ public:
+  AccessLog() {
+    SetLogLevel(LogLevel::kInfo);
+    SetLogSinkForTesting([this](std::string_view line) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (line.substr(0, 12) == "INFO access ") lines_.emplace_back(line);
+    });
+  }
+  ~AccessLog() {
+    SetLogSinkForTesting(nullptr);
+    SetLogLevel(LogLevel::kWarning);
+  }
+  std::vector<std::string> Lines() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+  // Waits until `n` lines were written (a call's line comes when it ends).
+  std::vector<std::string> Wait(size_t n) {
+    for (int i = 0; i < 500 && Lines().size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Lines();
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+// The access line is the shared one (call_handler.h), as PaperService's.
+TEST(ArchiveService, AccessLinesUseTheSharedFormat) {
+  Server s;
+  AccessLog log;
+  ASSERT_TRUE(Archive(s, Request()).ok());
+  EXPECT_EQ(Get(s, "no-such-paper").status().code(), absl::StatusCode::kNotFound);
+  // (In either order: a call's line is written when gRPC is done with it.)
+  EXPECT_THAT(
+      log.Wait(2),
+      testing::UnorderedElementsAre(
+          MatchesRegex("INFO access method=ArchivePaper peer=ipv4:127\\.0\\.0\\.1:[0-9]+ "
+                       "client=token:clerk paper_id=jap-2020-01-08-7b bytes_in=[0-9]+ "
+                       "bytes_out=[0-9]+ pages=[0-9]+ queue_ms=[0-9.]+ render_ms=[0-9.]+ "
+                       "ms=[0-9.]+ code=OK outcome=ok"),
+          AllOf(HasSubstr("method=GetArchivedPaper"), HasSubstr("paper_id=no-such-paper"),
+                HasSubstr("code=NOT_FOUND outcome=rejected"))));
+}
+
+// Issue 10 item 9: the archive handles cancellation as PaperService does —
+// a GetArchivedPaper whose client went away mid-stream is `late`, and its
+// PDF's share of the send budget is given back.
+TEST(ArchiveService, GetCancelledMidStreamIsLateAndFreesItsBudget) {
+  Server s(/*reads_open=*/true, /*chunk_bytes=*/16384);
+  // A PDF well beyond the client's 64 KB receive window.
+  pb::ArchivePaperRequest big = Request();
+  big.mutable_render()->mutable_options()->set_uncompressed(true);
+  std::string lines;
+  for (int i = 0; i < 150; ++i) lines += "a\n";
+  for (int i = 0; i < 20; ++i) {
+    big.mutable_render()->mutable_paper()->mutable_sections(0)->add_blocks()->mutable_paragraph()
+        ->add_runs()->set_text(lines);
+  }
+  ASSERT_TRUE(Archive(s, big).ok());
+  AccessLog log;
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  auto stub = pb::ArchiveService::NewStub(
+      grpc::CreateCustomChannel(s.address, grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext c;
+  pb::GetArchivedPaperRequest req;
+  req.set_paper_id("jap-2020-01-08-7b");
+  auto reader = stub->GetArchivedPaper(&c, req);
+  pb::ArchivedPaperChunk chunk;
+  ASSERT_TRUE(reader->Read(&chunk));  // one message, then stop reading
+  SendBudget& budget = *s.service->send_budget();
+  EXPECT_EQ(budget.holders(), 1u);
+  EXPECT_GT(budget.unsent(), 0u);
+  c.TryCancel();
+  while (reader->Read(&chunk)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  std::vector<std::string> gets;
+  for (int i = 0; i < 500 && gets.empty(); ++i) {
+    for (const std::string& line : log.Wait(1)) {
+      if (line.find("method=GetArchivedPaper") != std::string::npos) gets.push_back(line);
+    }
+    if (gets.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_THAT(gets, ElementsAre(AllOf(HasSubstr("code=CANCELLED"), HasSubstr("outcome=late"))));
+  EXPECT_EQ(budget.unsent(), 0u);
+}
+
+// The send budget is the server's: PDFs waiting in PaperService streams
+// count for GetArchivedPaper too.
+TEST(ArchiveService, GetIsRefusedWhileTheServersSendBudgetIsFull) {
+  auto budget = std::make_shared<SendBudget>(/*max_unsent_bytes=*/1000, std::chrono::milliseconds(0));
+  Server s(/*reads_open=*/true, 1 << 20, budget);
+  ASSERT_TRUE(Archive(s, Request()).ok());
+  UnsentClaim elsewhere(budget.get(), nullptr);  // another service's stream
+  ASSERT_TRUE(elsewhere.Reserve(1000));
+  absl::StatusOr<Fetched> refused = Get(s, "jap-2020-01-08-7b", false);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(QuotaFailureViolations(refused.status()),
+              ElementsAre(testing::Field(&FieldViolation::field, "server")));
+  // Calls that send no PDF are not held up.
+  EXPECT_TRUE(Verify(s, "jap-2020-01-08-7b").ok());
+  elsewhere.End(/*delivered=*/true);
+  EXPECT_TRUE(Get(s, "jap-2020-01-08-7b", false).ok());
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
@@ -88,6 +89,23 @@ pb::RenderPaperRequest LongPaper(int paragraphs) {
   std::string words;
   for (int i = 0; i < 60; ++i) words += "word ";
   for (int i = 0; i < paragraphs; ++i) s->add_blocks()->mutable_paragraph()->add_runs()->set_text(words);
+  return r;
+}
+
+// A small request with a large PDF: every line one character, content
+// streams uncompressed (38 KB of request, ~0.5 MB of PDF, ~360 pages).
+pb::RenderPaperRequest LargePdfPaper(const std::string& title = "Large PDF") {
+  pb::RenderPaperRequest r;
+  r.mutable_options()->set_uncompressed(true);
+  pb::Paper* p = r.mutable_paper();
+  p->set_panel_name("Panel");
+  p->set_meeting_date("2020-01-08");
+  p->set_title(title);
+  pb::Section* s = p->add_sections();
+  s->set_heading("Body");
+  std::string lines;
+  for (int i = 0; i < 150; ++i) lines += "a\n";
+  for (int i = 0; i < 120; ++i) s->add_blocks()->mutable_paragraph()->add_runs()->set_text(lines);
   return r;
 }
 
@@ -160,6 +178,16 @@ class TestServer {
     service_->WaitIdle(deadline);
     server_->Shutdown(std::chrono::system_clock::now());
     service_->Shutdown();
+  }
+
+  // A client whose receive window stays at gRPC's initial 64 KB (no BDP
+  // probing): one that does not read really holds the server's stream up.
+  std::unique_ptr<pb::PaperService::Stub> NonReadingStub() {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetMaxReceiveMessageSize(-1);
+    return pb::PaperService::NewStub(
+        grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args));
   }
 
   pb::PaperService::Stub& stub() { return *stub_; }
@@ -642,6 +670,110 @@ TEST(PaperService, DrainingRefusesNewCallsAndWaitsForAdmittedOnes) {
   EXPECT_EQ(stats.refused, 2u);
   EXPECT_EQ(stats.ok, 1u);
   EXPECT_THAT(log.AccessLines(), Contains(AllOf(HasSubstr("code=UNAVAILABLE"), HasSubstr("outcome=refused"))));
+}
+
+// Streams started and not read.
+struct Unread {
+  std::unique_ptr<grpc::ClientContext> context = std::make_unique<grpc::ClientContext>();
+  std::unique_ptr<grpc::ClientReader<pb::PaperChunk>> reader;
+};
+
+// Reads what is left of a stream (after a cancel: nothing) and its status.
+grpc::Status Drain(Unread& call) {
+  pb::PaperChunk chunk;
+  while (call.reader->Read(&chunk)) {
+  }
+  return call.reader->Finish();
+}
+
+// Issue 10 item 8: a StreamPaper call cancelled after rendering, while its
+// PDF was on its way, is `late` (README), not `abandoned`, and its PDF's
+// share of the send budget is given back.
+TEST(PaperService, StreamCancelledAfterRenderingIsLateAndFreesItsBudget) {
+  LogCapture log;
+  TestServer server;
+  auto stub = server.NonReadingStub();
+  Unread call;
+  call.reader = stub->StreamPaper(call.context.get(), LargePdfPaper());
+  SendBudget& budget = *server.service().send_budget();
+  for (int i = 0; i < 500 && budget.holders() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(budget.holders(), 1u) << "the PDF was never rendered";
+  EXPECT_GT(budget.unsent(), 400000u);
+  call.context->TryCancel();
+  EXPECT_EQ(Drain(call).error_code(), grpc::StatusCode::CANCELLED);
+  const ServiceStats stats = server.WaitForStats([](const ServiceStats& s) { return s.calls == 1; });
+  EXPECT_EQ(stats.late, 1u);
+  EXPECT_EQ(stats.abandoned, 0u);
+  EXPECT_EQ(budget.unsent(), 0u);
+  EXPECT_EQ(budget.holders(), 0u);
+  EXPECT_THAT(log.AccessLines(),
+              ElementsAre(AllOf(HasSubstr("method=StreamPaper"), HasSubstr("code=CANCELLED"),
+                                HasSubstr("outcome=late"), Not(HasSubstr("pages=0")))));
+}
+
+// Issue 10 item 7: clients that start streams and never read them hold at
+// most --max_unsent_bytes of PDFs; the calls beyond are refused
+// RESOURCE_EXHAUSTED with QuotaFailure "server"; a cancel gives it all back.
+TEST(PaperService, UnreadStreamsStayWithinTheSendBudget) {
+  const size_t pdf_size = LocalPdf(LargePdfPaper()).size() + 64;  // + message headers
+  PaperServiceOptions options;
+  options.max_queued_renders = 20;
+  options.send_budget = std::make_shared<SendBudget>(pdf_size * 7 / 2, 0ms);  // room for 3
+  TestServer server(options);
+  auto stub = server.NonReadingStub();
+  std::vector<Unread> calls(12);
+  for (Unread& c : calls) c.reader = stub->StreamPaper(c.context.get(), LargePdfPaper());
+  SendBudget& budget = *server.service().send_budget();
+  // Every call either holds its PDF or has been refused.
+  for (int i = 0; i < 1000 && budget.holders() + server.service().stats().busy < calls.size(); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(budget.holders(), 3u);
+  EXPECT_EQ(server.service().stats().busy, calls.size() - 3);
+  EXPECT_LE(budget.peak(), budget.max_unsent_bytes());
+  EXPECT_LE(budget.unsent(), budget.max_unsent_bytes());
+  // One more, while full: refused at once, with the documented details.
+  Unread extra;
+  extra.reader = stub->StreamPaper(extra.context.get(), LargePdfPaper());
+  const grpc::Status refused = Drain(extra);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(QuotaFailureViolations(FromGrpcStatus(refused)),
+              ElementsAre(Field(&FieldViolation::field, "server")));
+  for (Unread& c : calls) c.context->TryCancel();
+  for (Unread& c : calls) EXPECT_EQ(Drain(c).error_code(), grpc::StatusCode::CANCELLED);
+  const ServiceStats stats =
+      server.WaitForStats([&](const ServiceStats& s) { return s.calls == calls.size() + 1; });
+  EXPECT_EQ(stats.late, 3u);
+  EXPECT_EQ(stats.busy, calls.size() - 3 + 1);
+  EXPECT_EQ(budget.unsent(), 0u);
+  EXPECT_LE(budget.peak(), budget.max_unsent_bytes());
+  // And the server streams again.
+  EXPECT_TRUE(Stream(server.stub(), Reference()).status.ok());
+}
+
+// Issue 10 item 7: a client that stops reading is cancelled after the stall
+// timeout (outcome=stalled) and its PDF freed, without the client doing
+// anything.
+TEST(PaperService, StalledStreamsAreCancelledAndFreed) {
+  LogCapture log;
+  PaperServiceOptions options;
+  options.send_budget = std::make_shared<SendBudget>(kDefaultMaxUnsentBytes, 300ms);
+  TestServer server(options);
+  auto stub = server.NonReadingStub();
+  std::vector<Unread> calls(2);
+  for (Unread& c : calls) c.reader = stub->StreamPaper(c.context.get(), LargePdfPaper());
+  const ServiceStats stats = server.WaitForStats([](const ServiceStats& s) { return s.calls == 2; });
+  EXPECT_EQ(stats.stalled, 2u);
+  EXPECT_EQ(server.service().send_budget()->unsent(), 0u);
+  for (Unread& c : calls) EXPECT_EQ(Drain(c).error_code(), grpc::StatusCode::CANCELLED);
+  const auto lines = log.AccessLines();
+  ASSERT_THAT(lines, SizeIs(2));
+  for (const auto& line : lines) {
+    EXPECT_THAT(line, AllOf(HasSubstr("code=CANCELLED"), HasSubstr("outcome=stalled")));
+  }
+  // A client that reads is not stalled, however long the stream.
+  const Streamed read = Stream(server.stub(), LargePdfPaper());
+  EXPECT_TRUE(read.status.ok()) << read.status.error_message();
 }
 
 TEST(PaperService, ConcurrentCallsAllSucceedWithIdenticalBytes) {

@@ -1,0 +1,428 @@
+#include "service/call_handler.h"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/rpc/error_details.pb.h"
+#include "service/log.h"
+#include "service/request_converter.h"
+#include "service/status_mapping.h"
+
+namespace pp::service {
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch())
+      .count();
+}
+
+// The verified TLS identity of the peer (mTLS): the certificate's subject
+// alternative names or common name; "-" without one.
+std::string PeerIdentity(const grpc::CallbackServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "-";
+  std::vector<std::string> ids;
+  for (const grpc::string_ref& id : auth->GetPeerIdentity()) ids.emplace_back(id.data(), id.size());
+  return ids.empty() ? "-" : absl::StrJoin(ids, ",");
+}
+
+size_t OutcomeIndex(std::string_view outcome) {
+  for (size_t i = 0; i < kOutcomes.size(); ++i) {
+    if (kOutcomes[i] == outcome) return i;
+  }
+  return kOutcomes.size() - 1;  // "failed": an outcome nobody documented is a bug
+}
+
+// The outcome of a call the client left after its answer was ready.
+void MarkGone(CallRecord* record, bool stalled) {
+  record->code = absl::StatusCode::kCancelled;
+  record->outcome = stalled ? "stalled" : "late";
+}
+
+const grpc::Status kClientGone(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
+
+}  // namespace
+
+double MillisSince(Steady::time_point t) {
+  return std::chrono::duration<double, std::milli>(Steady::now() - t).count();
+}
+
+absl::Status QuotaFailureStatus(std::string message, std::string subject, std::string description) {
+  absl::Status s(absl::StatusCode::kResourceExhausted, message);
+  google::rpc::QuotaFailure failure;
+  auto* v = failure.add_violations();
+  v->set_subject(std::move(subject));
+  v->set_description(std::move(description));
+  s.SetPayload(kQuotaFailureTypeUrl, absl::Cord(failure.SerializeAsString()));
+  return s;
+}
+
+std::string AccessLine(const CallRecord& r) {
+  std::string paper_id;
+  if (r.paper_id.has_value()) paper_id = absl::StrCat(" paper_id=", LogfmtValue(*r.paper_id));
+  return absl::StrFormat(
+      "access method=%s peer=%s client=%s%s bytes_in=%d bytes_out=%d pages=%d queue_ms=%.2f "
+      "render_ms=%.2f ms=%.2f code=%s outcome=%s",
+      LogfmtValue(r.method), LogfmtValue(r.peer), LogfmtValue(r.client), paper_id, r.bytes_in,
+      r.bytes_out, r.pages, r.queue_ms, r.render_ms, MillisSince(r.start),
+      absl::StatusCodeToString(r.code), LogfmtValue(r.outcome));
+}
+
+std::string_view OutcomeOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return "ok";
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kNotFound:
+      return "rejected";
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return "denied";
+    case absl::StatusCode::kDataLoss:
+      return "data_loss";
+    case absl::StatusCode::kCancelled:
+    case absl::StatusCode::kDeadlineExceeded:
+      return "abandoned";
+    case absl::StatusCode::kUnavailable:
+      return "unavailable";
+    default:
+      return "failed";
+  }
+}
+
+// ---- SendBudget ----
+
+SendBudget::SendBudget(size_t max_unsent_bytes, std::chrono::milliseconds stall_timeout)
+    : max_(std::max<size_t>(1, max_unsent_bytes)), stall_timeout_(stall_timeout) {
+  watchdog_ = std::thread([this] { Watch(); });
+}
+
+SendBudget::~SendBudget() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  watchdog_.join();
+}
+
+size_t SendBudget::holders() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return claims_.size();
+}
+
+absl::Status SendBudget::Exhausted() const {
+  return QuotaFailureStatus(
+      "the server is busy: too many rendered PDFs wait for their clients to read them; retry with "
+      "backoff",
+      "server",
+      absl::StrCat("at most ", max_, " bytes of rendered PDFs may wait unsent (--max_unsent_bytes)"));
+}
+
+bool SendBudget::TryReserve(size_t n) {
+  size_t now = unsent_.load();
+  do {
+    if (now != 0 && now + n > max_) return false;
+  } while (!unsent_.compare_exchange_weak(now, now + n));
+  size_t peak = peak_.load();
+  while (now + n > peak && !peak_.compare_exchange_weak(peak, now + n)) {
+  }
+  return true;
+}
+
+void SendBudget::Release(size_t n, bool stranded) {
+  if (n == 0) return;
+  unsent_.fetch_sub(n);
+  if (stranded) stranded_.fetch_add(n);
+}
+
+void SendBudget::Register(UnsentClaim* claim) {
+  std::lock_guard<std::mutex> lock(mu_);
+  claims_.insert(claim);
+}
+
+void SendBudget::Unregister(UnsentClaim* claim) {
+  std::lock_guard<std::mutex> lock(mu_);
+  claims_.erase(claim);
+}
+
+void SendBudget::Watch() {
+  // A tick of a quarter of the timeout (10 ms .. 1 s) finds a stall within
+  // 1.25 timeouts.
+  const auto tick = std::clamp<std::chrono::milliseconds>(
+      stall_timeout_.count() > 0 ? stall_timeout_ / 4 : std::chrono::milliseconds(1000),
+      std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  int trims_due = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cv_.wait_for(lock, tick, [this] { return stopping_; })) {
+    if (stall_timeout_.count() > 0) {
+      const int64_t limit =
+          NowNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(stall_timeout_).count();
+      for (UnsentClaim* claim : claims_) {
+        if (claim->context_ != nullptr && claim->progress_ns_.load() < limit &&
+            !claim->stalled_.exchange(true)) {
+          // Safe under mu_: a claim unregisters (in its call's OnDone) before
+          // the call and its context go away. gRPC runs the reactor's
+          // OnCancel / OnWriteDone on its own threads, not inside TryCancel.
+          claim->context_->TryCancel();
+        }
+      }
+    }
+    // Freed PDFs of calls that ended unsent: give the memory back (glibc
+    // keeps freed heap memory for reuse; at this size that is hundreds of
+    // megabytes). Only after such calls, at most once a tick, and once more
+    // a tick later: a call counts its bytes just before it frees them.
+    if (stranded_.exchange(0) > 0) trims_due = 2;
+    if (trims_due > 0) {
+      --trims_due;
+      lock.unlock();
+      malloc_trim(0);
+      lock.lock();
+    }
+  }
+}
+
+// ---- UnsentClaim ----
+
+bool UnsentClaim::Reserve(size_t n) {
+  if (budget_ == nullptr || n == 0) return true;
+  if (!budget_->TryReserve(n)) {
+    budget_->stranded_.fetch_add(n);  // the PDF nobody will send is about to be freed
+    return false;
+  }
+  held_.fetch_add(n);
+  progress_ns_.store(NowNs());
+  if (!registered_.exchange(true)) budget_->Register(this);
+  return true;
+}
+
+void UnsentClaim::Progress() {
+  if (budget_ != nullptr) progress_ns_.store(NowNs());
+}
+
+void UnsentClaim::End(bool delivered) {
+  if (budget_ == nullptr) return;
+  if (registered_.exchange(false)) budget_->Unregister(this);
+  budget_->Release(held_.exchange(0), /*stranded=*/!delivered);
+}
+
+// ---- CallHandler ----
+
+CallHandler::CallHandler(RenderPool* pool, CallHandlerOptions options)
+    : pool_(pool),
+      options_(std::move(options)),
+      budget_(options_.send_budget != nullptr ? options_.send_budget
+                                              : std::make_shared<SendBudget>()) {}
+
+CallRecord CallHandler::NewRecord(std::string_view method, const grpc::CallbackServerContext& context,
+                                  const grpc::ByteBuffer& request) const {
+  CallRecord record;
+  record.method = method;
+  record.peer = context.peer();
+  record.client = PeerIdentity(context);
+  record.bytes_in = request.Length();
+  return record;
+}
+
+bool CallHandler::WaitIdle(std::chrono::system_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(idle_mu_);
+  return idle_cv_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+}
+
+void CallHandler::CallEnded(const CallRecord& record) {
+  calls_.fetch_add(1, std::memory_order_relaxed);
+  counts_[OutcomeIndex(record.outcome)].fetch_add(1, std::memory_order_relaxed);
+  if (LogEnabled(LogLevel::kInfo)) Log(LogLevel::kInfo, AccessLine(record));
+  // The last use of `this`: once idle, the service may be destroyed.
+  if (in_flight_.fetch_sub(1) == 1) {
+    std::lock_guard<std::mutex> lock(idle_mu_);
+    idle_cv_.notify_all();
+  }
+}
+
+uint64_t CallHandler::count(std::string_view outcome) const {
+  return counts_[OutcomeIndex(outcome)].load();
+}
+
+void CallHandler::LogException(const CallRecord& record, const char* what) const {
+  Log(LogLevel::kError, absl::StrCat(std::string(record.method), ": exception: ", what));
+}
+
+// ---- UnaryCall ----
+
+UnaryCall::UnaryCall(CallHandler* handler, CallRecord record, grpc::CallbackServerContext* context,
+                     grpc::ByteBuffer* response)
+    : handler_(handler),
+      record_(std::move(record)),
+      response_(response),
+      claim_(handler->budget(), context) {
+  handler_->CallStarted();
+}
+
+bool UnaryCall::Reserve(size_t n) {
+  if (claim_.Reserve(n)) return true;
+  record_.outcome = "busy";
+  Fail(handler_->budget()->Exhausted());
+  return false;
+}
+
+void UnaryCall::Succeed(grpc::ByteBuffer response) {
+  record_.bytes_out = response.Length();
+  *response_ = std::move(response);
+  Finish(grpc::Status::OK);
+}
+
+void UnaryCall::Answer(const absl::StatusOr<std::string>& bytes) {
+  if (!bytes.ok()) {
+    Fail(bytes.status());
+    return;
+  }
+  grpc::Slice slice(*bytes);
+  Succeed(grpc::ByteBuffer(&slice, 1));
+}
+
+void UnaryCall::Fail(const absl::Status& status) {
+  record_.code = status.code();
+  if (record_.outcome == "ok") record_.outcome = OutcomeOf(status.code());
+  Finish(ToGrpcStatus(status));
+}
+
+void UnaryCall::OnDone() {
+  // Answered, but the client went away (or stalled) before it had it.
+  if (cancelled_.load() && record_.code == absl::StatusCode::kOk) MarkGone(&record_, claim_.stalled());
+  claim_.End(/*delivered=*/record_.code == absl::StatusCode::kOk);
+  CallHandler* handler = handler_;
+  CallRecord record = std::move(record_);
+  delete this;
+  handler->CallEnded(record);
+}
+
+// ---- StreamCall ----
+
+StreamCall::StreamCall(CallHandler* handler, CallRecord record, grpc::CallbackServerContext* context)
+    : handler_(handler), record_(std::move(record)), claim_(handler->budget(), context) {
+  handler_->CallStarted();
+}
+
+bool StreamCall::Reserve(size_t n) {
+  if (claim_.Reserve(n)) return true;
+  record_.outcome = "busy";
+  Fail(handler_->budget()->Exhausted());
+  return false;
+}
+
+void StreamCall::Push(grpc::ByteBuffer message) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_ || broken_) return;
+  queue_.push_back(std::move(message));
+  if (!writing_) WriteNext(std::move(lock));
+}
+
+void StreamCall::Send(std::vector<grpc::ByteBuffer> messages) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) return;
+  if (!broken_) {
+    for (grpc::ByteBuffer& m : messages) queue_.push_back(std::move(m));
+  }
+  CloseLocked(std::move(lock), grpc::Status::OK);
+}
+
+void StreamCall::Close(const grpc::Status& status) {
+  CloseLocked(std::unique_lock<std::mutex>(mu_), status);
+}
+
+void StreamCall::CloseLocked(std::unique_lock<std::mutex> lock, const grpc::Status& status) {
+  if (closed_) return;
+  closed_ = true;
+  final_ = status;
+  if (!status.ok()) queue_.clear();
+  // Rendered, but nobody reads the stream any more (OnDone names it).
+  if (broken_ && status.ok()) final_ = kClientGone;
+  if (!writing_) WriteNext(std::move(lock));
+}
+
+void StreamCall::Fail(const absl::Status& status) {
+  record_.code = status.code();
+  if (record_.outcome == "ok") record_.outcome = OutcomeOf(status.code());
+  Close(ToGrpcStatus(status));
+}
+
+void StreamCall::OnWriteDone(bool ok) {
+  std::unique_lock<std::mutex> lock(mu_);
+  writing_ = false;
+  if (!ok) {
+    // The client went away mid-stream: no more writes. The worker may still
+    // Push and Close; Close (or this, if it already has) finishes.
+    broken_ = true;
+    queue_.clear();
+    if (!closed_) return;
+    if (final_.ok()) final_ = kClientGone;
+  } else {
+    record_.bytes_out += current_.Length();
+    claim_.Progress();
+  }
+  WriteNext(std::move(lock));
+}
+
+void StreamCall::OnCancel() {
+  cancelled_.store(true);
+  // Nobody will read what is queued: drop it now (a write in flight ends
+  // with OnWriteDone(false)).
+  std::lock_guard<std::mutex> lock(mu_);
+  broken_ = true;
+  queue_.clear();
+}
+
+void StreamCall::OnDone() {
+  if ((cancelled_.load() || broken_) && record_.code == absl::StatusCode::kOk) {
+    MarkGone(&record_, claim_.stalled());
+  }
+  if (record_.code == absl::StatusCode::kOk) record_.bytes_out += last_bytes_;
+  claim_.End(/*delivered=*/record_.code == absl::StatusCode::kOk);
+  CallHandler* handler = handler_;
+  CallRecord record = std::move(record_);
+  delete this;
+  handler->CallEnded(record);
+}
+
+// Starts the next write, or finishes the call once it is closed and
+// drained. Takes the held lock: a finishing step releases it first and is
+// the last use of `this` (OnDone may run at once on another thread).
+void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
+  if (finished_) return;
+  if (!queue_.empty() && !broken_) {
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    if (queue_.empty() && closed_ && final_.ok()) {
+      // The last message and the OK status in one step. Its bytes count as
+      // sent when the call ends well (OnWriteDone is not called for it).
+      finished_ = true;
+      last_bytes_ = current_.Length();
+      lock.unlock();
+      StartWriteAndFinish(&current_, grpc::WriteOptions(), grpc::Status::OK);
+    } else {
+      StartWrite(&current_);
+    }
+    return;
+  }
+  if (closed_) {
+    finished_ = true;
+    const grpc::Status status = final_;
+    lock.unlock();
+    Finish(status);
+  }
+}
+
+}  // namespace pp::service
