@@ -37,6 +37,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -44,6 +47,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
+#include "service/address.h"
 #include "service/archive/archive_setup.h"
 #include "service/log.h"
 #include "service/paper_service.h"
@@ -102,6 +106,9 @@ bool ReadFile(const std::string& path, std::string* out) {
   return !in.bad();
 }
 
+// What --version prints: the one place that names the version.
+std::string VersionText() { return absl::StrCat("panelpaperd, renderer ", pp::kRendererVersion); }
+
 int Fail(int code, const std::string& message) {
   std::cerr << "panelpaperd: " << message << "\n";
   return code;
@@ -128,8 +135,25 @@ int main(int argc, char** argv) {
       "the panelpaper gRPC server (panelpaper.v1.PaperService, health, reflection).\n"
       "usage: panelpaperd [--listen=HOST:PORT] [--tls_cert=F --tls_key=F [--tls_client_ca=F]] "
       "[--archive_dir=DIR --archive_token_file=F] [flags]");
+  // --help lists every panelpaperd flag with its default (absl's default
+  // lists only flags of a file named like the program: "No flags matched").
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) { return !absl::StrContains(file, "absl/"); };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.normalize_filename = [](absl::string_view file) {
+    while (absl::ConsumePrefix(&file, "../")) {
+    }
+    return std::string(file);
+  };
+  usage.version_string = [] { return VersionText() + "\n"; };
+  absl::SetFlagsUsageConfig(usage);
   const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(2, absl::StrCat("unexpected argument '", rest[1], "'"));
+  if (absl::Status s = pp::service::CheckAddress(absl::GetFlag(FLAGS_listen),
+                                                 pp::service::AddressUse::kListen);
+      !s.ok()) {
+    return Fail(2, absl::StrCat("--listen: ", s.message()));
+  }
 
   LogLevel level;
   if (!pp::service::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {

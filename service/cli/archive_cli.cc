@@ -1,4 +1,4 @@
-#include "service/archive/archive_cli.h"
+#include "service/cli/archive_cli.h"
 
 
 #include <cstdio>
@@ -12,118 +12,50 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
-#include "service/archive/archive_client.h"
-#include "service/cli_files.h"
+#include "service/cli/archive_client.h"
+#include "service/cli/cli_files.h"
 #include "service/status_mapping.h"
 
-namespace pp::service::archive {
-
-const char kArchiveCliUsage[] =
-    "       panelpaper archive REQUEST --paper_id ID --approved_by NAME [--role ROLE]\n"
-    "                          --decision_date YYYY-MM-DD [--meeting TEXT]\n"
-    "                          --decision_reference REF --server HOST:PORT [--token FILE] ...\n"
-    "       panelpaper get PAPER_ID -o OUT.pdf [--request_out FILE.json] --server HOST:PORT ...\n"
-    "       panelpaper verify PAPER_ID --server HOST:PORT [--token FILE] ...\n"
-    "       panelpaper list [--panel NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-    "                       [--agenda_item 7b] [--page_size N] --server HOST:PORT ...\n"
-    "\n"
-    "  archive   render REQUEST as an archival PDF/A-2b with its sign-off and store it\n"
-    "            in the server's archive (immutable; repeating the identical request is\n"
-    "            fine, anything else under a taken paper id is refused)\n"
-    "  get       fetch an archived PDF (checked against its recorded SHA-256)\n"
-    "  verify    ask the server to re-hash the stored PDF and re-render its request\n"
-    "  list      list archived papers: paper id, meeting date, agenda item, panel,\n"
-    "            title, pages, sha256 (tab-separated, by meeting date)\n"
-    "  --token FILE         bearer token for the archive (first line of FILE)\n"
-    "  the TLS flags and --timeout as for render --server\n"
-    "  archive commands also exit 4 when the archive copy is damaged or verify\n"
-    "  finds a mismatch\n";
+namespace pp::cli {
 
 namespace {
 
 namespace pb = ::panelpaper::v1;
+using pp::service::BadRequestViolations;
+using pp::service::FieldViolation;
+using pp::service::QuotaFailureViolations;
+using pp::service::archive::ArchiveRemotely;
+using pp::service::archive::GetArchivedRemotely;
+using pp::service::archive::ListRemotely;
+using pp::service::archive::RemoteArchivedPdf;
+using pp::service::archive::VerifyRemotely;
 
-constexpr int kExitRejected = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitFailure = 3;
-constexpr int kExitDamaged = 4;
-
-// The parsed command line of one command.
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> values;  // "--name" -> value
-  RemoteOptions remote;
-  std::string token;
+// What every archive command takes: the server and the token file.
+struct Connection {
+  ServerFlags server;
+  std::string token_file;
 };
 
-// Parses "--name VALUE" / "--name=VALUE" for `names` and the connection
-// flags; reads the token file. Returns an exit status on a usage error.
-std::optional<int> Parse(const std::string& command, const std::vector<std::string>& args,
-                         const std::set<std::string>& names, size_t positional, Args* out) {
-  auto usage = [&](const std::string& message) {
-    std::cerr << "panelpaper " << command << ": " << message << "\n\nusage:\n" << kArchiveCliUsage;
+void AddConnectionFlags(CLI::App* c, Connection* conn) {
+  AddServerFlags(c, &conn->server, /*required=*/true);
+  c->add_option("--token", conn->token_file,
+                "bearer token for the archive: the first line of FILE (never on the command "
+                "line, where ps shows it)")
+      ->type_name("FILE");
+}
+
+// The bearer token (empty without --token); an exit status on failure.
+std::optional<int> ReadToken(const Connection& conn, std::string* token) {
+  if (conn.token_file.empty()) return std::nullopt;
+  absl::StatusOr<std::string> text = ReadFile(conn.token_file);
+  if (!text.ok()) {
+    std::cerr << "panelpaper: the token file: " << text.status().message() << "\n";
+    return kExitFailure;
+  }
+  *token = std::string(absl::StripAsciiWhitespace(text->substr(0, text->find('\n'))));
+  if (token->empty()) {
+    std::cerr << "panelpaper: the token file " << conn.token_file << " is empty\n";
     return kExitUsage;
-  };
-  std::set<std::string> all = names;
-  for (const char* n : {"--server", "--tls_ca", "--tls_cert", "--tls_key", "--tls_server_name",
-                        "--timeout", "--token"}) {
-    all.insert(n);
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--tls") {
-      out->remote.tls = true;
-      continue;
-    }
-    if (absl::StartsWith(a, "-") && a != "-") {
-      const size_t eq = a.find('=');
-      const std::string name = a.substr(0, eq);
-      if (all.count(name) == 0) return usage("unknown option " + name);
-      if (eq != std::string::npos) {
-        out->values[name] = a.substr(eq + 1);
-      } else {
-        if (i + 1 >= args.size()) return usage(name + " needs a value");
-        out->values[name] = args[++i];
-      }
-      continue;
-    }
-    out->positional.push_back(a);
-  }
-  if (out->positional.size() != positional) {
-    return usage(positional == 0 ? "takes no arguments"
-                                 : positional == 1 ? "needs exactly one argument"
-                                                   : "wrong number of arguments");
-  }
-  auto take = [&](const char* name) {
-    auto it = out->values.find(name);
-    if (it == out->values.end()) return std::string();
-    std::string v = it->second;
-    out->values.erase(it);
-    return v;
-  };
-  RemoteOptions& r = out->remote;
-  r.server = take("--server");
-  r.tls_ca = take("--tls_ca");
-  r.tls_cert = take("--tls_cert");
-  r.tls_key = take("--tls_key");
-  r.tls_server_name = take("--tls_server_name");
-  if (r.server.empty()) return usage("--server HOST:PORT is required (the archive is on a server)");
-  if (r.tls_cert.empty() != r.tls_key.empty()) return usage("--tls_cert and --tls_key go together");
-  if (const std::string t = take("--timeout"); !t.empty()) {
-    double seconds = 0;
-    if (!absl::SimpleAtod(t, &seconds) || !(seconds > 0)) {
-      return usage("--timeout needs a positive number of seconds");
-    }
-    r.timeout = absl::Seconds(seconds);
-  }
-  if (const std::string file = take("--token"); !file.empty()) {
-    std::string text;
-    if (!ReadFile(file, &text)) {
-      std::cerr << "panelpaper: cannot read the token file " << file << "\n";
-      return kExitFailure;
-    }
-    out->token = std::string(absl::StripAsciiWhitespace(text.substr(0, text.find('\n'))));
-    if (out->token.empty()) return usage("the token file " + file + " is empty");
   }
   return std::nullopt;
 }
@@ -165,13 +97,16 @@ int Failure(const std::string& what, const absl::Status& s) {
   return ExitFor(s.code());
 }
 
-bool ParseRenderRequest(const std::string& path, pb::RenderPaperRequest* req) {
-  std::string text;
-  if (!ReadFile(path, &text)) {
-    std::cerr << "panelpaper: cannot read " << path << "\n";
-    return false;
-  }
-  return ParseRequestText(path, text, req);
+absl::Status ParseRenderRequest(const std::string& path, pb::RenderPaperRequest* req) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  return ParseRequestText(path, *text, req);
+}
+
+int LoadFailure(const absl::Status& s) {
+  std::cerr << (s.code() == absl::StatusCode::kInvalidArgument ? "" : "panelpaper: ") << s.message()
+            << "\n";
+  return s.code() == absl::StatusCode::kInvalidArgument ? kExitRejected : kExitFailure;
 }
 
 std::string SignOffLine(const pb::SignOffRecord& so) {
@@ -181,75 +116,72 @@ std::string SignOffLine(const pb::SignOffRecord& so) {
   return out;
 }
 
-}  // namespace
-
-int ArchiveCommand(const std::vector<std::string>& argv) {
-  Args args;
-  if (auto exit = Parse("archive", argv,
-                        {"--paper_id", "--approved_by", "--role", "--decision_date", "--meeting",
-                         "--decision_reference"},
-                        1, &args)) {
-    return *exit;
-  }
-  const std::string& request_path = args.positional[0];
+struct ArchiveArgs {
+  Connection conn;
+  std::string request_path;
   pb::ArchivePaperRequest req;
-  req.set_paper_id(args.values["--paper_id"]);
-  pb::SignOffRecord* so = req.mutable_sign_off();
-  so->set_approved_by(args.values["--approved_by"]);
-  so->set_role(args.values["--role"]);
-  so->set_decision_date(args.values["--decision_date"]);
-  so->set_meeting(args.values["--meeting"]);
-  so->set_decision_reference(args.values["--decision_reference"]);
-  if (!ParseRenderRequest(request_path, req.mutable_render())) return kExitRejected;
+};
 
-  absl::StatusOr<pb::ArchivePaperResponse> r = ArchiveRemotely(args.remote, args.token, req);
-  if (!r.ok()) return Failure(request_path, r.status());
+int Archive(ArchiveArgs& args) {
+  std::string token;
+  if (auto exit = ReadToken(args.conn, &token)) return *exit;
+  pb::ArchivePaperRequest& req = args.req;
+  if (absl::Status s = ParseRenderRequest(args.request_path, req.mutable_render()); !s.ok()) {
+    return LoadFailure(s);
+  }
+  absl::StatusOr<pb::ArchivePaperResponse> r = ArchiveRemotely(args.conn.server.Options(), token, req);
+  if (!r.ok()) return Failure(InputName(args.request_path), r.status());
   std::cout << r->paper_id() << ": " << (r->created() ? "archived" : "already archived (identical request)")
             << ", " << r->page_count() << " pages, " << r->size_bytes() << " bytes, sha256 "
             << r->sha256() << ", " << SignOffLine(r->paper().sign_off()) << "\n";
   return 0;
 }
 
-int GetCommand(const std::vector<std::string>& argv) {
-  Args args;
-  if (auto exit = Parse("get", argv, {"-o", "--output", "--request_out"}, 1, &args)) return *exit;
-  const std::string id = args.positional[0];
-  std::string out_path = args.values.count("-o") ? args.values["-o"] : args.values["--output"];
-  const std::string request_out = args.values["--request_out"];
-  if (out_path.empty()) {
-    std::cerr << "panelpaper get: -o OUT.pdf is required\n\nusage:\n" << kArchiveCliUsage;
-    return kExitUsage;
+struct GetArgs {
+  Connection conn;
+  std::string id, out_path, request_out;
+};
+
+int Get(const GetArgs& args) {
+  std::string token;
+  if (auto exit = ReadToken(args.conn, &token)) return *exit;
+  if (absl::Status s = CheckOutputPath(args.out_path); !s.ok()) return LoadFailure(s);
+  absl::StatusOr<RemoteArchivedPdf> got = GetArchivedRemotely(
+      args.conn.server.Options(), token, args.id, !args.request_out.empty());
+  if (!got.ok()) return Failure(args.id, got.status());
+  if (absl::Status s = WriteFileAtomically(args.out_path, got->bytes); !s.ok()) {
+    return LoadFailure(s);
   }
-  absl::StatusOr<RemoteArchivedPdf> got =
-      GetArchivedRemotely(args.remote, args.token, id, !request_out.empty());
-  if (!got.ok()) return Failure(id, got.status());
-  if (!WriteFileAtomically(out_path, got->bytes)) {
-    std::cerr << "panelpaper: cannot write " << out_path << "\n";
-    return kExitFailure;
-  }
-  if (!request_out.empty()) {
+  if (!args.request_out.empty()) {
     std::string json;
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
     options.preserve_proto_field_names = true;
-    if (!google::protobuf::util::MessageToJsonString(got->request, &json, options).ok() ||
-        !WriteFileAtomically(request_out, json)) {
-      std::cerr << "panelpaper: cannot write " << request_out << "\n";
+    if (!google::protobuf::util::MessageToJsonString(got->request, &json, options).ok()) {
+      std::cerr << "panelpaper: cannot write " << args.request_out << ": the request does not print as JSON\n";
       return kExitFailure;
     }
+    if (absl::Status s = WriteFileAtomically(args.request_out, json); !s.ok()) return LoadFailure(s);
   }
   const pb::ArchivedPaper& p = got->paper;
-  std::cout << out_path << ": " << p.paper_id() << ", " << p.pdf().page_count() << " pages, "
-            << got->bytes.size() << " bytes, sha256 " << p.pdf().sha256() << " (checked), "
-            << SignOffLine(p.sign_off()) << "\n";
+  (args.out_path == kStdio ? std::cerr : std::cout)
+      << OutputName(args.out_path) << ": " << p.paper_id() << ", " << p.pdf().page_count()
+      << " pages, " << got->bytes.size() << " bytes, sha256 " << p.pdf().sha256()
+      << " (checked), " << SignOffLine(p.sign_off()) << "\n";
   return 0;
 }
 
-int VerifyCommand(const std::vector<std::string>& argv) {
-  Args args;
-  if (auto exit = Parse("verify", argv, {}, 1, &args)) return *exit;
-  const std::string id = args.positional[0];
-  absl::StatusOr<pb::VerifyArchivedPaperResponse> v = VerifyRemotely(args.remote, args.token, id);
+struct VerifyArgs {
+  Connection conn;
+  std::string id;
+};
+
+int Verify(const VerifyArgs& args) {
+  std::string token;
+  if (auto exit = ReadToken(args.conn, &token)) return *exit;
+  const std::string& id = args.id;
+  absl::StatusOr<pb::VerifyArchivedPaperResponse> v =
+      VerifyRemotely(args.conn.server.Options(), token, id);
   if (!v.ok()) return Failure(id, v.status());
   const bool ok = v->bytes_intact() && v->rerender_matches();
   std::cout << id << ": " << (ok ? "OK" : "FAILED") << ": " << v->detail() << "\n"
@@ -263,29 +195,20 @@ int VerifyCommand(const std::vector<std::string>& argv) {
   return ok ? 0 : kExitDamaged;
 }
 
-int ListCommand(const std::vector<std::string>& argv) {
-  Args args;
-  if (auto exit = Parse("list", argv, {"--panel", "--from", "--to", "--agenda_item", "--page_size"},
-                        0, &args)) {
-    return *exit;
-  }
+struct ListArgs {
+  Connection conn;
   pb::ListArchivedPapersRequest req;
-  req.set_panel_name(args.values["--panel"]);
-  req.set_meeting_date_from(args.values["--from"]);
-  req.set_meeting_date_to(args.values["--to"]);
-  req.set_agenda_item(args.values["--agenda_item"]);
-  if (const std::string n = args.values["--page_size"]; !n.empty()) {
-    int size = 0;
-    if (!absl::SimpleAtoi(n, &size) || size <= 0) {
-      std::cerr << "panelpaper list: --page_size needs a positive number\n";
-      return kExitUsage;
-    }
-    req.set_page_size(size);
-  } else {
-    req.set_page_size(200);
-  }
+  int page_size = 200;
+};
+
+int List(ListArgs& args) {
+  std::string token;
+  if (auto exit = ReadToken(args.conn, &token)) return *exit;
+  pb::ListArchivedPapersRequest& req = args.req;
+  req.set_page_size(args.page_size);
   do {
-    absl::StatusOr<pb::ListArchivedPapersResponse> page = ListRemotely(args.remote, args.token, req);
+    absl::StatusOr<pb::ListArchivedPapersResponse> page =
+        ListRemotely(args.conn.server.Options(), token, req);
     if (!page.ok()) return Failure("list", page.status());
     for (const pb::ArchivedPaper& p : page->papers()) {
       std::cout << p.paper_id() << "\t" << p.meeting_date() << "\t" << p.agenda_item() << "\t"
@@ -297,4 +220,88 @@ int ListCommand(const std::vector<std::string>& argv) {
   return 0;
 }
 
-}  // namespace pp::service::archive
+// A CLI11 option writing into a string field of a message.
+template <typename Setter>
+CLI::Option* AddText(CLI::App* c, const std::string& name, const std::string& help, Setter set) {
+  return c->add_option_function<std::string>(name, set, help);
+}
+
+}  // namespace
+
+void AddArchiveCommands(CommandSet& commands) {
+  {
+    auto args = std::make_shared<ArchiveArgs>();
+    CLI::App* c = commands.Add(
+        "archive",
+        "store REQUEST as an archival PDF/A-2b with its sign-off on a server",
+        [args] { return Archive(*args); });
+    c->footer(
+        "The archive is immutable: repeating the identical request is fine, anything else under "
+        "a taken paper id is refused.");
+    c->add_option("REQUEST", args->request_path,
+                  "a RenderPaperRequest as for render; - for standard input")
+        ->type_name("FILE")
+        ->required();
+    pb::ArchivePaperRequest* req = &args->req;
+    pb::SignOffRecord* so = req->mutable_sign_off();
+    AddText(c, "--paper_id", "the archive's id for the paper", [req](const std::string& v) { req->set_paper_id(v); })
+        ->type_name("ID")->required();
+    AddText(c, "--approved_by", "who signed it off", [so](const std::string& v) { so->set_approved_by(v); })
+        ->type_name("NAME")->required();
+    AddText(c, "--role", "their role", [so](const std::string& v) { so->set_role(v); })->type_name("ROLE");
+    AddText(c, "--decision_date", "the date of the decision",
+            [so](const std::string& v) { so->set_decision_date(v); })
+        ->type_name("YYYY-MM-DD")->required();
+    AddText(c, "--meeting", "the meeting that decided", [so](const std::string& v) { so->set_meeting(v); })
+        ->type_name("TEXT");
+    AddText(c, "--decision_reference", "the decision's reference",
+            [so](const std::string& v) { so->set_decision_reference(v); })
+        ->type_name("REF")->required();
+    AddConnectionFlags(c, &args->conn);
+  }
+  {
+    auto args = std::make_shared<GetArgs>();
+    CLI::App* c = commands.Add("get", "fetch an archived PDF (checked against its SHA-256)",
+                               [args] { return Get(*args); });
+    c->add_option("PAPER_ID", args->id, "the paper's archive id")->type_name("ID")->required();
+    c->add_option("-o,--output", args->out_path, "where to write the PDF; - for standard output")
+        ->type_name("FILE")->required();
+    c->add_option("--request_out", args->request_out, "also write the archived request (JSON)")
+        ->type_name("FILE");
+    AddConnectionFlags(c, &args->conn);
+  }
+  {
+    auto args = std::make_shared<VerifyArgs>();
+    CLI::App* c = commands.Add(
+        "verify", "re-hash an archived PDF and re-render its request (exit 4 on a mismatch)",
+        [args] { return Verify(*args); });
+    c->add_option("PAPER_ID", args->id, "the paper's archive id")->type_name("ID")->required();
+    AddConnectionFlags(c, &args->conn);
+  }
+  {
+    auto args = std::make_shared<ListArgs>();
+    CLI::App* c = commands.Add(
+        "list",
+        "list archived papers (tab-separated)",
+        [args] { return List(*args); });
+    c->footer(
+        "Columns: paper id, meeting date, agenda item, panel, title, pages, sha256; by meeting "
+        "date.");
+    pb::ListArchivedPapersRequest* req = &args->req;
+    AddText(c, "--panel", "only this panel", [req](const std::string& v) { req->set_panel_name(v); })
+        ->type_name("NAME");
+    AddText(c, "--from", "meetings on or after", [req](const std::string& v) { req->set_meeting_date_from(v); })
+        ->type_name("YYYY-MM-DD");
+    AddText(c, "--to", "meetings on or before", [req](const std::string& v) { req->set_meeting_date_to(v); })
+        ->type_name("YYYY-MM-DD");
+    AddText(c, "--agenda_item", "only this agenda item, e.g. 7b",
+            [req](const std::string& v) { req->set_agenda_item(v); })
+        ->type_name("ITEM");
+    c->add_option("--page_size", args->page_size, "papers per call")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    AddConnectionFlags(c, &args->conn);
+  }
+}
+
+}  // namespace pp::cli

@@ -1,35 +1,62 @@
-// File: service/cli_files.h
+// File: service/cli/cli_files.h
 //
-// What both command-line front ends (service/cli_main.cc and
-// service/archive/archive_cli.cc) do with files: read a request, parse it
-// as proto3 JSON or text format, and write a PDF atomically.
+// What every panelpaper command does with files: read a request (or a
+// token, a certificate) and write a PDF — the one reading and the one
+// atomic-writing routine of the CLI. "-" means standard input / standard
+// output. Errors are absl::Status values whose message names the file and
+// the operating system's reason ("cannot write out/x.pdf: Permission
+// denied"), ready to print.
 //
-//   std::string text;
-//   if (!ReadFile(path, &text) || !ParseRequestText(path, text, &req)) return 1;
-//   if (!WriteFileAtomically(out_path, pdf)) return 3;
-#ifndef PANELPAPER_SERVICE_CLI_FILES_H_
-#define PANELPAPER_SERVICE_CLI_FILES_H_
+//   absl::StatusOr<std::string> text = ReadFile(path);
+//   absl::Status parsed = ParseRequestText(path, *text, &req);  // positions, hints
+//   absl::Status written = WriteFileAtomically(out_path, pdf);
+#ifndef PANELPAPER_SERVICE_CLI_CLI_FILES_H_
+#define PANELPAPER_SERVICE_CLI_CLI_FILES_H_
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
-namespace pp::service {
+namespace pp::cli {
 
-// The whole file; false when it cannot be read.
-bool ReadFile(const std::string& path, std::string* out);
+// The path meaning standard input (for reading) or standard output (for
+// writing).
+inline constexpr char kStdio[] = "-";
 
-// Writes `bytes` to a temporary file beside `path`, then renames it over
-// `path`; false (and no temporary file left) on any failure.
-bool WriteFileAtomically(const std::string& path, const std::string& bytes);
+// How a path is named in messages: "<stdin>" / "<stdout>" for "-".
+std::string InputName(const std::string& path);
+std::string OutputName(const std::string& path);
 
-// Parses `text` (the contents of `path`) into `message`: text format when
-// the name ends in .textproto or .txtpb, else proto3 JSON (unknown fields
-// refused). On a syntax error prints the first one, with `path`, to
-// standard error and returns false.
-bool ParseRequestText(const std::string& path, const std::string& text,
-                      google::protobuf::Message* message);
+// The whole file, or standard input for "-". A folder, a missing or
+// unreadable file is an error naming the file and the reason.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-}  // namespace pp::service
+// Whether `path` may be written: "-", a path that does not exist yet, or
+// an existing regular file. Anything else — a symbolic link, a FIFO, a
+// device (/dev/null, /dev/stdout), a folder — is FAILED_PRECONDITION
+// (use "-" for standard output). Checked again by WriteFileAtomically; call
+// it before a long render to fail early.
+absl::Status CheckOutputPath(const std::string& path);
 
-#endif  // PANELPAPER_SERVICE_CLI_FILES_H_
+// Writes `bytes` to standard output for "-"; otherwise to a new temporary
+// file beside `path` (created exclusively, permissions as the umask
+// allows), flushed to disk, then renamed over `path`. On any failure the
+// temporary file is removed and `path` is untouched.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes);
+
+// Parses `text` (read from `path`) into `message`: text format when the
+// name ends in .textproto or .txtpb (or, for "-", when the text does not
+// start with '{'), else proto3 JSON (unknown fields refused). A leading
+// UTF-8 byte-order mark is ignored. On failure the status message is
+// "FILE:LINE:COLUMN: message", the offending line and a caret; an unknown
+// enum value lists the valid ones, an unknown field name suggests the
+// nearest known one.
+absl::Status ParseRequestText(const std::string& path, absl::string_view text,
+                              google::protobuf::Message* message);
+
+}  // namespace pp::cli
+
+#endif  // PANELPAPER_SERVICE_CLI_CLI_FILES_H_

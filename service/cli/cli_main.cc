@@ -1,16 +1,20 @@
-// panelpaper: the command-line tool.
+// panelpaper: the command-line tool (service/cli/).
 //
-//   panelpaper render REQUEST -o OUT.pdf [--fonts DIR]
-//   panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [TLS flags] [--timeout S]
-//   panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT [TLS flags]]
-//   panelpaper archive | get | verify | list ...   (service/archive/archive_cli.h)
+//   panelpaper render REQUEST -o OUT.pdf [--fonts DIR | --server HOST:PORT ...]
+//   panelpaper pack MANIFEST -o PACK.pdf [--edition public|members] [--duplex true|false]
+//                   [--fonts DIR | --server HOST:PORT ...]
+//   panelpaper archive | get | verify | list ...   (service/cli/archive_cli.h)
+//   panelpaper help [COMMAND] | COMMAND --help | --version
 //
+// One argument parser (CLI11, service/cli/command_line.h) for every command.
 // REQUEST is a panelpaper.v1.RenderPaperRequest in proto3 JSON, or in text
-// format when its name ends in .textproto or .txtpb. A syntax error stops at
-// the first one; otherwise every validation violation is printed, one per
-// line, as "<field path>: <description>" — by the local renderer, or, with
+// format when its name ends in .textproto or .txtpb; "-" reads standard
+// input. A syntax error is reported as FILE:LINE:COLUMN with the line and
+// a caret; otherwise every validation violation is printed, one per line,
+// as "<field path>: <description>" — by the local renderer, or, with
 // --server, from the google.rpc.BadRequest / QuotaFailure details the
-// server returns (StreamPaper, so PDFs of any size arrive).
+// server returns (StreamPaper, so PDFs of any size arrive). "-o -" writes
+// the PDF to standard output (the summary then goes to standard error).
 //
 // Exit status: 0 success; 1 the request was rejected (syntax, validation or
 // a limit); 2 usage error; 3 the file could not be read or written,
@@ -21,65 +25,44 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "panelpaper/v1/pack.pb.h"
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
-#include "service/archive/archive_cli.h"
-#include "service/cli_files.h"
-#include "service/remote_client.h"
+#include "service/cli/archive_cli.h"
+#include "service/cli/cli_files.h"
+#include "service/cli/command_line.h"
+#include "service/cli/remote_client.h"
 #include "service/request_converter.h"
 #include "service/status_mapping.h"
 #include "service/word_guard.h"
 
 namespace {
 
-using pp::service::ParseRequestText;
-using pp::service::ReadFile;
-using pp::service::WriteFileAtomically;
+namespace pb = ::panelpaper::v1;
+using pp::cli::kExitFailure;
+using pp::cli::kExitRejected;
+using pp::cli::kExitUsage;
+using pp::cli::kStdio;
 
-constexpr int kExitRejected = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitFailure = 3;
-
-constexpr char kUsage[] =
-    "usage: panelpaper render REQUEST -o OUT.pdf [--fonts DIR]\n"
-    "       panelpaper render --server HOST:PORT REQUEST -o OUT.pdf [--tls] [--tls_ca FILE]\n"
-    "                         [--tls_cert FILE --tls_key FILE] [--tls_server_name NAME]\n"
-    "                         [--timeout SECONDS]\n"
-    "       panelpaper pack MANIFEST -o PACK.pdf [--fonts DIR | --server HOST:PORT ...]\n"
-    "\n"
-    "  REQUEST   a panelpaper.v1.RenderPaperRequest: proto3 JSON, or text format\n"
-    "            when the name ends in .textproto or .txtpb\n"
-    "  MANIFEST  a panelpaper.v1.RenderAgendaPackRequest (an agenda pack: the meeting\n"
-    "            and its items with their papers), JSON or text format likewise;\n"
-    "            a progress bar is shown when standard output is a terminal\n"
-    "  -o FILE   where to write the PDF\n"
-    "  --fonts DIR  font folder for local rendering (default: $PANELPAPER_FONTS_DIR,\n"
-    "            else <bin>/../fonts)\n"
-    "\n"
-    "  --server HOST:PORT   render on a running panelpaperd instead (StreamPaper)\n"
-    "  --tls                use TLS, trusting the system's root certificates\n"
-    "  --tls_ca FILE        use TLS, trusting the CA certificate(s) in this PEM file\n"
-    "  --tls_cert FILE      client certificate (PEM) for a server that requires mTLS\n"
-    "  --tls_key FILE       the client certificate's private key (PEM)\n"
-    "  --tls_server_name N  name expected in the server certificate (default: HOST)\n"
-    "  --timeout SECONDS    deadline of the call (default 60)\n"
-    "\n"
-    "exit status: 0 ok, 1 request rejected, 2 usage, 3 I/O, rendering or server failure\n";
+// Where the summary line and the progress bar go: standard error when the
+// PDF itself goes to standard output.
+std::ostream& Info(const std::string& out_path) {
+  return out_path == kStdio ? std::cerr : std::cout;
+}
 
 // Prints "<request>: N problems:" and one "  <field>: <description>" line
 // per violation, limit violations first (the same for local and remote).
 void PrintProblems(const std::string& request_path, const std::vector<pp::service::FieldViolation>& exhausted,
                    const std::vector<pp::service::FieldViolation>& invalid, size_t total) {
-  std::cerr << request_path << ": " << total << " problem" << (total == 1 ? "" : "s") << ":\n";
+  std::cerr << pp::cli::InputName(request_path) << ": " << total << " problem"
+            << (total == 1 ? "" : "s") << ":\n";
   for (const auto& x : exhausted) {
     std::cerr << "  " << (x.field.empty() ? "(request)" : x.field) << ": " << x.description << "\n";
   }
@@ -112,104 +95,47 @@ int RemoteFailure(const std::string& request_path, const absl::Status& s) {
     PrintProblems(request_path, exhausted, invalid,
                   StatedCount(s.message(), invalid.size() + exhausted.size()));
   } else {
-    std::cerr << request_path << ": " << absl::StatusCodeToString(s.code()) << ": " << s.message()
-              << "\n";
+    std::cerr << pp::cli::InputName(request_path) << ": " << absl::StatusCodeToString(s.code())
+              << ": " << s.message() << "\n";
   }
   return rejected ? kExitRejected : kExitFailure;
 }
 
-int RenderRemote(const pp::service::RemoteOptions& remote, const std::string& request_path,
-                 const panelpaper::v1::RenderPaperRequest& req, const std::string& out_path) {
-  absl::StatusOr<pp::service::RemotePdf> pdf = pp::service::RenderRemotely(remote, req);
-  if (!pdf.ok()) return RemoteFailure(request_path, pdf.status());
-  if (!WriteFileAtomically(out_path, pdf->bytes)) {
-    std::cerr << "panelpaper: cannot write " << out_path << "\n";
-    return kExitFailure;
-  }
-  std::cout << out_path << ": " << pdf->info.page_count() << " pages, " << pdf->bytes.size()
-            << " bytes (rendered by " << remote.server << ", sha256 " << pdf->info.sha256() << ")\n";
-  for (const auto& w : pdf->info.warnings()) {
-    std::cerr << request_path << ": warning: " << (w.field().empty() ? "" : w.field() + ": ")
-              << w.message() << "\n";
-  }
-  return 0;
+// Prints a failed read, parse or write; returns the exit status (1 for a
+// request that does not parse, 3 for I/O).
+int FileFailure(const absl::Status& s) {
+  std::cerr << (s.code() == absl::StatusCode::kInvalidArgument ? "" : "panelpaper: ") << s.message()
+            << "\n";
+  return s.code() == absl::StatusCode::kInvalidArgument ? kExitRejected : kExitFailure;
+}
+
+// Reads and parses a request file.
+template <typename Message>
+absl::Status LoadRequest(const std::string& path, Message* req) {
+  absl::StatusOr<std::string> text = pp::cli::ReadFile(path);
+  if (!text.ok()) return text.status();
+  return pp::cli::ParseRequestText(path, *text, req);
 }
 
 // What render and pack share: the input, the output, and where to render.
 struct CommonArgs {
   std::string request_path, out_path, fonts_dir;
-  pp::service::RemoteOptions remote;
+  pp::cli::ServerFlags server;
 };
 
-// Parses a command's arguments; returns an exit status on a usage error.
-std::optional<int> ParseArgs(const std::string& command, const std::vector<std::string>& args,
-                             CommonArgs* out) {
-  bool usage_error = false;
-  // "--name VALUE" or "--name=VALUE".
-  auto value = [&](size_t* i, const std::string& name, std::string* dest) {
-    const std::string& a = args[*i];
-    if (a == name) {
-      if (*i + 1 >= args.size()) {
-        std::cerr << "panelpaper " << command << ": " << name << " needs a value\n\n" << kUsage;
-        usage_error = true;
-        return true;
-      }
-      *dest = args[++*i];
-      return true;
-    }
-    if (absl::StartsWith(a, name + "=")) {
-      *dest = a.substr(name.size() + 1);
-      return true;
-    }
-    return false;
-  };
-  pp::service::RemoteOptions& remote = out->remote;
-  std::string timeout;
-  for (size_t i = 0; i < args.size() && !usage_error; ++i) {
-    const std::string& a = args[i];
-    if (value(&i, "-o", &out->out_path) || value(&i, "--output", &out->out_path) ||
-        value(&i, "--fonts", &out->fonts_dir) || value(&i, "--server", &remote.server) ||
-        value(&i, "--tls_ca", &remote.tls_ca) || value(&i, "--tls_cert", &remote.tls_cert) ||
-        value(&i, "--tls_key", &remote.tls_key) ||
-        value(&i, "--tls_server_name", &remote.tls_server_name) || value(&i, "--timeout", &timeout)) {
-      continue;
-    } else if (a == "--tls") {
-      remote.tls = true;
-    } else if (absl::StartsWith(a, "-") && a != "-") {
-      std::cerr << "panelpaper " << command << ": unknown option " << a << "\n\n" << kUsage;
-      return kExitUsage;
-    } else if (out->request_path.empty()) {
-      out->request_path = a;
-    } else {
-      std::cerr << "panelpaper " << command << ": more than one input file\n\n" << kUsage;
-      return kExitUsage;
-    }
-  }
-  if (usage_error) return kExitUsage;
-  if (out->request_path.empty() || out->out_path.empty()) {
-    std::cerr << kUsage;
-    return kExitUsage;
-  }
-  const bool tls_flags = remote.tls || !remote.tls_ca.empty() || !remote.tls_cert.empty() ||
-                         !remote.tls_key.empty() || !remote.tls_server_name.empty();
-  if (remote.server.empty() && (tls_flags || !timeout.empty())) {
-    std::cerr << "panelpaper " << command << ": TLS flags and --timeout need --server\n\n" << kUsage;
-    return kExitUsage;
-  }
-  if (remote.tls_cert.empty() != remote.tls_key.empty()) {
-    std::cerr << "panelpaper " << command << ": --tls_cert and --tls_key go together\n\n" << kUsage;
-    return kExitUsage;
-  }
-  if (!timeout.empty()) {
-    double seconds = 0;
-    if (!absl::SimpleAtod(timeout, &seconds) || !(seconds > 0)) {
-      std::cerr << "panelpaper " << command << ": --timeout needs a positive number of seconds\n\n"
-                << kUsage;
-      return kExitUsage;
-    }
-    remote.timeout = absl::Seconds(seconds);
-  }
-  return std::nullopt;
+void AddCommonFlags(CLI::App* c, CommonArgs* args, const std::string& input,
+                    const std::string& input_help) {
+  c->add_option(input, args->request_path, input_help)->type_name("FILE")->required();
+  c->add_option("-o,--output", args->out_path, "where to write the PDF; - for standard output")
+      ->type_name("FILE")
+      ->required();
+  CLI::Option* fonts =
+      c->add_option("--fonts", args->fonts_dir,
+                    "font folder for local rendering (default: $PANELPAPER_FONTS_DIR, else "
+                    "<bin>/../fonts)")
+          ->type_name("DIR");
+  pp::cli::AddServerFlags(c, &args->server, /*required=*/false);
+  fonts->excludes(c->get_option("--server"));
 }
 
 // The fonts for local rendering, or nullptr (after saying why).
@@ -224,32 +150,41 @@ std::shared_ptr<const pp::text::FontSet> LoadFonts(const std::string& dir) {
 
 // Prints a local render's failure; returns the exit status.
 int LocalFailure(const std::string& request_path, const absl::Status& s) {
-  std::cerr << request_path << ": " << s.message() << "\n";
+  std::cerr << pp::cli::InputName(request_path) << ": " << s.message() << "\n";
   return s.code() == absl::StatusCode::kInvalidArgument ||
                  s.code() == absl::StatusCode::kResourceExhausted
              ? kExitRejected
              : kExitFailure;
 }
 
-int Render(const std::vector<std::string>& args) {
-  CommonArgs common;
-  if (std::optional<int> exit = ParseArgs("render", args, &common)) return *exit;
-  const std::string& request_path = common.request_path;
-  const std::string& out_path = common.out_path;
-  const std::string& fonts_dir = common.fonts_dir;
-  const pp::service::RemoteOptions& remote = common.remote;
+void PrintWarning(const std::string& request_path, const std::string& field,
+                  const std::string& message) {
+  std::cerr << pp::cli::InputName(request_path) << ": warning: "
+            << (field.empty() ? "" : field + ": ") << message << "\n";
+}
 
-  std::string text;
-  if (!ReadFile(request_path, &text)) {
-    std::cerr << "panelpaper: cannot read " << request_path << "\n";
-    return kExitFailure;
+int Render(const CommonArgs& args) {
+  const std::string& request_path = args.request_path;
+  const std::string& out_path = args.out_path;
+  if (absl::Status s = pp::cli::CheckOutputPath(out_path); !s.ok()) return FileFailure(s);
+  pb::RenderPaperRequest req;
+  if (absl::Status s = LoadRequest(request_path, &req); !s.ok()) return FileFailure(s);
+
+  if (!args.server.remote.server.empty()) {
+    const pp::service::RemoteOptions remote = args.server.Options();
+    absl::StatusOr<pp::service::RemotePdf> pdf = pp::service::RenderRemotely(remote, req);
+    if (!pdf.ok()) return RemoteFailure(request_path, pdf.status());
+    if (absl::Status s = pp::cli::WriteFileAtomically(out_path, pdf->bytes); !s.ok()) {
+      return FileFailure(s);
+    }
+    Info(out_path) << pp::cli::OutputName(out_path) << ": " << pdf->info.page_count() << " pages, "
+                   << pdf->bytes.size() << " bytes (rendered by " << remote.server << ", sha256 "
+                   << pdf->info.sha256() << ")\n";
+    for (const auto& w : pdf->info.warnings()) PrintWarning(request_path, w.field(), w.message());
+    return 0;
   }
-  panelpaper::v1::RenderPaperRequest req;
-  if (!ParseRequestText(request_path, text, &req)) return kExitRejected;
 
-  if (!remote.server.empty()) return RenderRemote(remote, request_path, req, out_path);
-
-  const std::shared_ptr<const pp::text::FontSet> fonts = LoadFonts(fonts_dir);
+  const std::shared_ptr<const pp::text::FontSet> fonts = LoadFonts(args.fonts_dir);
   if (fonts == nullptr) return kExitFailure;
 
   // Validate everything and print every violation (not just the payload's
@@ -276,74 +211,67 @@ int Render(const std::vector<std::string>& args) {
   options.max_pages = limits.max_pages;
   auto pdf = pp::RenderPaper(paper, *fonts, options);
   if (!pdf.ok()) return LocalFailure(request_path, pdf.status());
-  if (!WriteFileAtomically(out_path, pdf->bytes)) {
-    std::cerr << "panelpaper: cannot write " << out_path << "\n";
-    return kExitFailure;
+  if (absl::Status s = pp::cli::WriteFileAtomically(out_path, pdf->bytes); !s.ok()) {
+    return FileFailure(s);
   }
-  std::cout << out_path << ": " << pdf->page_count << " pages, " << pdf->bytes.size()
-            << " bytes\n";
-  for (const pp::RenderWarning& w : pdf->warnings) {
-    std::cerr << request_path << ": warning: " << (w.field.empty() ? "" : w.field + ": ")
-              << w.message << "\n";
-  }
+  Info(out_path) << pp::cli::OutputName(out_path) << ": " << pdf->page_count << " pages, "
+                 << pdf->bytes.size() << " bytes\n";
+  for (const pp::RenderWarning& w : pdf->warnings) PrintWarning(request_path, w.field, w.message);
   return 0;
 }
 
-
-// The progress bar of `pack`, drawn on standard output when it is a
-// terminal ("\r" redraws; a newline ends it).
+// The progress bar of `pack`, drawn on standard output (standard error
+// with -o -) when that is a terminal ("\r" redraws; a newline ends it).
 class ProgressBar {
  public:
-  ProgressBar() : enabled_(isatty(STDOUT_FILENO) == 1) {}
+  explicit ProgressBar(std::ostream& out, int fd) : out_(out), enabled_(isatty(fd) == 1) {}
   void Update(int done, int total) {
     if (!enabled_ || total <= 0) return;
     constexpr int kWidth = 30;
     const int filled = kWidth * done / total;
-    std::cout << "\rlaying out items [" << std::string(static_cast<size_t>(filled), '#')
-              << std::string(static_cast<size_t>(kWidth - filled), '-') << "] " << done << "/"
-              << total << std::flush;
+    out_ << "\rlaying out items [" << std::string(static_cast<size_t>(filled), '#')
+         << std::string(static_cast<size_t>(kWidth - filled), '-') << "] " << done << "/" << total
+         << std::flush;
     shown_ = true;
   }
   void End() {
-    if (shown_) std::cout << "\n";
+    if (shown_) out_ << "\n";
     shown_ = false;
   }
   ~ProgressBar() { End(); }
 
  private:
+  std::ostream& out_;
   bool enabled_;
   bool shown_ = false;
 };
 
-// "  7b  pages 168-174" for every item with pages.
-void PrintPlacements(const std::vector<std::string>& numbers, const std::vector<int>& first,
-                     const std::vector<int>& last) {
-  for (size_t i = 0; i < numbers.size(); ++i) {
-    if (first[i] > 0) {
-      std::cout << "  item " << numbers[i] << ": pages " << first[i] << "-" << last[i] << "\n";
-    }
-  }
-}
-
-int Pack(const std::vector<std::string>& args) {
+struct PackArgs {
   CommonArgs common;
-  if (std::optional<int> exit = ParseArgs("pack", args, &common)) return *exit;
-  std::string text;
-  if (!ReadFile(common.request_path, &text)) {
-    std::cerr << "panelpaper: cannot read " << common.request_path << "\n";
-    return kExitFailure;
-  }
-  panelpaper::v1::RenderAgendaPackRequest req;
-  if (!ParseRequestText(common.request_path, text, &req)) return kExitRejected;
-  ProgressBar bar;
+  std::string edition;  // "", "public" or "members"
+  std::string duplex;   // "", "true" or "false"
+};
+
+int Pack(const PackArgs& args) {
+  const CommonArgs& common = args.common;
+  if (absl::Status s = pp::cli::CheckOutputPath(common.out_path); !s.ok()) return FileFailure(s);
+  pb::RenderAgendaPackRequest req;
+  if (absl::Status s = LoadRequest(common.request_path, &req); !s.ok()) return FileFailure(s);
+  if (args.edition == "public") req.set_edition(pb::PUBLIC);
+  if (args.edition == "members") req.set_edition(pb::MEMBERS);
+  if (!args.duplex.empty()) req.set_duplex(args.duplex == "true");
+
+  const bool to_stdout = common.out_path == kStdio;
+  ProgressBar bar(Info(common.out_path), to_stdout ? STDERR_FILENO : STDOUT_FILENO);
   std::vector<std::string> numbers;
   std::vector<int> first, last;
   std::string bytes;
   int pages = 0;
+  std::vector<std::pair<std::string, std::string>> warnings;  // (field, message)
 
-  if (!common.remote.server.empty()) {
+  if (!common.server.remote.server.empty()) {
     absl::StatusOr<pp::service::RemotePack> pack = pp::service::RenderPackRemotely(
-        common.remote, req, [&bar](int done, int total) { bar.Update(done, total); });
+        common.server.Options(), req, [&bar](int done, int total) { bar.Update(done, total); });
     bar.End();
     if (!pack.ok()) return RemoteFailure(common.request_path, pack.status());
     for (const auto& item : pack->items) {
@@ -351,6 +279,7 @@ int Pack(const std::vector<std::string>& args) {
       first.push_back(item.first_page());
       last.push_back(item.last_page());
     }
+    for (const auto& w : pack->info.warnings()) warnings.emplace_back(w.field(), w.message());
     bytes = std::move(pack->bytes);
     pages = pack->info.page_count();
   } else {
@@ -379,36 +308,56 @@ int Pack(const std::vector<std::string>& args) {
       first.push_back(item.first_page);
       last.push_back(item.last_page);
     }
+    for (const auto& w : pack->pdf.warnings) warnings.emplace_back(w.field, w.message);
     bytes = std::move(pack->pdf.bytes);
     pages = pack->pdf.page_count;
   }
-  if (!WriteFileAtomically(common.out_path, bytes)) {
-    std::cerr << "panelpaper: cannot write " << common.out_path << "\n";
-    return kExitFailure;
+  if (absl::Status s = pp::cli::WriteFileAtomically(common.out_path, bytes); !s.ok()) {
+    return FileFailure(s);
   }
-  std::cout << common.out_path << ": " << pages << " pages, " << bytes.size() << " bytes"
-            << (common.remote.server.empty() ? "" : " (rendered by " + common.remote.server + ")")
-            << "\n";
-  PrintPlacements(numbers, first, last);
+  std::ostream& info = Info(common.out_path);
+  info << pp::cli::OutputName(common.out_path) << ": " << pages << " pages, " << bytes.size()
+       << " bytes"
+       << (common.server.remote.server.empty() ? ""
+                                                : " (rendered by " + common.server.remote.server + ")")
+       << "\n";
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    if (first[i] > 0) info << "  item " << numbers[i] << ": pages " << first[i] << "-" << last[i] << "\n";
+  }
+  for (const auto& [field, message] : warnings) PrintWarning(common.request_path, field, message);
   return 0;
+}
+
+void AddRenderCommand(pp::cli::CommandSet& commands) {
+  auto args = std::make_shared<CommonArgs>();
+  CLI::App* c = commands.Add("render", "render one paper (a RenderPaperRequest) to PDF",
+                             [args] { return Render(*args); });
+  AddCommonFlags(c, args.get(), "REQUEST",
+                 "a panelpaper.v1.RenderPaperRequest: proto3 JSON, or text format when the name "
+                 "ends in .textproto or .txtpb; - for standard input");
+}
+
+void AddPackCommand(pp::cli::CommandSet& commands) {
+  auto args = std::make_shared<PackArgs>();
+  CLI::App* c = commands.Add(
+      "pack", "render an agenda pack (a RenderAgendaPackRequest) to one PDF",
+      [args] { return Pack(*args); });
+  AddCommonFlags(&*c, &args->common, "MANIFEST",
+                 "a panelpaper.v1.RenderAgendaPackRequest (the meeting and its items with their "
+                 "papers), JSON or text format likewise; - for standard input. A progress bar "
+                 "is shown when the output is a terminal");
+  c->add_option("--edition", args->edition, "override the manifest's edition")
+      ->check(CLI::IsMember({"public", "members"}));
+  c->add_option("--duplex", args->duplex, "override the manifest's duplex")
+      ->check(CLI::IsMember({"true", "false"}));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-    std::cout << kUsage << "\narchive:\n" << pp::service::archive::kArchiveCliUsage;
-    return args.empty() ? kExitUsage : 0;
-  }
-  const std::string command = args[0];
-  args.erase(args.begin());
-  if (command == "render") return Render(args);
-  if (command == "pack") return Pack(args);
-  if (command == "archive") return pp::service::archive::ArchiveCommand(args);
-  if (command == "get") return pp::service::archive::GetCommand(args);
-  if (command == "verify") return pp::service::archive::VerifyCommand(args);
-  if (command == "list") return pp::service::archive::ListCommand(args);
-  std::cerr << "panelpaper: unknown command '" << command << "'\n\n" << kUsage;
-  return kExitUsage;
+  pp::cli::CommandSet commands;
+  AddRenderCommand(commands);
+  AddPackCommand(commands);
+  pp::cli::AddArchiveCommands(commands);
+  return commands.Run(argc, argv);
 }
