@@ -3,6 +3,11 @@
 //   panelpaper render REQUEST -o OUT.pdf [--fonts DIR | --server HOST:PORT ...]
 //   panelpaper pack MANIFEST -o PACK.pdf [--edition public|members] [--duplex true|false]
 //                   [--fonts DIR | --server HOST:PORT ...]
+//
+// A pack's items may name their paper by file (AgendaItem.paper_file, relative
+// to the manifest's folder): read here, before rendering locally or on a
+// server. `pack` prints every warning with its item path, and warns about
+// papers dated or addressed to another meeting.
 //   panelpaper archive | get | verify | list ...   (service/cli/archive_cli.h)
 //   panelpaper help [COMMAND] | COMMAND --help | --version
 //
@@ -22,6 +27,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -31,6 +37,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "panelpaper/v1/pack.pb.h"
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/renderer.h"
@@ -38,6 +45,8 @@
 #include "service/cli/archive_cli.h"
 #include "service/cli/cli_files.h"
 #include "service/cli/command_line.h"
+#include "service/cli/pack_files.h"
+#include "service/cli/watch.h"
 #include "service/cli/remote_client.h"
 #include "service/request_converter.h"
 #include "service/status_mapping.h"
@@ -121,6 +130,7 @@ absl::Status LoadRequest(const std::string& path, Message* req) {
 struct CommonArgs {
   std::string request_path, out_path, fonts_dir;
   pp::cli::ServerFlags server;
+  bool watch = false;
 };
 
 void AddCommonFlags(CLI::App* c, CommonArgs* args, const std::string& input,
@@ -136,6 +146,19 @@ void AddCommonFlags(CLI::App* c, CommonArgs* args, const std::string& input,
           ->type_name("DIR");
   pp::cli::AddServerFlags(c, &args->server, /*required=*/false);
   fonts->excludes(c->get_option("--server"));
+  c->add_flag("--watch", args->watch,
+              "render again whenever the input changes (inotify); errors are printed and the "
+              "last good PDF is kept. Ctrl-C stops");
+}
+
+// Runs `once` — under --watch, again at every change of the files it read.
+int RunOrWatch(const CommonArgs& args, const std::function<int(std::vector<std::string>*)>& once) {
+  if (!args.watch) return once(nullptr);
+  if (args.request_path == kStdio || args.out_path == kStdio) {
+    std::cerr << "panelpaper: --watch needs files, not - (standard input or output)\n";
+    return kExitUsage;
+  }
+  return pp::cli::WatchLoop(once);
 }
 
 // The fonts for local rendering, or nullptr (after saying why).
@@ -252,14 +275,28 @@ struct PackArgs {
   std::string duplex;   // "", "true" or "false"
 };
 
-int Pack(const PackArgs& args) {
+// `watched` (optional) receives the files read: the manifest, paper files.
+int Pack(const PackArgs& args, std::vector<std::string>* watched) {
   const CommonArgs& common = args.common;
+  if (watched != nullptr) watched->push_back(common.request_path);
   if (absl::Status s = pp::cli::CheckOutputPath(common.out_path); !s.ok()) return FileFailure(s);
   pb::RenderAgendaPackRequest req;
   if (absl::Status s = LoadRequest(common.request_path, &req); !s.ok()) return FileFailure(s);
   if (args.edition == "public") req.set_edition(pb::PUBLIC);
   if (args.edition == "members") req.set_edition(pb::MEMBERS);
   if (!args.duplex.empty()) req.set_duplex(args.duplex == "true");
+  // paper_file items: read here, sent as papers (also with --server).
+  const pp::cli::PaperFiles files = pp::cli::ResolvePaperFiles(common.request_path, &req);
+  if (watched != nullptr) watched->insert(watched->end(), files.files.begin(), files.files.end());
+  if (!files.problems.empty()) {
+    const size_t n = files.problems.size();
+    std::cerr << pp::cli::InputName(common.request_path) << ": " << n << " problem"
+              << (n == 1 ? "" : "s") << ":\n";
+    for (const std::string& p : files.problems) {
+      std::cerr << "  " << absl::StrReplaceAll(p, {{"\n", "\n  "}}) << "\n";
+    }
+    return files.io_failure ? kExitFailure : kExitRejected;
+  }
 
   const bool to_stdout = common.out_path == kStdio;
   ProgressBar bar(Info(common.out_path), to_stdout ? STDERR_FILENO : STDOUT_FILENO);
@@ -267,7 +304,8 @@ int Pack(const PackArgs& args) {
   std::vector<int> first, last;
   std::string bytes;
   int pages = 0;
-  std::vector<std::pair<std::string, std::string>> warnings;  // (field, message)
+  // (field, message): papers addressed to another meeting, then the renderer's.
+  std::vector<std::pair<std::string, std::string>> warnings = pp::cli::MeetingMismatches(req);
 
   if (!common.server.remote.server.empty()) {
     absl::StatusOr<pp::service::RemotePack> pack = pp::service::RenderPackRemotely(
@@ -331,7 +369,12 @@ int Pack(const PackArgs& args) {
 void AddRenderCommand(pp::cli::CommandSet& commands) {
   auto args = std::make_shared<CommonArgs>();
   CLI::App* c = commands.Add("render", "render one paper (a RenderPaperRequest) to PDF",
-                             [args] { return Render(*args); });
+                             [args] {
+                               return RunOrWatch(*args, [args](std::vector<std::string>* files) {
+                                 if (files != nullptr) files->push_back(args->request_path);
+                                 return Render(*args);
+                               });
+                             });
   AddCommonFlags(c, args.get(), "REQUEST",
                  "a panelpaper.v1.RenderPaperRequest: proto3 JSON, or text format when the name "
                  "ends in .textproto or .txtpb; - for standard input");
@@ -341,7 +384,10 @@ void AddPackCommand(pp::cli::CommandSet& commands) {
   auto args = std::make_shared<PackArgs>();
   CLI::App* c = commands.Add(
       "pack", "render an agenda pack (a RenderAgendaPackRequest) to one PDF",
-      [args] { return Pack(*args); });
+      [args] {
+        return RunOrWatch(args->common,
+                          [args](std::vector<std::string>* files) { return Pack(*args, files); });
+      });
   AddCommonFlags(&*c, &args->common, "MANIFEST",
                  "a panelpaper.v1.RenderAgendaPackRequest (the meeting and its items with their "
                  "papers), JSON or text format likewise; - for standard input. A progress bar "

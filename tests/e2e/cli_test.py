@@ -11,16 +11,24 @@ build/bin/panelpaperd. Every failure the issue quotes has a test here:
     --listen / --server ports outside 1-65535 are refused;
   * `-` is standard input / output (the summary then on stderr); -o refuses
     symlinks, FIFOs, /dev/null, /dev/stdout; write errors carry the OS
-    reason; a folder as input is a clear error.
+    reason; a folder as input is a clear error;
+  * packs from paper files (locally and with --server; the service itself
+    refuses paper_file naming the field), --edition / --duplex overrides,
+    warnings with item paths and for papers of another meeting;
+  * --watch re-renders when the file changes and keeps the last good PDF.
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
+import time
 import unittest
+
+import service_test as st  # the Server helper and the Python stubs
 
 ARGS = None
 REQUEST = "tests/testdata/requests/met-governance-2020-01-08.json"
@@ -232,6 +240,196 @@ class Files(CliTest):
         self.assertIn("cannot read %s: No such file or directory" % self.path("nope.json"), r.stderr)
 
 
+def pack_from_files(test, dir_name="files"):
+    """The pack fixture with items 1 and 7b's papers moved to files (one JSON
+    RenderPaperRequest, one text format), in a folder of their own."""
+    with open(src(PACK)) as f:
+        pack = json.load(f)
+    folder = test.path(dir_name)
+    os.makedirs(os.path.join(folder, "papers"), exist_ok=True)
+    moved = 0
+    for i, item in enumerate(pack["items"]):
+        if "paper" in item and moved < 2:
+            name = "papers/item%d.json" % i
+            with open(os.path.join(folder, name), "w") as f:
+                json.dump({"paper": item.pop("paper")}, f, indent=2)
+            item["paperFile"] = name
+            moved += 1
+    path = os.path.join(folder, "pack.json")
+    with open(path, "w") as f:
+        json.dump(pack, f, indent=2)
+    return path, pack
+
+
+class Packs(CliTest):
+    def test_paper_files_render_the_same_pack(self):
+        manifest, _ = pack_from_files(self)
+        inline = self.cli("pack", src(PACK), "-o", self.path("inline.pdf"))
+        self.assertEqual(inline.returncode, 0, inline.stderr)
+        # From another folder: paper files are relative to the manifest.
+        r = subprocess.run([ARGS.cli, "pack", manifest, "-o", self.path("files.pdf")], cwd="/",
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.path("inline.pdf"), "rb") as a, open(self.path("files.pdf"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        # A manifest on standard input: relative to the current folder.
+        with open(manifest) as f:
+            r = subprocess.run([ARGS.cli, "pack", "-", "-o", self.path("stdin.pdf")],
+                               cwd=os.path.dirname(manifest), input=f.read(), capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_paper_file_problems_name_the_item(self):
+        manifest, pack = pack_from_files(self)
+        files = [i for i, item in enumerate(pack["items"]) if "paperFile" in item]
+        with open(os.path.join(os.path.dirname(manifest), pack["items"][files[1]]["paperFile"]), "w") as f:
+            f.write('{"paper": {"title": "x",}\n')
+        os.unlink(os.path.join(os.path.dirname(manifest), pack["items"][files[0]]["paperFile"]))
+        r = self.cli("pack", manifest, "-o", self.path("x.pdf"))
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("%s: 2 problems:" % manifest, r.stderr)
+        self.assertIn("  items[%d].paper_file: cannot read " % files[0], r.stderr)
+        self.assertIn("No such file or directory", r.stderr)
+        self.assertRegex(r.stderr, r"  items\[%d\]\.paper_file: \S+item%d\.json:2:1: " % (files[1], files[1]))
+        self.assertFalse(os.path.exists(self.path("x.pdf")))
+
+    def test_edition_and_duplex_override_the_manifest(self):
+        public = self.cli("pack", src(PACK), "-o", self.path("public.pdf"))
+        members = self.cli("pack", src(PACK), "-o", self.path("members.pdf"), "--edition=members")
+        duplex = self.cli("pack", src(PACK), "-o", self.path("duplex.pdf"), "--edition", "members",
+                          "--duplex=true")
+        for r in (public, members, duplex):
+            self.assertEqual(r.returncode, 0, r.stderr)
+        pages = [int(re.search(r": (\d+) pages", r.stdout).group(1)) for r in (public, members, duplex)]
+        self.assertLess(pages[0], pages[1])
+        self.assertLess(pages[1], pages[2])
+        back = self.cli("pack", src(PACK), "-o", self.path("back.pdf"), "--edition=public", "--duplex=false")
+        with open(self.path("public.pdf"), "rb") as a, open(self.path("back.pdf"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        r = self.cli("pack", src(PACK), "-o", self.path("x.pdf"), "--edition=secret")
+        self.assertEqual(r.returncode, 2)
+
+    def test_warnings_name_the_item(self):
+        with open(src(PACK)) as f:
+            pack = json.load(f)
+        with_paper = [i for i, item in enumerate(pack["items"]) if "paper" in item]
+        a, b, c = with_paper[:3]
+        pack["items"][a]["paper"]["meetingDate"] = "2020-01-15"
+        pack["items"][b]["paper"]["panelName"] = "RISK PANEL"
+        # A character only a fallback font has.
+        pack["items"][c]["paper"]["title"] += " \u0150"
+        manifest = self.write("pack.json", json.dumps(pack))
+        r = self.cli("pack", manifest, "-o", self.path("w.pdf"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("%s: warning: items[%d].paper.meeting_date: the paper is dated 2020-01-15, "
+                      "the meeting is on 2020-01-08" % (manifest, a), r.stderr)
+        self.assertIn("%s: warning: items[%d].paper.panel_name: the paper is addressed to RISK PANEL"
+                      % (manifest, b), r.stderr)
+        self.assertRegex(r.stderr, r"warning: items\[%d\]\.paper: characters outside Windows-1252 "
+                         r"\(U\+0150" % c)
+
+
+class PacksOnAServer(CliTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = st.Server(cls.__name__)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_paper_files_with_server(self):
+        manifest, _ = pack_from_files(self)
+        local = self.cli("pack", manifest, "-o", self.path("local.pdf"))
+        remote = self.cli("pack", manifest, "-o", self.path("remote.pdf"), "--server", self.server.address)
+        self.assertEqual(local.returncode, 0, local.stderr)
+        self.assertEqual(remote.returncode, 0, remote.stderr)
+        with open(self.path("local.pdf"), "rb") as a, open(self.path("remote.pdf"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+
+    def test_the_service_refuses_paper_file(self):
+        from panelpaper.v1 import pack_pb2
+        with open(src(PACK)) as f:
+            req = st.json_format.Parse(f.read(), pack_pb2.RenderAgendaPackRequest())
+        req.items[3].paper_file = "papers/x.json"
+        with st.grpc.insecure_channel(self.server.address) as ch:
+            stub = st.service_grpc.PaperServiceStub(ch)
+            with self.assertRaises(st.grpc.RpcError) as cm:
+                list(stub.RenderAgendaPack(req, timeout=60))
+        self.assertEqual(cm.exception.code(), st.grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("items[3].paper_file", st.bad_request_fields(cm.exception))
+
+
+class Watch(CliTest):
+    def wait_for(self, predicate, what, timeout=60):
+        end = time.time() + timeout
+        while time.time() < end:
+            if predicate():
+                return
+            time.sleep(0.05)
+        self.fail("timed out waiting for " + what + ":\n" + self.log())
+
+    def log(self):
+        with open(self.path("watch.log")) as f:
+            return f.read()
+
+    def test_render_watch_rerenders_and_keeps_the_last_good_pdf(self):
+        with open(src(REQUEST)) as f:
+            req = json.load(f)
+        path = self.write("req.json", json.dumps(req, indent=2))
+        out = self.path("watch.pdf")
+        with open(self.path("watch.log"), "w") as log:
+            proc = subprocess.Popen([ARGS.cli, "render", "--watch", path, "-o", out], stdout=log, stderr=log)
+        try:
+            self.wait_for(lambda: "watching 1 file" in self.log(), "the first render")
+            with open(out, "rb") as f:
+                first = f.read()
+            # An edit (saved by renaming a new file into place, as editors do).
+            req["paper"]["title"] = "A changed title"
+            self.write("req.json.new", json.dumps(req, indent=2))
+            os.rename(self.path("req.json.new"), path)
+            self.wait_for(lambda: self.log().count("watching 1 file") >= 2, "the second render")
+            with open(out, "rb") as f:
+                second = f.read()
+            self.assertNotEqual(first, second)
+            # A broken save: the error with its position, the PDF kept.
+            with open(path, "w") as f:
+                f.write('{\n  "paper": {"title" "x"}\n}\n')
+            self.wait_for(lambda: self.log().count("watching 1 file") >= 3, "the third run")
+            self.assertIn("%s:2:21: expected ':'" % path, self.log())
+            with open(out, "rb") as f:
+                self.assertEqual(f.read(), second)
+            self.assertIsNone(proc.poll())
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def test_pack_watch_follows_paper_files(self):
+        manifest, pack = pack_from_files(self, "watched")
+        out = self.path("pack.pdf")
+        with open(self.path("watch.log"), "w") as log:
+            proc = subprocess.Popen([ARGS.cli, "pack", "--watch", manifest, "-o", out], stdout=log, stderr=log)
+        try:
+            self.wait_for(lambda: "watching 3 files" in self.log(), "the first render")
+            mtime = os.stat(out).st_mtime_ns
+            paper = os.path.join(os.path.dirname(manifest),
+                                 next(i["paperFile"] for i in pack["items"] if "paperFile" in i))
+            with open(paper) as f:
+                data = json.load(f)
+            data["paper"]["title"] += " (revised)"
+            with open(paper, "w") as f:
+                json.dump(data, f)
+            self.wait_for(lambda: self.log().count("watching 3 files") >= 2, "the re-render")
+            self.assertNotEqual(os.stat(out).st_mtime_ns, mtime)
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def test_watch_needs_files(self):
+        r = self.cli("render", "--watch", "-", "-o", self.path("x.pdf"), input="{}")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--watch needs files", r.stderr)
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
@@ -241,6 +439,8 @@ def main():
     parser.add_argument("--work-dir", required=True)
     ARGS, rest = parser.parse_known_args()
     os.makedirs(ARGS.work_dir, exist_ok=True)
+    st.ARGS = ARGS
+    st.setup_stubs()
     unittest.main(argv=[sys.argv[0], "-v", *rest])
 
 
