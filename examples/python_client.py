@@ -4,10 +4,10 @@
 import sys, grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2, status_pb2
-from panelpaper.v1 import paper_service_pb2 as pb, paper_service_pb2_grpc as rpc
+from panelpaper.v1 import paper_pb2, paper_service_pb2_grpc as rpc
 
 server, request_file, out_file = sys.argv[1:4]
-request = json_format.Parse(open(request_file).read(), pb.RenderPaperRequest())
+request = json_format.Parse(open(request_file).read(), paper_pb2.RenderPaperRequest())
 try:
     response = rpc.PaperServiceStub(grpc.insecure_channel(server)).RenderPaper(request, timeout=60)
 except grpc.RpcError as e:

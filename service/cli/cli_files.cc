@@ -136,6 +136,26 @@ const gp::Descriptor* TypeAt(const gp::Descriptor* root, absl::string_view path)
   return type;
 }
 
+// A field path without case or underscores: protobuf names fields by their
+// proto name ("paper.protective_marking") where the text may use the JSON
+// name ("paper.protectiveMarking").
+std::string Canonical(absl::string_view path) {
+  std::string out;
+  for (char c : path) {
+    if (c != '_') out += absl::ascii_tolower(static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+const JsonPlace* Find(const JsonScan& scan, const std::string& path) {
+  if (auto it = scan.places.find(path); it != scan.places.end()) return &it->second;
+  const std::string canonical = Canonical(path);
+  for (const auto& [p, place] : scan.places) {
+    if (Canonical(p) == canonical) return &place;
+  }
+  return nullptr;
+}
+
 // Rewrites protobuf's JSON message (which names a field path but no
 // position) with the position `scan` found, a hint, and the valid values.
 std::string JsonFailure(const std::string& file, absl::string_view text,
@@ -160,14 +180,14 @@ std::string JsonFailure(const std::string& file, absl::string_view text,
     msg = absl::StrCat(path, ": unknown field \"", key, "\"",
                        type == nullptr ? "" : absl::StrCat(" in ", type->full_name()),
                        FieldHint(type, key, /*json=*/true));
-    if (auto it = scan.places.find(path); it != scan.places.end()) at = it->second.key;
+    if (const JsonPlace* place = Find(scan, path)) at = place->key;
   } else if (absl::StartsWith(msg, "(")) {
     // "(items[0].purpose): invalid value "FOO" for type type.googleapis.com/panelpaper.v1.ItemPurpose"
     const size_t close = msg.find("): ");
     if (close != std::string::npos) {
       const std::string path = msg.substr(1, close - 1);
       std::string rest = msg.substr(close + 3);
-      if (auto it = scan.places.find(path); it != scan.places.end()) at = it->second.value;
+      if (const JsonPlace* place = Find(scan, path)) at = place->value;
       const size_t for_type = rest.rfind(" for type ");
       if (absl::StartsWith(rest, "invalid value ") && for_type != std::string::npos) {
         std::string type_name = rest.substr(for_type + 10);

@@ -162,6 +162,15 @@ TEST(ParseRequestTextTest, UnknownFieldSuggestsTheNearestKnownOne) {
   EXPECT_THAT(std::string(text.message()), StartsWith("p.txtpb:2:3: Message type \"panelpaper.v1.Meeting\" has no field named \"pannel_name\" (did you mean \"panel_name\"?)\n"));
 }
 
+// protobuf names the field by its proto name; the text has the JSON name.
+TEST(ParseRequestTextTest, PositionsFollowJsonNames) {
+  panelpaper::v1::RenderPaperRequest req;
+  const absl::Status s =
+      ParseRequestText("r.json", "{\"paper\": {\n \"protectiveMarking\": \"OFFICAL\"}}", &req);
+  EXPECT_THAT(std::string(s.message()), StartsWith("r.json:2:23: paper.protective_marking: invalid value \"OFFICAL\""));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("(did you mean OFFICIAL?)"));
+}
+
 TEST(ParseRequestTextTest, WrongTypeNamesThePlace) {
   const absl::Status s = ParsePack("p.json", "{\"meeting\": {\"date\": 5}}");
   EXPECT_THAT(std::string(s.message()), StartsWith("p.json:1:22: meeting.date: invalid value 5: expected a string"));
