@@ -48,6 +48,7 @@
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
 #include "service/address.h"
+#include "service/files.h"
 #include "service/archive/archive_setup.h"
 #include "service/log.h"
 #include "service/paper_service.h"
@@ -97,13 +98,15 @@ using pp::service::LogLevel;
 
 constexpr char kServiceName[] = "panelpaper.v1.PaperService";
 
+// The whole file into *out; false (after saying why) on failure.
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
+  absl::StatusOr<std::string> text = pp::service::ReadFile(path);
+  if (!text.ok()) {
+    std::cerr << "panelpaperd: " << text.status().message() << "\n";
+    return false;
+  }
+  *out = *std::move(text);
+  return true;
 }
 
 // What --version prints: the one place that names the version.

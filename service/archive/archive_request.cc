@@ -13,6 +13,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "service/field_path.h"
+#include "service/files.h"
 #include "service/sha256.h"
 #include "service/word_guard.h"
 
@@ -57,11 +58,9 @@ std::string FilterKey(const pb::ListArchivedPapersRequest& req) {
 }
 
 absl::StatusOr<std::string> FileSha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Sha256Hex(ss.str());
+  absl::StatusOr<std::string> bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  return Sha256Hex(*bytes);
 }
 
 }  // namespace
