@@ -1,5 +1,6 @@
 #include "renderers/renderer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,9 +14,16 @@ std::string Producer() { return absl::StrCat("panelpaper ", kRendererVersion); }
 
 std::vector<RenderWarning> LayoutWarnings(const layout::PageLayout& layout,
                                           const text::FontSet& fonts) {
+  return PageWarnings(layout, 0, layout.pages.size(), fonts);
+}
+
+std::vector<RenderWarning> PageWarnings(const layout::PageLayout& layout, size_t begin, size_t end,
+                                        const text::FontSet& fonts) {
   // Per fallback family: the first few characters it drew.
   std::string drawn[text::kFamilyCount];
-  for (const layout::Page& page : layout.pages) {
+  end = std::min(end, layout.pages.size());
+  for (size_t p = begin; p < end; ++p) {
+    const layout::Page& page = layout.pages[p];
     for (const layout::TextItem& t : page.texts) {
       const int family = static_cast<int>(t.face.family());
       if (family == 0 || drawn[family].size() >= 24) continue;
@@ -81,8 +89,28 @@ absl::StatusOr<RenderedPack> RenderPack(const doc::Pack& pack, const text::FontS
   po.interrupt = options.interrupt;
   absl::StatusOr<std::string> bytes = pdf::Paint(*layout, fonts, po);
   if (!bytes.ok()) return bytes.status();
-  out.pdf = RenderedPdf{*std::move(bytes), static_cast<int>(layout->pages.size()),
-                        LayoutWarnings(*layout, fonts)};
+  out.pdf = RenderedPdf{*std::move(bytes), static_cast<int>(layout->pages.size()), {}};
+  // Each paper's warnings name its item ("items[3].paper"); the pages of
+  // no paper (the front sheet) get the document's.
+  std::vector<bool> item_page(layout->pages.size(), false);
+  for (size_t i = 0; i < out.items.size(); ++i) {
+    const layout::ItemPlacement& item = out.items[i];
+    if (!item.included || item.first_page <= 0 || item.last_page < item.first_page) continue;
+    const size_t begin = static_cast<size_t>(item.first_page - pack.first_page_number);
+    const size_t end = static_cast<size_t>(item.last_page - pack.first_page_number) + 1;
+    for (size_t p = begin; p < end && p < item_page.size(); ++p) item_page[p] = true;
+    for (RenderWarning& w : PageWarnings(*layout, begin, end, fonts)) {
+      w.field = absl::StrCat("items[", i, "].paper");
+      out.pdf.warnings.push_back(std::move(w));
+    }
+  }
+  for (size_t p = 0; p < item_page.size(); ++p) {
+    if (item_page[p]) continue;
+    size_t end = p;
+    while (end < item_page.size() && !item_page[end]) ++end;
+    for (RenderWarning& w : PageWarnings(*layout, p, end, fonts)) out.pdf.warnings.push_back(std::move(w));
+    p = end;
+  }
   return out;
 }
 

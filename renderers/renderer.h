@@ -57,6 +57,9 @@ struct RenderedPdf {
 // Liberation Sans or DejaVu Sans, which embeds a larger font).
 std::vector<RenderWarning> LayoutWarnings(const layout::PageLayout& layout,
                                           const text::FontSet& fonts);
+// The same for pages [begin, end) (a pack's item).
+std::vector<RenderWarning> PageWarnings(const layout::PageLayout& layout, size_t begin, size_t end,
+                                        const text::FontSet& fonts);
 
 // "panelpaper 0.2.0"
 std::string Producer();

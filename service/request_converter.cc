@@ -237,14 +237,8 @@ std::string UnknownEnum(std::string_view type, int value) {
   return absl::StrCat("unknown ", AV(type), " value ", value);
 }
 
-int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
+}  // namespace
 
-// Parses "YYYY-MM-DD" (exactly, years 0001..9999) into a real calendar date.
-// Returns an error description, or nullopt when *out is set.
 std::optional<std::string> ParseIsoDate(std::string_view s, doc::Date* out) {
   constexpr char kFormat[] = "must be an ISO 8601 date YYYY-MM-DD, e.g. 2020-01-08";
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return kFormat;
@@ -258,20 +252,23 @@ std::optional<std::string> ParseIsoDate(std::string_view s, doc::Date* out) {
     }
   }
   const auto [year, month, day] = fields;
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
+  // absl normalises 2020-02-30 to 2020-03-01: a real date survives unchanged.
+  const doc::Date date(year, month, day);
+  if (year < 1 || date.year() != year || date.month() != month || date.day() != day) {
     return absl::StrCat(AV(s), " is not a real date");
   }
-  *out = doc::Date{year, month, day};
+  *out = date;
   return std::nullopt;
 }
+
+namespace {
 
 // "8 January 2020"
 std::string FormatDate(const doc::Date& d) {
   static constexpr const char* kMonths[] = {"January", "February", "March",     "April",
                                             "May",     "June",     "July",      "August",
                                             "September", "October", "November", "December"};
-  if (d.month < 1 || d.month > 12) return "";
-  return absl::StrCat(d.day, " ", kMonths[d.month - 1], " ", d.year);
+  return absl::StrCat(d.day(), " ", kMonths[d.month() - 1], " ", d.year());
 }
 
 // "#RRGGBB" (hex digits in either case).
@@ -1236,6 +1233,12 @@ void Converter::Pack(const pb::RenderAgendaPackRequest& in, doc::Pack* out) {
         }
       }
       seen.emplace_back(item.number, i);
+    }
+    if (in.items(i).paper_source_case() == pb::AgendaItem::kPaperFile) {
+      // Only the CLI has files: it reads paper_file and sends the paper.
+      Invalid(ip.Field("paper_file").str(),
+              "a paper file is read by the panelpaper command-line tool; send the paper itself "
+              "(\"paper\")");
     }
     if (in.items(i).has_paper()) {
       // Each paper gets its own converter: the per-paper limits apply to it.

@@ -43,6 +43,7 @@
 #define PANELPAPER_SERVICE_REQUEST_CONVERTER_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -152,6 +153,11 @@ struct PackJob {
   doc::Pack pack;
   bool compress_content = true;
 };
+
+// "YYYY-MM-DD" (exactly; years 0001-9999) -> a real calendar date. Returns
+// an error description ("2020-02-30 is not a real date"), or nullopt when
+// *out is set. The one date parser of the code base.
+std::optional<std::string> ParseIsoDate(std::string_view s, doc::Date* out);
 
 // Validates a whole agenda-pack request: the meeting, every item and every
 // paper (paths name the item: "items[4].paper.sections[1].heading"). Limits

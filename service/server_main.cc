@@ -41,6 +41,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -48,6 +49,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
+#include "service/address.h"
+#include "service/files.h"
 #include "service/archive/archive_setup.h"
 #include "service/log.h"
 #include "service/paper_service.h"
@@ -104,13 +107,15 @@ using pp::service::LogLevel;
 
 constexpr char kServiceName[] = "panelpaper.v1.PaperService";
 
+// The whole file into *out; false (after saying why) on failure.
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
+  absl::StatusOr<std::string> text = pp::service::ReadFile(path);
+  if (!text.ok()) {
+    std::cerr << "panelpaperd: " << text.status().message() << "\n";
+    return false;
+  }
+  *out = *std::move(text);
+  return true;
 }
 
 int Fail(int code, const std::string& message) {
@@ -135,12 +140,21 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // --help: the flags of panelpaperd's own files (absl's default looks only
-  // for a file named like the program); --version: the renderer identity of
-  // the --fonts folder (absl calls this after parsing every flag).
+  absl::SetProgramUsageMessage(
+      "the panelpaper gRPC server (panelpaper.v1.PaperService, health, reflection).\n"
+      "usage: panelpaperd [--listen=HOST:PORT] [--tls_cert=F --tls_key=F [--tls_client_ca=F]] "
+      "[--archive_dir=DIR --archive_token_file=F] [flags]");
+  // --help lists every panelpaperd flag with its default (absl's default
+  // lists only flags of a file named like the program: "No flags matched");
+  // --version prints the renderer identity of the --fonts folder (absl calls
+  // this after parsing every flag).
   absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return absl::StrContains(file, "service/");
+  usage.contains_help_flags = [](absl::string_view file) { return !absl::StrContains(file, "absl/"); };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.normalize_filename = [](absl::string_view file) {
+    while (absl::ConsumePrefix(&file, "../")) {
+    }
+    return std::string(file);
   };
   usage.version_string = []() -> std::string {
     const std::string dir =
@@ -153,12 +167,13 @@ int main(int argc, char** argv) {
     return absl::StrCat("panelpaperd ", pp::kRendererVersion, "\n", identity->ToString(), "\n");
   };
   absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
-      "the panelpaper gRPC server (panelpaper.v1.PaperService, health, reflection).\n"
-      "usage: panelpaperd [--listen=HOST:PORT] [--tls_cert=F --tls_key=F [--tls_client_ca=F]] "
-      "[--archive_dir=DIR --archive_token_file=F] [flags]");
   const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(2, absl::StrCat("unexpected argument '", rest[1], "'"));
+  if (absl::Status s = pp::service::CheckAddress(absl::GetFlag(FLAGS_listen),
+                                                 pp::service::AddressUse::kListen);
+      !s.ok()) {
+    return Fail(2, absl::StrCat("--listen: ", s.message()));
+  }
 
   LogLevel level;
   if (!pp::service::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {

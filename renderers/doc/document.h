@@ -26,6 +26,8 @@
 #include <variant>
 #include <vector>
 
+#include "absl/time/civil_time.h"
+
 namespace pp::doc {
 
 struct Rgb {
@@ -33,13 +35,10 @@ struct Rgb {
   friend bool operator==(const Rgb&, const Rgb&) = default;
 };
 
-// A calendar date (proleptic Gregorian).
-struct Date {
-  int year = 0;
-  int month = 0;  // 1..12
-  int day = 0;    // 1..31
-  friend bool operator==(const Date&, const Date&) = default;
-};
+// A calendar date (proleptic Gregorian): absl's civil day, the one date
+// type of the code base (parsed from "YYYY-MM-DD" by
+// service::ParseIsoDate).
+using Date = absl::CivilDay;
 
 // A point in time for PDF metadata: UTC seconds since the epoch.
 struct Timestamp {

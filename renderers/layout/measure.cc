@@ -684,13 +684,9 @@ std::string FormatDate(const doc::Date& date, bool weekday) {
                                             "September", "October", "November", "December"};
   static constexpr const char* kDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                           "Friday", "Saturday", "Sunday"};
-  if (date.month < 1 || date.month > 12) return "";
   std::string out;
-  if (weekday) {
-    const absl::CivilDay day(date.year, date.month, date.day);
-    out = absl::StrCat(kDays[static_cast<int>(absl::GetWeekday(day))], " ");
-  }
-  absl::StrAppend(&out, date.day, " ", kMonths[date.month - 1], " ", date.year);
+  if (weekday) out = absl::StrCat(kDays[static_cast<int>(absl::GetWeekday(date))], " ");
+  absl::StrAppend(&out, date.day(), " ", kMonths[date.month() - 1], " ", date.year());
   return out;
 }
 

@@ -21,6 +21,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "renderers/common/pdf_text.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "renderers/common/utf8.h"
 #include "renderers/pdf/hpdf_internals.h"
 
@@ -100,26 +103,9 @@ bool Encode(std::string_view utf8, const Mapping (&high)[N], char32_t latin1_fro
 
 // ---- Dates and XMP ------------------------------------------------------------
 
-struct CivilUtc {
-  int64_t year;
-  int month, day, hour, minute, second;
-};
-
-// UTC calendar fields of a Unix time (Howard Hinnant's days-from-civil inverse).
-CivilUtc ToCivil(int64_t secs) {
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  const int64_t rem = secs - days * 86400;
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  return CivilUtc{yoe + era * 400 + (m <= 2 ? 1 : 0), static_cast<int>(m), static_cast<int>(d),
-                  static_cast<int>(rem / 3600), static_cast<int>(rem % 3600 / 60),
-                  static_cast<int>(rem % 60)};
+// UTC calendar fields of a Unix time.
+absl::CivilSecond ToCivil(int64_t secs) {
+  return absl::ToCivilSecond(absl::FromUnixSeconds(secs), absl::UTCTimeZone());
 }
 
 std::string XmlEscape(std::string_view in) {
@@ -139,9 +125,9 @@ std::string XmlEscape(std::string_view in) {
 }
 
 std::string XmpDate(const doc::Timestamp& ts) {
-  const CivilUtc c = ToCivil(ts.seconds);
-  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-                         c.minute, c.second);
+  const absl::CivilSecond c = ToCivil(ts.seconds);
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02dZ", c.year(), c.month(), c.day(), c.hour(),
+                         c.minute(), c.second());
 }
 
 // ---- libharu document ---------------------------------------------------------
@@ -529,14 +515,14 @@ class Painter {
 
   void InfoDate(HPDF_InfoType type, const std::optional<doc::Timestamp>& ts) {
     if (!ts) return;
-    const CivilUtc c = ToCivil(ts->seconds);
+    const absl::CivilSecond c = ToCivil(ts->seconds);
     HPDF_Date date = {};
-    date.year = static_cast<HPDF_INT>(c.year);
-    date.month = c.month;
-    date.day = c.day;
-    date.hour = c.hour;
-    date.minutes = c.minute;
-    date.seconds = c.second;
+    date.year = static_cast<HPDF_INT>(c.year());
+    date.month = c.month();
+    date.day = c.day();
+    date.hour = c.hour();
+    date.minutes = c.minute();
+    date.seconds = c.second();
     // UTC as "+00'00'": libharu writes 'Z' followed by an offset anyway
     // ("...Z00'00'"), which is malformed.
     date.ind = '+';

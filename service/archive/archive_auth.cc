@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "service/files.h"
 #include "service/sha256.h"
 
 namespace pp::service::archive {
@@ -102,11 +103,11 @@ absl::StatusOr<std::vector<Token>> ParseTokenFile(std::string_view text) {
 }
 
 absl::StatusOr<std::vector<Token>> LoadTokenFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the token file ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  absl::StatusOr<std::vector<Token>> tokens = ParseTokenFile(ss.str());
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::NotFoundError(absl::StrCat("the token file: ", text.status().message()));
+  }
+  absl::StatusOr<std::vector<Token>> tokens = ParseTokenFile(*text);
   if (!tokens.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", tokens.status().message()));
   }

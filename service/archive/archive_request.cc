@@ -6,10 +6,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "service/field_path.h"
+#include "service/files.h"
 #include "service/sha256.h"
 #include "service/word_guard.h"
 
@@ -20,38 +22,11 @@ namespace pb = ::panelpaper::v1;
 
 constexpr char kDateFormat[] = "must be an ISO 8601 date YYYY-MM-DD, e.g. 2020-01-08";
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 // "YYYY-MM-DD" -> a real date; false otherwise.
-bool ParseDate(std::string_view s, doc::Date* out) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  int f[3] = {0, 0, 0};
-  const int starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
-  for (int k = 0; k < 3; ++k) {
-    for (int i = starts[k]; i < starts[k] + lengths[k]; ++i) {
-      if (!absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) return false;
-      f[k] = f[k] * 10 + (s[i] - '0');
-    }
-  }
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (f[0] < 1 || f[1] < 1 || f[1] > 12 || f[2] < 1) return false;
-  if (f[2] > (f[1] == 2 && IsLeap(f[0]) ? 29 : kDays[f[1] - 1])) return false;
-  *out = doc::Date{f[0], f[1], f[2]};
-  return true;
-}
+bool ParseDate(std::string_view s, doc::Date* out) { return !ParseIsoDate(s, out).has_value(); }
 
 std::string FormatDate(const doc::Date& d) {
-  return absl::StrFormat("%04d-%02d-%02d", d.year, d.month, d.day);
-}
-
-// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-int64_t DaysFromCivil(int y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
 }
 
 // A sign-off text field: required or not, one line, showable, bounded.
@@ -169,7 +144,7 @@ absl::StatusOr<ArchiveJob> ConvertArchiveRequest(const pb::ArchivePaperRequest& 
   job.paper.sign_off = so;
   if (!job.paper.metadata.created && date_ok) {
     job.paper.metadata.created = doc::Timestamp{
-        DaysFromCivil(decision_date.year, decision_date.month, decision_date.day) * 86400};
+        absl::ToUnixSeconds(absl::FromCivil(decision_date, absl::UTCTimeZone()))};
   }
   job.record = {{"PaperId", job.paper_id}, {"ApprovedBy", so.approved_by}};
   if (!so.role.empty()) job.record.emplace_back("Role", so.role);

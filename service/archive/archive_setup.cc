@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "service/archive/local_archive_store.h"
+#include "service/files.h"
 #include "service/log.h"
 
 ABSL_FLAG(std::string, archive_dir, "",
@@ -36,12 +37,10 @@ namespace pp::service::archive {
 namespace {
 
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
+  absl::StatusOr<std::string> text = pp::service::ReadFile(path);
+  if (!text.ok()) return false;
+  *out = *std::move(text);
+  return true;
 }
 
 }  // namespace

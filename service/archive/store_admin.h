@@ -1,7 +1,7 @@
 // File: service/archive/store_admin.h
 //
 // Maintenance of a LocalArchiveStore directory (local_archive_store.h), for
-// `panelpaper store ...` (store_cli.h): no gRPC, no protos; each returns a
+// `panelpaper store ...` (service/cli/store_cli.h): no gRPC, no protos; each returns a
 // structured report.
 //
 //   CheckStore       what the store check finds — changes nothing and needs

@@ -43,7 +43,7 @@ doc::Paper PaperSaying(const std::string& marker, int paragraphs) {
 doc::Pack Meeting(doc::Edition edition, bool duplex) {
   doc::Pack pack;
   pack.meeting.panel_name = "JOINT AUDIT PANEL";
-  pack.meeting.date = {2020, 1, 8};
+  pack.meeting.date = doc::Date(2020, 1, 8);
   pack.meeting.start_time = "14:00";
   pack.meeting.venue = "City Hall";
   pack.first_page_number = 161;

@@ -58,7 +58,7 @@ layout::PageLayout OneLine(const std::string& value, text::Style style = text::S
 doc::Paper SmallPaper() {
   doc::Paper p;
   p.panel_name = "AUDIT PANEL";
-  p.meeting_date = {2020, 1, 8};
+  p.meeting_date = doc::Date(2020, 1, 8);
   p.title = "A paper";
   p.agenda_item = "7b";
   p.first_page_number = 42;
@@ -512,7 +512,7 @@ absl::StatusOr<std::string> PdfAPaper() {
   paper.metadata.title = "Plans & <targets>";
   paper.metadata.author = "Met \"Governance\"";
   paper.metadata.created = doc::Timestamp{1576832400};
-  paper.sign_off = doc::SignOff{"Jane Doe", "Chair", {2020, 1, 8}, "Joint Audit Panel", "JAP/1"};
+  paper.sign_off = doc::SignOff{"Jane Doe", "Chair", doc::Date(2020, 1, 8), "Joint Audit Panel", "JAP/1"};
   layout::LayoutOptions lo;
   lo.producer = Producer();
   auto layout = layout::LayoutPaper(paper, Fonts(), lo);

@@ -1,6 +1,6 @@
-// File: service/archive/archive_cli.h
+// File: service/cli/archive_cli.h
 //
-// The CLI's archive commands (service/cli_main.cc dispatches to them):
+// The CLI's archive commands (registered by service/cli/cli_main.cc):
 //
 //   panelpaper archive REQUEST --paper_id ID --approved_by NAME [--role ROLE]
 //                      --decision_date YYYY-MM-DD [--meeting TEXT] --decision_reference REF
@@ -18,23 +18,16 @@
 // found, not authenticated or not allowed); 2 usage; 3 I/O or server
 // failure; 4 the archive copy is damaged (DATA_LOSS) or verify found a
 // mismatch.
-#ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_CLI_H_
-#define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_CLI_H_
+#ifndef PANELPAPER_SERVICE_CLI_ARCHIVE_CLI_H_
+#define PANELPAPER_SERVICE_CLI_ARCHIVE_CLI_H_
 
-#include <string>
-#include <vector>
+#include "service/cli/command_line.h"
 
-namespace pp::service::archive {
+namespace pp::cli {
 
-// The usage lines of the four commands, for the CLI's help text.
-extern const char kArchiveCliUsage[];
+// Registers archive, get, verify and list.
+void AddArchiveCommands(CommandSet& commands);
 
-// `args` are the command's arguments (after the command word).
-int ArchiveCommand(const std::vector<std::string>& args);
-int GetCommand(const std::vector<std::string>& args);
-int VerifyCommand(const std::vector<std::string>& args);
-int ListCommand(const std::vector<std::string>& args);
+}  // namespace pp::cli
 
-}  // namespace pp::service::archive
-
-#endif  // PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_CLI_H_
+#endif  // PANELPAPER_SERVICE_CLI_ARCHIVE_CLI_H_

@@ -1,4 +1,4 @@
-// File: service/remote_client.h
+// File: service/cli/remote_client.h
 //
 // Rendering through a running panelpaperd: the CLI's `--server` mode. Uses
 // StreamPaper, so PDFs of any size arrive within gRPC's default 4 MiB
@@ -13,8 +13,8 @@
 //   RemoteOptions o;
 //   o.server = "127.0.0.1:50051";
 //   absl::StatusOr<RemotePdf> pdf = RenderRemotely(o, request);
-#ifndef PANELPAPER_SERVICE_REMOTE_CLIENT_H_
-#define PANELPAPER_SERVICE_REMOTE_CLIENT_H_
+#ifndef PANELPAPER_SERVICE_CLI_REMOTE_CLIENT_H_
+#define PANELPAPER_SERVICE_CLI_REMOTE_CLIENT_H_
 
 #include <functional>
 #include <string>
@@ -58,4 +58,4 @@ absl::StatusOr<RemotePack> RenderPackRemotely(
 
 }  // namespace pp::service
 
-#endif  // PANELPAPER_SERVICE_REMOTE_CLIENT_H_
+#endif  // PANELPAPER_SERVICE_CLI_REMOTE_CLIENT_H_

@@ -1,4 +1,4 @@
-#include "service/archive/archive_client.h"
+#include "service/cli/archive_client.h"
 
 #include <chrono>
 #include <memory>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "panelpaper/v1/archive_service.grpc.pb.h"
-#include "service/grpc_channel.h"
+#include "service/cli/grpc_channel.h"
 #include "service/sha256.h"
 #include "service/status_mapping.h"
 

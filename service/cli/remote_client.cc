@@ -1,14 +1,13 @@
-#include "service/remote_client.h"
+#include "service/cli/remote_client.h"
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "panelpaper/v1/paper_service.grpc.pb.h"
-#include "service/grpc_channel.h"
+#include "service/cli/cli_files.h"
+#include "service/cli/grpc_channel.h"
 #include "service/sha256.h"
 #include "service/status_mapping.h"
 
@@ -16,11 +15,9 @@ namespace pp::service {
 namespace {
 
 absl::Status ReadPem(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
+  absl::StatusOr<std::string> text = pp::cli::ReadFile(path);
+  if (!text.ok()) return text.status();
+  *out = *std::move(text);
   return absl::OkStatus();
 }
 

@@ -1,4 +1,4 @@
-// File: service/archive/archive_client.h
+// File: service/cli/archive_client.h
 //
 // Calling a panelpaperd's ArchiveService (the CLI's archive, get, verify and
 // list commands). Channels and TLS as RemoteOptions says
@@ -11,14 +11,14 @@
 //   RemoteOptions o;
 //   o.server = "127.0.0.1:50051";
 //   absl::StatusOr<ArchivePaperResponse> r = ArchiveRemotely(o, token, request);
-#ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_CLIENT_H_
-#define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_CLIENT_H_
+#ifndef PANELPAPER_SERVICE_CLI_ARCHIVE_CLIENT_H_
+#define PANELPAPER_SERVICE_CLI_ARCHIVE_CLIENT_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "panelpaper/v1/archive_service.pb.h"
-#include "service/remote_client.h"
+#include "service/cli/remote_client.h"
 
 namespace pp::service::archive {
 
@@ -49,4 +49,4 @@ absl::StatusOr<panelpaper::v1::ListArchivedPapersResponse> ListRemotely(
 
 }  // namespace pp::service::archive
 
-#endif  // PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_CLIENT_H_
+#endif  // PANELPAPER_SERVICE_CLI_ARCHIVE_CLIENT_H_
