@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "service/archive/archive_store.h"
+#include "service/archive/local_archive_store.h"
 #include "service/archive/store_admin.h"
 
 namespace pp::cli {

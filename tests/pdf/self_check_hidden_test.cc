@@ -40,7 +40,7 @@ TEST(LibharuSelfCheck, ReplacementsLibharuDoesNotCallAreReportedAndRenderingStil
 
   doc::Paper paper;
   paper.panel_name = "AUDIT PANEL";
-  paper.meeting_date = {2020, 1, 8};
+  paper.meeting_date = doc::Date(2020, 1, 8);
   paper.title = "A paper";
   doc::Section s;
   s.heading = "Heading";
