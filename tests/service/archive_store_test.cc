@@ -9,6 +9,7 @@
 // locking, immutable index rows and listing.
 #include "service/archive/local_archive_store.h"
 #include "service/archive/postgres_archive_store.h"
+#include "service/archive/store_admin.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -569,6 +570,51 @@ TEST(PostgresArchiveStore, AnUnreachableServerIsUnavailableWithoutItsAddress) {
   auto store = PostgresArchiveStore::Open({"host=/nonexistent/socket/dir port=1 dbname=x connect_timeout=2", 1});
   EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(store.status().message(), Not(HasSubstr("/nonexistent")));
+}
+
+// `panelpaper store copy`: a local store into PostgreSQL, entries, requests
+// and bytes; a damaged local paper is reported and skipped, a paper held
+// with another request is a conflict, a second run copies nothing new.
+TEST(PostgresArchiveStore, CopyStoreMovesALocalArchiveAndVerifiesIt) {
+  PostgresBackend backend;
+  backend.SetUp();
+  if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure()) return;
+  const std::string dir = NewDir();
+  auto local = OpenOrDie(dir);
+  for (int i = 0; i < 7; ++i) {
+    const std::string pdf = Pdf(absl::StrCat(i % 5));  // two pairs share bytes
+    ASSERT_TRUE(local->Put(Entry(absl::StrCat("p", i), pdf, absl::StrCat("req", i)), pdf).ok());
+  }
+  const std::string damaged = Pdf("damaged");
+  ASSERT_TRUE(local->Put(Entry("z-damaged", damaged, "reqz"), damaged).ok());
+  FlipByte(ObjectPathIn(dir, Sha256Hex(damaged)), 50);
+  auto pg = backend.Open();
+  const std::string taken = Pdf("taken");
+  ASSERT_TRUE(pg->Put(Entry("p3", taken, "another request"), taken).ok());
+
+  absl::StatusOr<CopyReport> r = CopyStore(*local, *pg);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->papers, 8);
+  EXPECT_EQ(r->copied, 6);
+  EXPECT_EQ(r->present, 0);
+  EXPECT_EQ(r->verified, 6);
+  EXPECT_THAT(r->conflicts, ElementsAre("p3"));
+  EXPECT_THAT(r->damaged, ElementsAre("z-damaged"));
+  EXPECT_THAT(r->mismatched, IsEmpty());
+  for (int i : {0, 1, 2, 4, 5, 6}) {
+    auto e = pg->Lookup(absl::StrCat("p", i));
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(*e, *local->Lookup(absl::StrCat("p", i)));
+    EXPECT_EQ(*pg->ReadPdf(*e), Pdf(absl::StrCat(i % 5)));
+  }
+  // Contents 0, 1, 2, 4 (p5, p6 share those of p0, p1) and "taken".
+  EXPECT_EQ(backend.StoredPdfs(), 5);
+  // Again: nothing new, everything verified.
+  r = CopyStore(*local, *pg);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->copied, 0);
+  EXPECT_EQ(r->present, 6);
+  EXPECT_EQ(r->verified, 6);
 }
 
 // ---- LocalArchiveStore only -------------------------------------------------
