@@ -24,6 +24,9 @@
 // so two replicas archiving one id concurrently give exactly one created.
 // Durable at COMMIT (synchronous_commit is forced on for our sessions when
 // the server has it off). Reads re-hash the bytes: DATA_LOSS on mismatch.
+// Unlike LocalArchiveStore, archiving the same content again does not
+// repair a damaged pdfs row (the database refuses the UPDATE): restore the
+// database from a backup (README: PostgreSQL archive).
 //
 // Threads: a small pool of connections (options.connections, default 4),
 // opened on demand; a call takes one for its duration and waits when all

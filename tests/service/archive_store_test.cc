@@ -1,12 +1,13 @@
-// The ArchiveStore contract against both stores (LocalArchiveStore and
-// PostgresArchiveStore on a throwaway PostgreSQL 15: round trip, idempotency,
-// ALREADY_EXISTS, DATA_LOSS, shared bytes, restart, immutable rows, racing
-// puts, listing); PostgresArchiveStore alone: two replicas racing, schema
-// version checks, conninfo without passwords; then LocalArchiveStore alone:
-// round trip, immutability and idempotency, DATA_LOSS on damaged bytes, the crash-safe write sequence (in order, and a real crash —
-// a forked child _exit()ing — after every step), the start-up store check
-// (stray and temporary files removed, unknown files reported), restart,
-// locking, immutable index rows and listing.
+// The ArchiveStore contract against both stores (LocalArchiveStore, and
+// PostgresArchiveStore on a throwaway PostgreSQL 15): round trip,
+// idempotency, ALREADY_EXISTS, DATA_LOSS, shared bytes, restart, immutable
+// rows, racing puts, listing. PostgresArchiveStore alone: two replicas
+// racing, schema version checks, the writer role, conninfos without
+// passwords, store copy. Then LocalArchiveStore alone: round trip,
+// immutability and idempotency, DATA_LOSS on damaged bytes, the crash-safe
+// write sequence (in order, and a real crash — a forked child _exit()ing —
+// after every step), the start-up store check (stray and temporary files
+// removed, unknown files reported), restart, locking, immutable index rows.
 #include "service/archive/local_archive_store.h"
 #include "service/archive/postgres_archive_store.h"
 #include "service/archive/store_admin.h"
@@ -378,8 +379,12 @@ TYPED_TEST(ArchiveStoreContract, StoredRowsCannotBeChangedOrDeleted) {
     EXPECT_THAT(error, Not(IsEmpty()));
   }
   EXPECT_EQ(this->backend_.Rows(), 1);
-  EXPECT_EQ(*this->store_->Lookup("jap-7b"), Entry("jap-7b", pdf));
-  EXPECT_EQ(*this->store_->ReadPdf(*this->store_->Lookup("jap-7b")), pdf);
+  auto entry = this->store_->Lookup("jap-7b");
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(*entry, Entry("jap-7b", pdf));
+  auto bytes = this->store_->ReadPdf(*entry);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(*bytes, pdf);
 }
 
 // Many threads archiving one id at once, with the same request or another:
