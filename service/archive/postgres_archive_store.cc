@@ -203,7 +203,8 @@ ArchiveEntry RowToEntry(const PGresult* r, int row, bool with_request) {
   return e;
 }
 
-// Opens a connection: UTF-8, our application name, synchronous commits.
+// Opens a connection: UTF-8, our application name, synchronous commits, a
+// statement timeout.
 absl::StatusOr<PGconn*> Connect(const std::string& conninfo, const char* application) {
   const char* keys[] = {"dbname", "fallback_application_name", "client_encoding", nullptr};
   const char* values[] = {conninfo.c_str(), application, "UTF8", nullptr};
@@ -219,6 +220,17 @@ absl::StatusOr<PGconn*> Connect(const std::string& conninfo, const char* applica
     Result set = Exec(conn, "SET synchronous_commit TO on");
     if (!Ok(set)) {
       absl::Status s = PgStatus(conn, set.get(), "SET synchronous_commit");
+      PQfinish(conn);
+      return s;
+    }
+  }
+  // A database that stops answering must not hold archive workers for
+  // ever: 30 s per statement unless the role or database sets its own.
+  Result timeout = Exec(conn, "SHOW statement_timeout");
+  if (Ok(timeout) && PQntuples(timeout.get()) == 1 && Value(timeout.get(), 0, 0) == "0") {
+    Result set = Exec(conn, "SET statement_timeout TO '30s'");
+    if (!Ok(set)) {
+      absl::Status s = PgStatus(conn, set.get(), "SET statement_timeout");
       PQfinish(conn);
       return s;
     }

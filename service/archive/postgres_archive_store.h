@@ -28,6 +28,9 @@
 // repair a damaged pdfs row (the database refuses the UPDATE): restore the
 // database from a backup (README: PostgreSQL archive).
 //
+// Statements time out after 30 s (57014, UNAVAILABLE) unless the role or
+// database sets its own statement_timeout.
+//
 // Threads: a small pool of connections (options.connections, default 4),
 // opened on demand; a call takes one for its duration and waits when all
 // are busy. A broken connection is dropped and re-opened by the next call;
