@@ -15,12 +15,18 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "service/archive/local_archive_store.h"
+#include "service/archive/postgres_archive_store.h"
 #include "service/files.h"
 #include "service/log.h"
 
 ABSL_FLAG(std::string, archive_dir, "",
           "serve panelpaper.v1.ArchiveService, storing papers in this directory (created if "
           "missing); empty: no archive");
+ABSL_FLAG(std::string, archive_postgres, "",
+          "serve panelpaper.v1.ArchiveService, storing papers in this PostgreSQL database (libpq "
+          "conninfo or URI, no password: use PGPASSFILE or passfile=); exclusive with --archive_dir");
+ABSL_FLAG(int, archive_postgres_connections, 4,
+          "connections to --archive_postgres this server keeps at most (>= 1)");
 ABSL_FLAG(std::string, archive_token_file, "",
           "file of bearer tokens allowed to archive (one per line: TOKEN or NAME TOKEN)");
 ABSL_FLAG(std::string, archive_writers, "",
@@ -50,11 +56,25 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
   const std::string token_file = absl::GetFlag(FLAGS_archive_token_file);
   const std::string writers = absl::GetFlag(FLAGS_archive_writers);
   const std::string reads = absl::GetFlag(FLAGS_archive_reads);
-  if (dir.empty()) {
+  const std::string postgres = absl::GetFlag(FLAGS_archive_postgres);
+  if (!dir.empty() && !postgres.empty()) {
+    return absl::InvalidArgumentError(
+        "--archive_dir and --archive_postgres are exclusive: one archive store per server");
+  }
+  if (dir.empty() && postgres.empty()) {
     if (!token_file.empty() || !writers.empty()) {
-      return absl::InvalidArgumentError("--archive_token_file / --archive_writers need --archive_dir");
+      return absl::InvalidArgumentError(
+          "--archive_token_file / --archive_writers need --archive_dir or --archive_postgres");
     }
     return nullptr;
+  }
+  if (!postgres.empty()) {
+    if (absl::Status s = CheckConninfo(postgres); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--archive_postgres: ", s.message()));
+    }
+    if (absl::GetFlag(FLAGS_archive_postgres_connections) < 1) {
+      return absl::InvalidArgumentError("--archive_postgres_connections must be >= 1");
+    }
   }
 
   ArchiveServiceOptions options;
@@ -100,38 +120,51 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
     return absl::FailedPreconditionError(absl::StrCat("cannot read the ICC profile ", icc_path));
   }
 
-  StoreCheckReport report;
-  absl::StatusOr<std::unique_ptr<LocalArchiveStore>> store =
-      LocalArchiveStore::Open(LocalStoreOptions{dir, nullptr}, &report);
-  if (!store.ok()) return store.status();
-  for (const std::string& f : report.quarantined) {
-    Log(LogLevel::kWarning,
-        absl::StrCat("archive check: moved ", f, " to ", report.quarantine_dir, " (",
-                     absl::StartsWith(f, "tmp/") ? "an interrupted write"
-                     : std::find(report.symlinks.begin(), report.symlinks.end(), f) !=
-                             report.symlinks.end()
-                         ? "a symbolic link: the store never follows links"
-                         : "a PDF no index row names: a write interrupted before its row",
-                     "); nothing was deleted"));
-  }
-  for (const std::string& f : report.unknown_files) {
-    Log(LogLevel::kWarning, absl::StrCat("archive check: unexpected file left alone: ", f));
-  }
-  for (const std::string& id : report.missing_or_damaged) {
-    Log(LogLevel::kError,
-        absl::StrCat("archive check: the PDF of paper ", id,
-                     " is missing, not a regular file, or has the wrong size (reads will answer "
-                     "DATA_LOSS)"));
+  std::shared_ptr<ArchiveStore> store;
+  std::string where;
+  if (!postgres.empty()) {
+    absl::StatusOr<std::unique_ptr<PostgresArchiveStore>> pg = PostgresArchiveStore::Open(
+        {postgres, absl::GetFlag(FLAGS_archive_postgres_connections)});
+    if (!pg.ok()) return pg.status();
+    store = *std::move(pg);
+    where = absl::StrCat("PostgreSQL (", postgres, "), schema version ", kPostgresSchemaVersion);
+  } else {
+    StoreCheckReport report;
+    absl::StatusOr<std::unique_ptr<LocalArchiveStore>> local =
+        LocalArchiveStore::Open(LocalStoreOptions{dir, nullptr}, &report);
+    if (!local.ok()) return local.status();
+    store = *std::move(local);
+    for (const std::string& f : report.quarantined) {
+      Log(LogLevel::kWarning,
+          absl::StrCat("archive check: moved ", f, " to ", report.quarantine_dir, " (",
+                       absl::StartsWith(f, "tmp/") ? "an interrupted write"
+                       : std::find(report.symlinks.begin(), report.symlinks.end(), f) !=
+                               report.symlinks.end()
+                           ? "a symbolic link: the store never follows links"
+                           : "a PDF no index row names: a write interrupted before its row",
+                       "); nothing was deleted"));
+    }
+    for (const std::string& f : report.unknown_files) {
+      Log(LogLevel::kWarning, absl::StrCat("archive check: unexpected file left alone: ", f));
+    }
+    for (const std::string& id : report.missing_or_damaged) {
+      Log(LogLevel::kError,
+          absl::StrCat("archive check: the PDF of paper ", id,
+                       " is missing, not a regular file, or has the wrong size (reads will answer "
+                       "DATA_LOSS)"));
+    }
+    where = absl::StrCat(
+        dir, ", ", report.entries, " papers, check: ", report.temp_files.size(),
+        " interrupted writes, ", report.unindexed_objects.size(), " unindexed PDFs and ",
+        report.symlinks.size(), " symbolic links quarantined, ", report.missing_or_damaged.size(),
+        " damaged");
   }
 
   size_t writer_tokens = 0;
   for (const Token& t : options.auth.tokens) writer_tokens += t.may_write ? 1 : 0;
   const bool writable = writer_tokens > 0 || !options.auth.writers.empty();
   const std::string summary = absl::StrCat(
-      "archive: ", dir, ", ", report.entries, " papers, check: ", report.temp_files.size(),
-      " interrupted writes, ", report.unindexed_objects.size(), " unindexed PDFs and ",
-      report.symlinks.size(), " symbolic links quarantined, ", report.missing_or_damaged.size(),
-      " damaged; writes: ",
+      "archive: ", where, "; writes: ",
       writable ? absl::StrCat(writer_tokens, " tokens, ", options.auth.writers.size(),
                               " mTLS identities")
                : std::string("nobody (read-only)"),
@@ -142,8 +175,7 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
         "archive: no writer token (--archive_token_file) or --archive_writers: the archive is "
         "read-only");
   }
-  return ArchiveServiceImpl::Create(setup.fonts, std::shared_ptr<ArchiveStore>(*std::move(store)),
-                                    std::move(options));
+  return ArchiveServiceImpl::Create(setup.fonts, std::move(store), std::move(options));
 }
 
 ArchiveHealthWatch::ArchiveHealthWatch(ArchiveServiceImpl* archive,

@@ -53,9 +53,11 @@ struct ArchiveSetup {
   std::shared_ptr<SendBudget> send_budget;  // the server's (call_handler.h)
 };
 
-// nullptr when --archive_dir is empty. INVALID_ARGUMENT for inconsistent
-// flags (panelpaperd exits 2); other errors (unreadable token file, store
-// locked or not openable) make it exit 1.
+// nullptr when neither --archive_dir nor --archive_postgres is set.
+// INVALID_ARGUMENT for inconsistent flags, both stores, or a password in
+// the conninfo (panelpaperd exits 2); other errors (unreadable token file,
+// store locked or not openable, database unreachable or its schema version
+// not this build's) make it exit 1.
 absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const ArchiveSetup& setup);
 
 // Calls `report(true)` at once, then, from a thread of its own,

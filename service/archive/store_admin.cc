@@ -296,4 +296,59 @@ absl::StatusOr<RestoreReport> RestoreStore(const std::string& backup_in, const s
   return report;
 }
 
+absl::StatusOr<CopyReport> CopyStore(ArchiveStore& from, ArchiveStore& to) {
+  CopyReport report;
+  std::vector<ArchiveEntry> copied;
+  ListQuery q;
+  q.limit = 500;
+  while (true) {
+    absl::StatusOr<ListPage> page = from.List(q);
+    if (!page.ok()) return page.status();
+    for (const ArchiveEntry& listed : page->entries) {
+      ++report.papers;
+      absl::StatusOr<ArchiveEntry> entry = from.Lookup(listed.paper_id);  // with its request
+      if (!entry.ok()) return entry.status();
+      absl::StatusOr<std::string> pdf = from.ReadPdf(*entry);
+      if (!pdf.ok()) {
+        if (!absl::IsDataLoss(pdf.status())) return pdf.status();
+        report.damaged.push_back(entry->paper_id);
+        continue;
+      }
+      absl::StatusOr<PutResult> put = to.Put(*entry, *pdf);
+      if (!put.ok()) {
+        if (!absl::IsAlreadyExists(put.status())) return put.status();
+        report.conflicts.push_back(entry->paper_id);
+        continue;
+      }
+      if (put->created) {
+        ++report.copied;
+        report.bytes += entry->size_bytes;
+      } else {
+        ++report.present;
+      }
+      copied.push_back(*std::move(entry));
+    }
+    if (!page->more || page->entries.empty()) break;
+    q.after_meeting_date = page->entries.back().meeting_date;
+    q.after_paper_id = page->entries.back().paper_id;
+  }
+  // Verified after: every copied paper read back from the destination.
+  for (const ArchiveEntry& e : copied) {
+    absl::StatusOr<ArchiveEntry> there = to.Lookup(e.paper_id);
+    if (!there.ok() && !absl::IsNotFound(there.status())) return there.status();
+    bool same = there.ok() && *there == e;
+    if (same) {
+      absl::StatusOr<std::string> pdf = to.ReadPdf(*there);
+      if (!pdf.ok() && !absl::IsDataLoss(pdf.status())) return pdf.status();
+      same = pdf.ok();
+    }
+    if (same) {
+      ++report.verified;
+    } else {
+      report.mismatched.push_back(e.paper_id);
+    }
+  }
+  return report;
+}
+
 }  // namespace pp::service::archive

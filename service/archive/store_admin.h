@@ -71,6 +71,25 @@ struct RestoreReport {
 // row records.
 absl::StatusOr<RestoreReport> RestoreStore(const std::string& backup, const std::string& dir);
 
+// What CopyStore did.
+struct CopyReport {
+  int64_t papers = 0;   // entries in the source
+  int64_t copied = 0;   // newly stored in the destination
+  int64_t present = 0;  // there already with the same request (an earlier copy)
+  int64_t bytes = 0;    // PDF bytes sent
+  int64_t verified = 0; // destination entries read back equal, PDF re-hashed
+  std::vector<std::string> conflicts;  // ids the destination holds with another request
+  std::vector<std::string> damaged;    // ids whose source PDF is missing or damaged: not copied
+  std::vector<std::string> mismatched; // ids that read back differently from the destination
+};
+
+// Copies every paper of `from` (entry, request and PDF bytes, each PDF
+// re-hashed as it is read) into `to` with ArchiveStore::Put — idempotent,
+// so an interrupted copy can simply be run again — then reads every copied
+// paper back from `to` and compares entry and bytes. Never changes `from`.
+// An error from either store other than those reported stops the copy.
+absl::StatusOr<CopyReport> CopyStore(ArchiveStore& from, ArchiveStore& to);
+
 }  // namespace pp::service::archive
 
 #endif  // PANELPAPER_SERVICE_ARCHIVE_STORE_ADMIN_H_

@@ -6,16 +6,28 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "service/archive/archive_store.h"
 #include "service/archive/local_archive_store.h"
+#include "service/archive/postgres_archive_store.h"
 #include "service/archive/store_admin.h"
 
 namespace pp::cli {
 namespace {
 
 using pp::service::archive::BackupReport;
+using pp::service::archive::CopyReport;
+using pp::service::archive::LocalArchiveStore;
+using pp::service::archive::MigrateReport;
+using pp::service::archive::PostgresArchiveStore;
 using pp::service::archive::RestoreReport;
 using pp::service::archive::StoreCheckReport;
+
+int Usage(const std::string& command, const std::string& message) {
+  std::cerr << "panelpaper store " << command << ": " << message << "\n"
+            << "Run 'panelpaper store " << command << " --help' for usage.\n";
+  return kExitUsage;
+}
 
 int Failed(const std::string& command, const absl::Status& s) {
   std::cerr << "panelpaper store " << command << ": " << s.message() << "\n";
@@ -76,9 +88,59 @@ int Restore(const std::string& backup, const std::string& dir) {
   return r->missing.empty() ? kExitOk : kExitDamaged;
 }
 
+int MigrateSchema(const std::string& conninfo, const std::string& grant_to) {
+  absl::StatusOr<MigrateReport> r = pp::service::archive::MigratePostgresSchema(conninfo, grant_to);
+  if (!r.ok()) {
+    if (absl::IsInvalidArgument(r.status())) {
+      return Usage("migrate-schema", std::string(r.status().message()));
+    }
+    return Failed("migrate-schema", r.status());
+  }
+  if (r->from_version == r->to_version) {
+    std::cout << "archive schema: version " << r->to_version << ", up to date\n";
+  } else {
+    std::cout << "archive schema: version " << r->from_version << " -> " << r->to_version << "\n";
+  }
+  if (!r->granted_to.empty()) {
+    std::cout << "granted SELECT + INSERT (no UPDATE, DELETE or TRUNCATE) to " << r->granted_to << "\n";
+  }
+  return kExitOk;
+}
+
+int Copy(const std::string& dir, const std::string& conninfo) {
+  if (absl::Status s = pp::service::archive::CheckConninfo(conninfo); !s.ok()) {
+    return Usage("copy", std::string(s.message()));
+  }
+  StoreCheckReport check;
+  absl::StatusOr<std::unique_ptr<LocalArchiveStore>> from =
+      LocalArchiveStore::Open({dir, nullptr}, &check);
+  if (!from.ok()) return Failed("copy", from.status());
+  absl::StatusOr<std::unique_ptr<PostgresArchiveStore>> to = PostgresArchiveStore::Open({conninfo, 2});
+  if (!to.ok()) return Failed("copy", to.status());
+  absl::StatusOr<CopyReport> r = pp::service::archive::CopyStore(**from, **to);
+  if (!r.ok()) return Failed("copy", r.status());
+  std::cout << "copied " << dir << " to PostgreSQL: " << r->papers << " papers, " << r->copied
+            << " copied (" << r->bytes << " PDF bytes), " << r->present
+            << " there already; " << r->verified << " read back and verified\n";
+  for (const std::string& id : r->conflicts) {
+    std::cout << "  CONFLICT: paper " << id
+              << " is archived in PostgreSQL with another request (left as it is)\n";
+  }
+  for (const std::string& id : r->damaged) {
+    std::cout << "  DAMAGED in the local store, not copied: paper " << id << "\n";
+  }
+  for (const std::string& id : r->mismatched) {
+    std::cout << "  MISMATCH: paper " << id << " reads back differently from PostgreSQL\n";
+  }
+  if (!r->damaged.empty() || !r->mismatched.empty()) return kExitDamaged;
+  if (!r->conflicts.empty()) return kExitRejected;
+  return kExitOk;
+}
+
 struct StoreArgs {
   std::string dir, other;
   bool quarantine = false;
+  std::string postgres, grant_to;
 };
 
 }  // namespace
@@ -88,21 +150,29 @@ void AddStoreCommands(CommandSet& commands) {
     CLI::App* check = nullptr;
     CLI::App* backup = nullptr;
     CLI::App* restore = nullptr;
+    CLI::App* migrate = nullptr;
+    CLI::App* copy = nullptr;
   };
   auto args = std::make_shared<StoreArgs>();
   auto subs = std::make_shared<Subcommands>();
   CLI::App* store = commands.Add(
-      "store", "check, back up or restore a local archive store directory (no server)",
+      "store",
+      "maintain an archive store: check, back up or restore a local store directory; create or "
+      "upgrade a PostgreSQL archive's schema; copy a local store into PostgreSQL (no server)",
       [args, subs]() {
         if (subs->check->parsed()) return Check(args->dir, args->quarantine);
         if (subs->backup->parsed()) return Backup(args->dir, args->other);
         if (subs->restore->parsed()) return Restore(args->other, args->dir);
+        if (subs->migrate->parsed()) return MigrateSchema(args->postgres, args->grant_to);
+        if (subs->copy->parsed()) return Copy(args->dir, args->postgres);
         return kExitUsage;
       });
   store->require_subcommand(1);
   store->footer(
-      "Exit status: 0 ok (check: nothing found), 1 findings or refused, 2 usage, 3 I/O failure,\n"
-      "4 damaged papers.");
+      "CONNINFO: a libpq conninfo or URI; passwords come from PGPASSFILE or passfile=, never\n"
+      "from CONNINFO.\n"
+      "Exit status: 0 ok (check: nothing found), 1 findings, refused, or papers the destination\n"
+      "holds differently (copy), 2 usage, 3 I/O or database failure, 4 damaged papers.");
   subs->check = store->add_subcommand(
       "check",
       "report what DIR holds that is not an archived paper, or is damaged; changes nothing "
@@ -120,6 +190,24 @@ void AddStoreCommands(CommandSet& commands) {
       store->add_subcommand("restore", "a backup into the new or empty DIR, every PDF re-hashed");
   subs->restore->add_option("BACKUP", args->other, "a directory made by store backup")->required();
   subs->restore->add_option("DIR", args->dir, "a new or empty directory")->required();
+  subs->migrate = store->add_subcommand(
+      "migrate-schema",
+      "create or upgrade the archive schema in a PostgreSQL database (run as the role that owns "
+      "it)");
+  subs->migrate->add_option("--postgres", args->postgres, "the database")
+      ->type_name("CONNINFO")->required();
+  subs->migrate->add_option("--grant-to", args->grant_to,
+                            "give this existing role SELECT + INSERT only, for panelpaperd "
+                            "--archive_postgres")
+      ->type_name("ROLE");
+  subs->copy = store->add_subcommand(
+      "copy",
+      "every paper of the local store DIR (panelpaperd stopped) into a PostgreSQL archive, then "
+      "each read back and compared; safe to re-run");
+  subs->copy->add_option("--from", args->dir, "the local archive store directory")
+      ->type_name("DIR")->required();
+  subs->copy->add_option("--to-postgres", args->postgres, "the PostgreSQL archive")
+      ->type_name("CONNINFO")->required();
 }
 
 }  // namespace pp::cli

@@ -1,11 +1,13 @@
 // File: service/cli/store_cli.h
 //
-// `panelpaper store ...`: maintenance of a local archive store directory
-// (the work is in service/archive/store_admin.h; no server involved):
+// `panelpaper store ...`: maintenance of an archive store
+// (the work is in service/archive/store_admin.h; no panelpaperd involved):
 //
 //   panelpaper store check DIR [--quarantine]
 //   panelpaper store backup DIR DEST
 //   panelpaper store restore BACKUP DIR
+//   panelpaper store migrate-schema --postgres CONNINFO [--grant-to ROLE]
+//   panelpaper store copy --from DIR --to-postgres CONNINFO
 //
 // Exit status: 0 ok (check: nothing found); 1 check found something to look
 // at (temporary files, unindexed PDFs, symbolic links, unknown files, a
