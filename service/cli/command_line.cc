@@ -84,7 +84,11 @@ int CommandSet::Run(int argc, char** argv) {
     return app_->exit(e);
   } catch (const CLI::ParseError& e) {
     std::string where = "panelpaper";
-    for (const CLI::App* sub : app_->get_subcommands()) where = absl::StrCat(where, " ", sub->get_name());
+    // The deepest command parsed ("panelpaper store check"), for the hint.
+    for (const CLI::App* app = app_.get(); !app->get_subcommands().empty();) {
+      app = app->get_subcommands().front();
+      where = absl::StrCat(where, " ", app->get_name());
+    }
     std::cerr << where << ": " << e.what() << "\n"
               << "Run '" << where << " --help' for usage.\n";
     return kExitUsage;
