@@ -158,6 +158,79 @@ std::string Quote(std::string_view s) {
 
 bool IsBlank(std::string_view s) { return absl::StripAsciiWhitespace(AV(s)).empty(); }
 
+// ---- Pasted text ------------------------------------------------------------
+// What word processors put into copied text, mapped to what layout draws
+// (paper.proto "Text"; README "Pasted text"). Layout only ever sees '\n'
+// as a line break, U+00AD, U+00A0 and U+200B.
+
+// True for a byte that may start something NormalizePasted changes: a C0
+// control or the lead byte of U+2028, U+202F, U+2060, U+200C/D (E2) or
+// U+FEFF (EF).
+bool MayNeedNormalizing(std::string_view s) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0xE2 || u == 0xEF) return true;
+  }
+  return false;
+}
+
+// Returns s with pasted-text characters mapped. `multi_line` (run text):
+// TAB -> one space, CR LF / lone CR / U+2028 / U+2029 -> '\n'. Single-line
+// fields: TAB, CR, LF, CR LF, U+2028, U+2029 -> one space. Everywhere:
+// U+202F -> U+00A0; U+2060 and U+FEFF dropped; ZWNJ/ZWJ dropped unless next
+// to a right-to-left or shaping script character (that text is refused
+// anyway, and the joiner with it). Anything else, including characters
+// the fonts check will refuse, is copied unchanged.
+std::string NormalizePasted(std::string_view s, bool multi_line) {
+  std::string out;
+  out.reserve(s.size());
+  const char32_t line_break = multi_line ? U'\n' : U' ';
+  char32_t prev = 0;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    const size_t at = pos;
+    const char32_t cp = DecodeUtf8(s, &pos);
+    if (cp == kInvalidCodepoint) {  // left for the fonts check to report
+      out.append(s.substr(at, pos - at));
+      prev = cp;
+      continue;
+    }
+    switch (cp) {
+      case U'\t':
+        out.push_back(' ');
+        break;
+      case U'\r':
+        out.push_back(static_cast<char>(line_break));
+        if (pos < s.size() && s[pos] == '\n') ++pos;  // CR LF: one break
+        break;
+      case U'\n':
+      case 0x2028:  // LINE SEPARATOR
+      case 0x2029:  // PARAGRAPH SEPARATOR
+        out.push_back(static_cast<char>(line_break));
+        break;
+      case 0x202F:  // NARROW NO-BREAK SPACE: drawn as U+00A0 (Panel Sans has it)
+        AppendUtf8(0x00A0, &out);
+        break;
+      case 0x2060:  // WORD JOINER
+      case 0xFEFF:  // ZERO WIDTH NO-BREAK SPACE (byte order mark)
+        break;
+      case 0x200C:  // ZWNJ
+      case 0x200D: {  // ZWJ
+        size_t next_pos = pos;
+        const char32_t next = pos < s.size() ? DecodeUtf8(s, &next_pos) : 0;
+        if (text::IsComplexScript(prev) || text::IsComplexScript(next)) {
+          AppendUtf8(cp, &out);  // refused with its script by the fonts check
+        }
+        break;
+      }
+      default:
+        AppendUtf8(cp, &out);
+    }
+    prev = cp;
+  }
+  return out;
+}
+
 constexpr doc::Rgb kBlack = {0, 0, 0};
 
 // The RAG palette of paper.proto (LAYOUT.md §7); all with black text.
@@ -403,9 +476,12 @@ class Converter {
     return ok;
   }
 
-  // Validates one string field; true when it may be used as is.
+  // Validates one string field after normalising pasted text
+  // (NormalizePasted); true when it may be used, and then *out (if given)
+  // holds the normalised text. Every character the fonts cannot draw is
+  // named in one violation.
   template <typename PathFn>
-  bool Text(std::string_view s, unsigned rules, PathFn&& path) {
+  bool Text(std::string_view s, unsigned rules, PathFn&& path, std::string* out = nullptr) {
     if (s.empty() || ((rules & kRequiredText) && IsBlank(s))) {
       if (rules & (kRequiredText | kNonEmpty)) {
         InvalidAt(path, kRequired);
@@ -414,17 +490,23 @@ class Converter {
       return true;
     }
     if (!CountText(s.size(), path)) return false;
-    if (absl::Status st = fonts_.CheckText(s, (rules & kMultiLine) != 0); !st.ok()) {
+    const bool multi_line = (rules & kMultiLine) != 0;
+    std::string normalized;
+    const bool changed = MayNeedNormalizing(s);
+    if (changed) normalized = NormalizePasted(s, multi_line);
+    const std::string_view text = changed ? std::string_view(normalized) : s;
+    if (absl::Status st = fonts_.CheckText(text, multi_line); !st.ok()) {
       InvalidAt(path, std::string(st.message()));
       return false;
     }
+    if (out != nullptr) *out = changed ? std::move(normalized) : std::string(s);
     return true;
   }
 
-  // Text() for `parent.name`, copied into *out when valid.
+  // Text() for `parent.name`, normalised into *out when valid.
   void TextField(const std::string& s, const FieldPath& parent, std::string_view name,
                  unsigned rules, std::string* out) {
-    if (Text(s, rules, [&] { return parent.Field(name).str(); })) *out = s;
+    Text(s, rules, [&] { return parent.Field(name).str(); }, out);
   }
 
   // Link-valued field `parent.name` (empty is allowed).
@@ -450,13 +532,14 @@ class Converter {
   void PdfTextField(const std::string& s, const FieldPath& parent, std::string_view name,
                     std::string* out) {
     auto path = [&] { return parent.Field(name).str(); };
-    if (!Text(s, kOptional, path)) return;
-    if (const size_t n = CountUtf8Chars(s); n > kMaxPdfTextChars) {
+    std::string text;
+    if (!Text(s, kOptional, path, &text)) return;
+    if (const size_t n = CountUtf8Chars(text); n > kMaxPdfTextChars) {
       Invalid(path(), absl::StrCat("is ", n, " characters; document information may have at most ",
                                    kMaxPdfTextChars, " (a PDF string's limit)"));
       return;
     }
-    *out = s;
+    *out = std::move(text);
   }
 
   // metadata.keywords: each keyword a string field, and all of them joined
@@ -467,9 +550,8 @@ class Converter {
     size_t joined = 0;
     for (int i = 0; i < in.size(); ++i) {
       std::string& keyword = out->emplace_back();
-      if (Text(in.Get(i), kOptional, [&] { return p.Index(static_cast<size_t>(i)).str(); })) {
-        keyword = in.Get(i);
-      }
+      Text(in.Get(i), kOptional, [&] { return p.Index(static_cast<size_t>(i)).str(); },
+           &keyword);
       joined += CountUtf8Chars(in.Get(i)) + (i > 0 ? 2 : 0);
     }
     if (joined > kMaxPdfTextChars) {
@@ -547,10 +629,8 @@ void Converter::Runs(const Repeated<pb::Run>& in, const FieldPath& parent, std::
   for (int j = 0; j < in.size(); ++j) {
     const pb::Run& run = in[j];
     doc::Run& o = out->emplace_back();
-    if (Text(run.text(), kNonEmpty | kMultiLine,
-             [&] { return parent.Field(name, j).Field("text").str(); })) {
-      o.text = run.text();
-    }
+    Text(run.text(), kNonEmpty | kMultiLine,
+         [&] { return parent.Field(name, j).Field("text").str(); }, &o.text);
     o.bold = run.bold();
     o.italic = run.italic();
     if (!run.link().empty()) {
@@ -759,14 +839,13 @@ void Converter::ImprovementArea(const pb::ImprovementArea& in, FieldPath p,
                                 doc::ImprovementArea* out) {
   TextField(in.name(), p, "name", kRequiredText, &out->name);
   const bool status_ok =
-      Text(in.status(), kRequiredText, [&] { return p.Field("status").str(); });
-  if (status_ok) out->status = in.status();
+      Text(in.status(), kRequiredText, [&] { return p.Field("status").str(); }, &out->status);
   if (!pb::Rag_IsValid(in.rag())) {
     Invalid(p.Field("rag").str(), UnknownEnum("Rag", in.rag()));
   } else if (std::optional<doc::Rgb> fill = RagFill(in.rag())) {
     out->status_fill = *fill;
   } else if (status_ok) {
-    if (std::optional<pb::Rag> rag = RagOfStatusWord(in.status())) {
+    if (std::optional<pb::Rag> rag = RagOfStatusWord(out->status)) {
       out->status_fill = *RagFill(*rag);
     } else {
       Invalid(p.Field("status").str(),
@@ -813,10 +892,8 @@ void Converter::ImprovementTable(const pb::ImprovementTable& in, FieldPath p,
   const int headings = in.column_headings_size();
   if (headings == 3) {
     for (int i = 0; i < 3; ++i) {
-      if (Text(in.column_headings(i), kOptional,
-               [&] { return p.Field("column_headings", i).str(); })) {
-        out->column_headings[static_cast<size_t>(i)] = in.column_headings(i);
-      }
+      Text(in.column_headings(i), kOptional, [&] { return p.Field("column_headings", i).str(); },
+           &out->column_headings[static_cast<size_t>(i)]);
     }
   } else if (headings != 0) {
     Invalid(p.Field("column_headings").str(),
@@ -1025,9 +1102,7 @@ void Converter::OrganisationLines(const Repeated<std::string>& in, const FieldPa
   }
   for (int i = 0; i < lines; ++i) {
     std::string& line = out->emplace_back();
-    if (Text(in.Get(i), kOptional, [&] { return p.Index(static_cast<size_t>(i)).str(); })) {
-      line = in.Get(i);
-    }
+    Text(in.Get(i), kOptional, [&] { return p.Index(static_cast<size_t>(i)).str(); }, &line);
   }
 }
 

@@ -33,6 +33,9 @@ std::string DumpLayout(const PageLayout& layout) {
       absl::StrAppendFormat(&out, "  frame %.2f %.2f %.2f %.2f w=%.2f\n", f.x, f.y, f.w, f.h,
                             f.width);
     }
+    for (const CircleItem& c : p.circles) {
+      absl::StrAppendFormat(&out, "  circle %.2f %.2f r=%.2f w=%.2f\n", c.cx, c.cy, c.r, c.width);
+    }
     for (const LinkItem& l : p.links) {
       absl::StrAppendFormat(&out, "  link %.2f %.2f %.2f %.2f %s page=%d\n", l.x, l.y, l.w, l.h,
                             l.uri, l.target_page);

@@ -58,6 +58,11 @@ void DrawLine(const text::Line& line, const std::vector<std::string>& uris, doub
   for (const text::Piece& p : line.pieces) {
     page->texts.push_back(
         TextItem{p.face, size, x + p.x, baseline, p.width, p.text, color});
+    // A line that broke at a space keeps one at its end in the text layer
+    // (drawn after the last glyph, so invisible; the measured width is the
+    // visible one): extraction would otherwise join its last word to the
+    // next line's first.
+    if (line.soft_end && &p == &line.pieces.back()) page->texts.back().text.push_back(' ');
     if (p.tag >= 0 && static_cast<size_t>(p.tag) < uris.size()) {
       // The clickable area spans the glyphs' ascent and descent.
       page->links.push_back(
@@ -74,6 +79,12 @@ void TextBlock::Draw(DrawContext& ctx, double x, double top) const {
   }
   if (begin_ == 0 && c.label) {
     DrawLine(*c.label, c.uris, s.size, s.color, x + c.label_x, top - s.baseline, ctx.page);
+  }
+  if (begin_ == 0 && c.label_circle_r > 0) {
+    // Where "•" (0.35 em wide, centred 0.33 em above the baseline) would be.
+    ctx.page->circles.push_back(CircleItem{x + c.label_x + 0.175 * s.size,
+                                           top - s.baseline + 0.33 * s.size, c.label_circle_r,
+                                           0.06 * s.size, s.color});
   }
   if (begin_ == 0 && c.trailer) {
     DrawLine(*c.trailer, c.uris, s.size, s.color, x + s.indent + s.width - c.trailer->width,

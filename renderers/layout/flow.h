@@ -95,6 +95,9 @@ struct TextContent {
   std::vector<std::string> uris;  // Piece::tag -> link target
   std::optional<text::Line> label;
   double label_x = 0;             // from the region's left edge
+  // > 0: the label is a stroked circle of this radius ("◦", a level-3
+  // bullet) centred where a "•" would sit, instead of text.
+  double label_circle_r = 0;
   // Drawn right-aligned at the end of the text column on the first line
   // (e.g. an agenda entry's "(Pages 168 – 174)"); the lines must have been
   // broken narrower to leave room for it.

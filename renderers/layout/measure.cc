@@ -19,6 +19,9 @@ namespace {
 using text::Style;
 
 constexpr Color kBlack = {0, 0, 0};
+// The level-3 bullet "◦": a circle of this radius (in em) with a stroke of
+// 0.06 em, about the size of "•" (TextBlock::Draw centres it there).
+constexpr double kCircleBulletRadius = 0.1;
 
 std::string ToRoman(int n, bool upper) {
   static constexpr std::pair<int, const char*> kTable[] = {
@@ -74,8 +77,8 @@ class PaperBuilder {
 
   std::shared_ptr<TextBlock> Text(SpanBuilder& sb, const TextStyle& ts,
                                   const std::vector<text::Span>* label = nullptr,
-                                  double label_x = 0) {
-    return tf_.Make(sb, ts, label, label_x);
+                                  double label_x = 0, double label_circle_r = 0) {
+    return tf_.Make(sb, ts, label, label_x, label_circle_r);
   }
 
   std::shared_ptr<TextBlock> WithOutline(std::shared_ptr<TextBlock> block, std::string title,
@@ -169,8 +172,11 @@ class PaperBuilder {
     }
   }
 
+  // `level`: how deep this list nests (0: top level), for the bullet.
   void Items(const std::vector<doc::ListItem>& items, doc::ListStyle style, double base_x,
-             double region_w, std::vector<FlowPtr>* out) {
+             double region_w, std::vector<FlowPtr>* out, int level = 0) {
+    const bool bullet = style == doc::ListStyle::kBullet;
+    const bool circle = bullet && BulletIsCircle(level);
     // The label column is wide enough for the widest label.
     double col = style == doc::ListStyle::kNone ? 0 : s_.list_indent;
     if (style != doc::ListStyle::kBullet && style != doc::ListStyle::kNone) {
@@ -190,16 +196,18 @@ class PaperBuilder {
       const doc::ListItem& item = items[i];
       SpanBuilder sb;
       sb.AddRuns(item.runs);
-      const std::string label_text = ListLabel(style, static_cast<int>(i));
+      const std::string label_text =
+          bullet ? BulletLabel(level) : ListLabel(style, static_cast<int>(i));
       std::vector<text::Span> label;
       if (!label_text.empty()) label.push_back(text::Span{label_text, Style::kRegular, -1});
       auto b = Text(sb, MakeStyle(s_.body_size, base_x + col, region_w - base_x - col),
-                    label.empty() ? nullptr : &label, base_x);
+                    label.empty() ? nullptr : &label, base_x,
+                    circle ? kCircleBulletRadius * s_.body_size : 0);
       Space(*b, s_.list_item_space, s_.list_item_space);
       b->path = item.path;
       out->push_back(std::move(b));
       for (const doc::List& sub : item.sublists) {
-        Items(sub.items, sub.style, base_x + col, region_w, out);
+        Items(sub.items, sub.style, base_x + col, region_w, out, level + 1);
       }
     }
   }
@@ -688,6 +696,14 @@ std::string FormatDate(const doc::Date& date, bool weekday) {
   if (weekday) out = absl::StrCat(kDays[static_cast<int>(absl::GetWeekday(date))], " ");
   absl::StrAppend(&out, date.day(), " ", kMonths[date.month() - 1], " ", date.year());
   return out;
+}
+
+std::string BulletLabel(int level) {
+  switch (level % 3) {
+    case 0: return "\xE2\x80\xA2";  // •
+    case 1: return "\xE2\x80\x93";  // – (en dash)
+    default: return "";               // ◦, drawn as a circle
+  }
 }
 
 std::string ListLabel(doc::ListStyle style, int n) {

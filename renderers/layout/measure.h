@@ -31,6 +31,12 @@ std::string FormatDate(const doc::Date& date, bool weekday);
 // (n from 0); empty for ListStyle::kNone.
 std::string ListLabel(doc::ListStyle style, int n);
 
+// The bullet of a list nested `level` deep (0: a top-level list), LAYOUT.md
+// §14: "•", "–", then "◦", repeating. "◦" is outside Windows-1252, so it is
+// drawn as a circle (TextContent::label_circle_r) and this returns "" for it.
+std::string BulletLabel(int level);
+inline bool BulletIsCircle(int level) { return level % 3 == 2; }
+
 // The paper's body flowables, in order. `interrupt` (optional) is polled
 // every few hundred blocks.
 absl::StatusOr<std::vector<FlowPtr>> MeasurePaper(const doc::Paper& paper,

@@ -49,6 +49,14 @@ struct FrameItem {
   Color color;
 };
 
+// A stroked circle centred at (cx, cy): the level-3 list bullet "◦",
+// drawn as a vector so no fallback face is loaded for it.
+struct CircleItem {
+  double cx = 0, cy = 0, r = 0;
+  double width = 0.5;
+  Color color;
+};
+
 // A clickable area: an external URI, or a jump to a page of this document.
 struct LinkItem {
   double x = 0, y = 0, w = 0, h = 0;
@@ -62,6 +70,7 @@ struct Page {
   std::vector<TextItem> texts;
   std::vector<RuleItem> rules;
   std::vector<FrameItem> frames;
+  std::vector<CircleItem> circles;
   std::vector<LinkItem> links;
 };
 

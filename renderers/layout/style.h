@@ -25,11 +25,14 @@ struct HouseStyle {
   // Running furniture (baselines measured from the page edge).
   double header_label_size = 12;         // "AGENDA ITEM 7b", bold, right
   double header_label_baseline = 15 * kMm;
+  // No glyph closer than 10 mm to the sheet edge (LAYOUT.md §14: office
+  // printers leave 4-6 mm unprintable): the marking's caps reach 11.2 mm
+  // from the top and sit 11 mm above the bottom; the page number clears it.
   double marking_size = 11;              // protective marking, bold caps, centred
-  double marking_top_baseline = 8 * kMm;
-  double marking_bottom_baseline = 6 * kMm;
+  double marking_top_baseline = 14 * kMm;
+  double marking_bottom_baseline = 11 * kMm;
   double page_number_size = 11;          // centred
-  double page_number_baseline = 12 * kMm;
+  double page_number_baseline = 16 * kMm;
 
   // Body text.
   double body_size = 12;

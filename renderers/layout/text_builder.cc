@@ -42,13 +42,17 @@ TextStyle TextFactory::Style(double size, double indent, double width, HAlign al
 
 std::shared_ptr<TextBlock> TextFactory::Make(SpanBuilder& spans, const TextStyle& ts,
                                              const std::vector<text::Span>* label,
-                                             double label_x) const {
+                                             double label_x, double label_circle_r) const {
   auto c = std::make_shared<TextContent>();
   c->style = ts;
   c->lines = text::BreakLines(spans.spans(), fonts_, ts.size, ts.width);
   c->uris = spans.TakeUris();
   if (label != nullptr && !label->empty()) {
     c->label = text::SetLine(*label, fonts_, ts.size);
+    c->label_x = label_x;
+  }
+  if (label_circle_r > 0) {
+    c->label_circle_r = label_circle_r;
     c->label_x = label_x;
   }
   return std::make_shared<TextBlock>(std::move(c));

@@ -59,10 +59,11 @@ class TextFactory {
   TextStyle Style(double size, double indent, double width, HAlign align = HAlign::kLeft) const;
 
   // A measured block whose lines are broken at ts.width; `label` hangs on
-  // the first line at `label_x` (from the region's left edge).
+  // the first line at `label_x` (from the region's left edge); with
+  // `label_circle_r` > 0 the label is a stroked circle instead (TextContent).
   std::shared_ptr<TextBlock> Make(SpanBuilder& spans, const TextStyle& ts,
                                   const std::vector<text::Span>* label = nullptr,
-                                  double label_x = 0) const;
+                                  double label_x = 0, double label_circle_r = 0) const;
 
   const text::FontSet& fonts() const { return fonts_; }
   const HouseStyle& house() const { return style_; }

@@ -437,6 +437,13 @@ class Painter {
             "HPDF_Page_Rectangle");
       Check(HPDF_Page_Stroke(page), "HPDF_Page_Stroke");
     }
+    for (const layout::CircleItem& c : p.circles) {
+      pen(c.width, c.color);
+      Check(HPDF_Page_Circle(page, static_cast<HPDF_REAL>(c.cx), static_cast<HPDF_REAL>(c.cy),
+                             static_cast<HPDF_REAL>(c.r)),
+            "HPDF_Page_Circle");
+      Check(HPDF_Page_Stroke(page), "HPDF_Page_Stroke");
+    }
   }
 
   HPDF_Destination Destination(int page_index, double y) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "renderers/common/utf8.h"
 
@@ -289,7 +290,42 @@ FaceId FontSet::ResolveSlow(Style style, char32_t cp) const {
   return FaceId(Family::kPanelSans, style);
 }
 
+bool IsComplexScript(char32_t cp) {
+  return Find(kRightToLeft, cp) != nullptr || Find(kNeedsShaping, cp) != nullptr;
+}
+
+std::string FontSet::RefusalKind(char32_t cp) const {
+  if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+    if (cp == '\n') return "line break; only run text may hold line breaks";
+    return "control character";
+  }
+  if (cp > 0xFFFF) return "outside the Basic Multilingual Plane, e.g. emoji";
+  if (const Range* r = Find(kRightToLeft, cp)) return absl::StrCat(r->name, ", right to left");
+  if (const Range* r = Find(kNeedsShaping, cp)) {
+    return absl::StrCat(r->name, ", needs text shaping");
+  }
+  if (const Range* r = Find(kCombining, cp)) {
+    return absl::StrCat(r->name, "; send precomposed characters, NFC");
+  }
+  if (const Range* r = Find(kBidiControls, cp)) {
+    return absl::StrCat(r->name, ", needs a bidi algorithm");
+  }
+  for (int f = 0; f < kFamilyCount; ++f) {
+    if (faces_[f * 4].Has(cp)) return "";
+  }
+  return "not in any bundled font";
+}
+
 absl::Status FontSet::CheckText(std::string_view utf8, bool allow_newline) const {
+  // Every refused code point, in order of first appearance, with its count.
+  struct Refused {
+    char32_t cp;
+    size_t count;
+    std::string kind;
+  };
+  std::vector<Refused> refused;
+  constexpr size_t kAccepted = SIZE_MAX;
+  absl::flat_hash_map<char32_t, size_t> index_of;  // index in `refused`, or kAccepted
   size_t pos = 0;
   while (pos < utf8.size()) {
     const size_t at = pos;
@@ -297,46 +333,34 @@ absl::Status FontSet::CheckText(std::string_view utf8, bool allow_newline) const
     if (cp == kInvalidCodepoint) {
       return absl::InvalidArgumentError(absl::StrCat("malformed UTF-8 at byte ", at));
     }
-    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
-      if (cp == '\n' && allow_newline) continue;
-      return absl::InvalidArgumentError(absl::StrCat(
-          CodepointName(cp), " is a control character",
-          cp == '\n' ? "; line breaks are only allowed in run text" : "", cp == '\t' ? " (tab)" : ""));
+    if (cp == '\n' && allow_newline) continue;
+    if (cp >= 0x20 && cp < 0x100 && faces_[0].Has(cp)) continue;  // fast path: Windows-1252
+    if (auto it = index_of.find(cp); it != index_of.end()) {
+      if (it->second != kAccepted) ++refused[it->second].count;
+      continue;
     }
-    if (cp < 0x100 && faces_[0].Has(cp)) continue;  // fast path: Windows-1252 Latin
-    if (cp > 0xFFFF) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          CodepointName(cp),
-          " lies outside the Basic Multilingual Plane (e.g. emoji), which the PDF fonts cannot "
-          "encode"));
+    std::string kind = RefusalKind(cp);
+    if (kind.empty()) {  // some face draws it
+      index_of.emplace(cp, kAccepted);
+      continue;
     }
-    if (const Range* r = Find(kRightToLeft, cp)) {
-      return absl::InvalidArgumentError(absl::StrCat(CodepointName(cp), " (", r->name,
-                                                     ") is written right to left, which the "
-                                                     "renderer cannot lay out"));
-    }
-    if (const Range* r = Find(kNeedsShaping, cp)) {
-      return absl::InvalidArgumentError(absl::StrCat(CodepointName(cp), " (", r->name,
-                                                     " script) needs text shaping, which the "
-                                                     "renderer cannot do"));
-    }
-    if (const Range* r = Find(kCombining, cp)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          CodepointName(cp), " is a ", r->name,
-          ", which the renderer cannot position; send precomposed characters (NFC)"));
-    }
-    if (const Range* r = Find(kBidiControls, cp)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(CodepointName(cp), " is a ", r->name, ", which the renderer cannot apply"));
-    }
-    bool found = false;
-    for (int f = 0; f < kFamilyCount && !found; ++f) found = faces_[f * 4].Has(cp);
-    if (!found) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(CodepointName(cp), " is not in any bundled font"));
-    }
+    index_of.emplace(cp, refused.size());
+    refused.push_back({cp, 1, std::move(kind)});
   }
-  return absl::OkStatus();
+  if (refused.empty()) return absl::OkStatus();
+  // A description stays readable: the first kMaxListed distinct characters.
+  constexpr size_t kMaxListed = 12;
+  std::string message = "has characters the renderer cannot draw: ";
+  for (size_t i = 0; i < refused.size() && i < kMaxListed; ++i) {
+    const Refused& r = refused[i];
+    absl::StrAppend(&message, i > 0 ? ", " : "", CodepointName(r.cp),
+                    r.count > 1 ? absl::StrCat(" \u00D7", r.count) : std::string(), " (", r.kind,
+                    ")");
+  }
+  if (refused.size() > kMaxListed) {
+    absl::StrAppend(&message, ", and ", refused.size() - kMaxListed, " more");
+  }
+  return absl::InvalidArgumentError(message);
 }
 
 std::string DefaultFontsDir() {

@@ -19,8 +19,9 @@
 // the requested style has it (DejaVu Sans's obliques lack a few scripts),
 // the same search runs without the italic, then without the bold.
 //
-// Characters that cannot be shown correctly are refused by CheckText():
-// control characters (other than '\n' where allowed), anything outside the
+// Characters that cannot be shown correctly are refused by CheckText(),
+// all of a text's at once: control characters (other than '\n' where
+// allowed; the request converter maps pasted TAB and CR first), anything outside the
 // Basic Multilingual Plane (libharu turns those into spaces), right-to-left
 // scripts and scripts that need shaping (libharu does neither), combining
 // marks (they would not be positioned), and characters no face has.
@@ -111,17 +112,27 @@ class FontSet {
 
   const FaceMetrics& face(FaceId id) const { return faces_[id.index]; }
 
-  // OK, or InvalidArgument whose message names the first character that
-  // cannot be rendered ("U+05D0 (Hebrew) is written right to left, which
-  // the renderer cannot lay out"). Also rejects malformed UTF-8.
+  // OK, or InvalidArgument whose message names every distinct character
+  // that cannot be rendered, in order of first appearance, with its count
+  // and why: "has characters the renderer cannot draw: U+05E9 ×2 (Hebrew,
+  // right to left), U+0301 (combining diacritical mark; send precomposed
+  // characters, NFC)" (at most 12 listed, then "and N more"). Malformed
+  // UTF-8 is refused on its own ("malformed UTF-8 at byte N").
   // `allow_newline`: accept U+000A as a forced line break.
   absl::Status CheckText(std::string_view utf8, bool allow_newline = true) const;
 
  private:
   explicit FontSet(std::vector<FaceMetrics> faces);
   FaceId ResolveSlow(Style style, char32_t cp) const;
+  // Why CheckText refuses cp ("Hebrew, right to left"), or "" if it is drawn.
+  std::string RefusalKind(char32_t cp) const;
   std::vector<FaceMetrics> faces_;
 };
+
+// True for a character of a right-to-left script or one that needs shaping
+// (CheckText refuses both); the request converter keeps a ZWJ/ZWNJ next to
+// one so it is refused with it, and drops it elsewhere.
+bool IsComplexScript(char32_t cp);
 
 // Where the fonts are: $PANELPAPER_FONTS_DIR if set, else <dir of the running
 // executable>/../fonts (the build tree and `make install` both put them

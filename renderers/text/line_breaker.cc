@@ -1,6 +1,7 @@
 #include "renderers/text/line_breaker.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "renderers/common/utf8.h"
 
@@ -32,8 +33,10 @@ class LineSink {
   bool empty() const { return glyphs_in_line_ == 0; }
   double remaining() const { return width_ - used_; }
 
-  void NewLine() {
+  // `soft_end`: the break is at a space between two words (Line::soft_end).
+  void NewLine(bool soft_end = false) {
     Flush();
+    lines_.back().soft_end = soft_end;
     lines_.emplace_back();
     used_ = 0;
     glyphs_in_line_ = 0;
@@ -119,7 +122,13 @@ class Breaker {
       size_t pos = 0;
       while (pos < span.text.size()) {
         const char32_t cp = DecodeUtf8(span.text, &pos);
-        if (cp == kInvalidCodepoint || cp == 0x00AD) continue;
+        if (cp == kInvalidCodepoint) continue;
+        if (cp == 0x00AD) {
+          // Soft hyphen: a break opportunity drawn as a hyphen only there.
+          const FaceId hf = fonts_.Resolve(span.style, '-');
+          AddSoftBreak(Glyph{'-', hf, span.tag, fonts_.Advance(hf, '-') * scale_});
+          continue;
+        }
         if (cp == '\n') {
           FlushWord();
           spaces_.clear();
@@ -138,7 +147,9 @@ class Breaker {
           FlushWord();
           spaces_.push_back(g);
         } else if (cp == 0x200B) {
-          AddBreak(word_.size(), false);  // zero-width break opportunity, not drawn
+          // Zero-width space: a break opportunity, not drawn.
+          AddBreak(word_.size(), false);
+          AddSoftBreak(std::nullopt);
         } else {
           if (!word_.empty() && IsLetter(cp) && IsInnerBreakChar(word_.back().cp) &&
               word_.size() >= 2 && IsLetter(word_[word_.size() - 2].cp)) {
@@ -191,6 +202,32 @@ class Breaker {
   }
   double WidthOf(size_t from, size_t to) const { return cum_[to] - cum_[from]; }
 
+  // A break the text itself offers (U+00AD with its hyphen, U+200B without),
+  // usable whenever the word does not fit, not only as a last resort.
+  struct SoftBreak {
+    size_t index;
+    std::optional<Glyph> hyphen;
+    double extra() const { return hyphen ? hyphen->advance : 0.0; }
+  };
+  void AddSoftBreak(std::optional<Glyph> hyphen) {
+    if (word_.empty() || DashPrefixOnly()) return;  // nothing before it to end a line
+    if (!soft_.empty() && soft_.back().index == word_.size()) return;
+    soft_.push_back({word_.size(), hyphen});
+  }
+  // The last soft break b, from < b < size, whose slice word_[from, b) plus
+  // its hyphen fits in `avail`; nullptr if none.
+  const SoftBreak* LastSoftBreakWithin(size_t from, double avail) const {
+    const SoftBreak* best = nullptr;
+    // Breaks are increasing; the slices' widths too: stop at the first miss.
+    auto it = std::upper_bound(soft_.begin(), soft_.end(), from,
+                               [](size_t f, const SoftBreak& b) { return f < b.index; });
+    for (; it != soft_.end() && it->index < word_.size(); ++it) {
+      if (!Fits(WidthOf(from, it->index) + it->extra(), avail)) break;
+      best = &*it;
+    }
+    return best;
+  }
+
   // Largest n such that word_[from, from + n) fits in `avail`.
   size_t FitCount(size_t from, double avail) const {
     const double limit = cum_[from] + avail + kEpsilon;
@@ -223,12 +260,16 @@ class Breaker {
       // Longer than a whole line: fill this line, then go on breaking.
       sink_.AddSpaces(spaces_);
       PlaceFrom(0, /*hyphen_breaks=*/true);
+    } else if (LastSoftBreakWithin(0, width_ - sink_.used() - space_w) != nullptr) {
+      // Fill this line up to a soft hyphen or zero-width space.
+      sink_.AddSpaces(spaces_);
+      PlaceFrom(0, /*hyphen_breaks=*/false);
     } else if (SlashPrefixFits(space_w)) {
       // A long compound ("Professionalism/AC") fills this line at its slash.
       sink_.AddSpaces(spaces_);
       PlaceFrom(0, /*hyphen_breaks=*/false);
     } else {
-      sink_.NewLine();
+      sink_.NewLine(/*soft_end=*/!spaces_.empty());
       sink_.Add(word_.data(), word_.size());
     }
     at_line_start_ = false;
@@ -237,6 +278,7 @@ class Breaker {
     cum_.resize(1);
     breaks_all_.clear();
     breaks_slash_.clear();
+    soft_.clear();
   }
 
   // True when the word (which fits on an empty line) is long (over a third
@@ -261,25 +303,38 @@ class Breaker {
         return;
       }
       const size_t fit = FitCount(from, avail);
-      // Longest inner-break prefix that fits on this line.
+      // Longest inner-break prefix that fits on this line; a soft break
+      // (with its hyphen) wins when it leaves at least as much on the line.
       size_t cut = LastBreakWithin(from, fit, hyphen_breaks);
+      if (const SoftBreak* soft = LastSoftBreakWithin(from, avail);
+          soft != nullptr && soft->index >= cut) {
+        sink_.Add(word_.data() + from, soft->index - from);
+        if (soft->hyphen) sink_.Add(&*soft->hyphen, 1);
+        from = soft->index;
+        sink_.NewLine();
+        continue;
+      }
       if (cut == from) {
+        // A move to a fresh line before the word's first glyph breaks at
+        // the spaces before it.
+        const bool at_space = from == 0 && !spaces_.empty();
         if (!sink_.empty() && Fits(rest_w, width_)) {
           // The rest fits on a fresh line: don't split it further.
-          sink_.NewLine();
+          sink_.NewLine(at_space);
           continue;
         }
         if (!sink_.empty() &&
-            LastBreakWithin(from, FitCount(from, width_), hyphen_breaks) != from) {
+            (LastBreakWithin(from, FitCount(from, width_), hyphen_breaks) != from ||
+             LastSoftBreakWithin(from, width_) != nullptr)) {
           // A break point fits on a fresh line.
-          sink_.NewLine();
+          sink_.NewLine(at_space);
           continue;
         }
         size_t n = fit;
         const size_t min_cut = from == 0 ? std::max<size_t>(UnbreakablePrefix(), 1) : 1;
         if (n < min_cut) {
           if (!sink_.empty()) {
-            sink_.NewLine();
+            sink_.NewLine(at_space);
             continue;
           }
           n = std::min(min_cut, word_.size() - from);  // wider than the line: place it anyway
@@ -300,6 +355,7 @@ class Breaker {
   std::vector<double> cum_ = {0.0};
   std::vector<size_t> breaks_all_;
   std::vector<size_t> breaks_slash_;
+  std::vector<SoftBreak> soft_;
   std::vector<Glyph> spaces_;
   bool at_line_start_ = true;
 };

@@ -16,7 +16,12 @@
 //   extraction reads a hyphen at a line end as a hyphenation and drops it.)
 // * A spaced dash ("service - Operation") stays with the following word, so
 //   no line ends with a lone dash.
-// * '\n' forces a line break. U+00AD (soft hyphen) is not drawn.
+// * U+00AD (soft hyphen) and U+200B (zero-width space) are break
+//   opportunities used whenever a word does not fit on the rest of a line
+//   (before a slash or last-resort break); the soft hyphen is drawn as "-"
+//   only where the line breaks, and neither is drawn otherwise. U+00A0 is
+//   an ordinary character here, so it keeps the words on both sides together.
+// * '\n' forces a line break.
 // * Every character is drawn with the face FontSet::Resolve picks for its
 //   style, so fallback faces can appear mid-word; adjacent characters with
 //   the same face and tag are merged into one Piece.
@@ -59,6 +64,10 @@ struct Piece {
 struct Line {
   std::vector<Piece> pieces;
   double width = 0;  // from the line start to the end of its last visible character
+  // The line ended at a space between two words (not at '\n', inside a
+  // word or at the end): the text layer gives it a trailing space, so text
+  // extraction keeps the words apart (layout::DrawLine).
+  bool soft_end = false;
 };
 
 // Width of `text` in points at `size`, all in one style (no breaking).

@@ -228,7 +228,9 @@ class PackTest(unittest.TestCase):
         first, last = pages[number]
         for p in range(first, last + 1):
             lines = self.members.lines(p - self.first)
-            self.assertEqual(lines[0], "OFFICIAL-SENSITIVE", p)
+            # Top line: the marking (baseline 14 mm), level with the agenda
+            # item label (15 mm) at the right since LAYOUT.md §14.
+            self.assertEqual(lines[0].split()[0], "OFFICIAL-SENSITIVE", p)
             self.assertIn("OFFICIAL-SENSITIVE", lines[-2:], p)
         # Part I papers carry no marking they didn't ask for.
         first7b, _ = pages["7b"]

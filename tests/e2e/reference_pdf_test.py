@@ -315,6 +315,114 @@ paper {
         self.assertIn("1.1.", text)
 
 
+# A word wider than the body, with soft hyphens at "|".
+LONG_WORD = ("Donau|dampf|schiff|fahrts|elektrizit\u00e4ten|haupt|betriebs|werk|bau|unter|"
+             "beamten|gesellschaft|s|vorstands|vorsitzenden|stell|vertreter")
+
+
+class PastedText(unittest.TestCase):
+    """Issue 11 items 5 and 7: text pasted from Word renders, every bad
+    character of a field is reported at once, the text layer keeps words
+    apart at soft line ends, bullets by level."""
+
+    def render(self, name, paper):
+        path = os.path.join(ARGS.work_dir, name + ".json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"paper": paper}, f)
+        out = os.path.join(ARGS.work_dir, name + ".pdf")
+        return run(ARGS.cli, "render", path, "-o", out, check=False), out
+
+    @staticmethod
+    def paper(runs_text, **extra):
+        def item(text, sub=None):
+            d = {"runs": [{"text": text}]}
+            if sub:
+                d["sublist"] = {"style": "BULLET", "items": sub}
+            return d
+        nested = [item("Level one", [item("Level two", [item("Level three", [item("Level four")])])])]
+        paper = {"panelName": "AUDIT\tPANEL", "meetingDate": "2020-01-08",
+                 "title": "Pasted\r\ntitle", "protectiveMarking": "OFFICIAL_SENSITIVE",
+                 "sections": [{"heading": "Heading\twith a tab", "blocks": [
+                     {"paragraph": {"runs": [{"text": runs_text}]}},
+                     {"list": {"style": "BULLET", "items": nested}}]}]}
+        paper.update(extra)
+        return paper
+
+    def test_pasted_paragraph_renders_with_the_expected_words(self):
+        text = ("Pasted\tfrom Word:\r\nthe panel noted 10\u00a0km and 5\u202fkg\rof "
+                "road\u2028works.\ufeff " +
+                " ".join(["Counter\u00adintelligence pro\u00adfessional\u00adism"] * 14) +
+                " and " + LONG_WORD.replace("|", "\u00ad") + " end.")
+        r, out = self.render("pasted", self.paper(text))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(run("qpdf", "--check", out, check=False).returncode, 0)
+        lines = [l.strip() for l in run("pdftotext", out, "-").stdout.split("\n")]
+        self.assertIn("AUDIT PANEL", lines)
+        self.assertIn("Pasted title", lines)
+        self.assertIn("Heading with a tab", lines)
+        # TAB -> space, CR LF / CR / U+2028 -> line breaks, no-break spaces kept.
+        self.assertIn("Pasted from Word:", lines)
+        # (pdftotext gives U+00A0 as a plain space)
+        self.assertIn("the panel noted 10 km and 5 kg", lines)
+        self.assertIn("of road", lines)
+        body = run("pdftotext", out, "-").stdout
+        # Soft hyphens: drawn as "-" only at a line end (poppler rejoins those
+        # words); none is drawn inside a line, and every word reads whole.
+        words = norm(body.replace("-\n", "")).split()
+        self.assertEqual(words.count("Counterintelligence"), 14, body)
+        self.assertEqual(words.count("professionalism"), 14, body)
+        # A word wider than the line breaks at its soft hyphens, with "-".
+        self.assertIn(LONG_WORD.replace("|", ""), words, body)
+        # (poppler rejoins a hyphenated line end except in -layout mode)
+        layout = run("pdftotext", "-layout", out, "-").stdout
+        self.assertRegex(layout, r"(%s)-\n" % "|".join(LONG_WORD.split("|")[:-1]), layout)
+        for l in lines:  # no visible soft hyphen mid-line
+            if l != "OFFICIAL-SENSITIVE":
+                self.assertFalse(re.search(r"-\S", l), l)
+        # No fallback face for U+202F: only Panel Sans faces are embedded.
+        fonts = run("pdffonts", out).stdout
+        self.assertNotIn("Liberation", fonts)
+        self.assertNotIn("DejaVu", fonts)
+
+    def test_bullets_by_level_and_circle_without_a_fallback_face(self):
+        r, out = self.render("bullets", self.paper("Lists:"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = [l.strip() for l in run("pdftotext", "-layout", out, "-").stdout.split("\n")]
+        self.assertIn("\u2022   Level one", lines)
+        self.assertIn("\u2013 Level two", lines)
+        self.assertIn("Level three", lines)       # the circle is a drawing, not text
+        self.assertIn("\u2022 Level four", lines)
+        self.assertNotIn("DejaVu", run("pdffonts", out).stdout)
+
+    def test_soft_line_end_carries_a_space_in_the_text_layer(self):
+        text = " ".join(["alpha beta gamma delta epsilon zeta eta theta"] * 6) + "\nlast line"
+        r, out = self.render("softend", self.paper(text))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        qdf = os.path.join(ARGS.work_dir, "softend.qdf.pdf")
+        run("qpdf", "--qdf", "--object-streams=disable", out, qdf)
+        with open(qdf, "rb") as f:
+            shown = re.findall(rb"\((.*?)\) Tj", f.read())
+        para = [t for t in shown if t.startswith((b"alpha", b"beta", b"gamma", b"delta",
+                                                  b"epsilon", b"zeta", b"eta", b"theta"))]
+        self.assertGreaterEqual(len(para), 3)
+        # Every line of the paragraph but its last (which ends at "\n") ends in a space.
+        self.assertTrue(all(t.endswith(b" ") for t in para[:-1]), para)
+        self.assertFalse(para[-1].endswith(b" "), para)
+        self.assertIn(b"last line", shown)
+
+    def test_three_bad_characters_give_one_violation_naming_all(self):
+        text = "Shalom \u05e9\u05e9, smile \U0001F600 and Cafe\u0301 \u00e9"
+        r, out = self.render("bad", self.paper(text))
+        self.assertEqual(r.returncode, 1)
+        field = "paper.sections[0].blocks[0].paragraph.runs[0].text"
+        lines = [l.strip() for l in r.stderr.splitlines() if field in l]
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn("U+05E9 \u00d72 (Hebrew, right to left)", lines[0])
+        self.assertIn("U+1F600 (outside the Basic Multilingual Plane", lines[0])
+        self.assertIn("U+0301 (combining diacritical mark", lines[0])
+        self.assertFalse(os.path.exists(out))
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()

@@ -249,6 +249,7 @@ void CheckLayout(const layout::PageLayout& l, std::string_view stage) {
     const layout::Page& page = l.pages[static_cast<size_t>(p)];
     for (const auto& f : page.fills) on_page("a fill", p, f.x, f.y, f.w, f.h);
     for (const auto& f : page.frames) on_page("a frame", p, f.x, f.y, f.w, f.h);
+    for (const auto& c : page.circles) on_page("a circle", p, c.cx - c.r, c.cy - c.r, 2 * c.r, 2 * c.r);
     for (const auto& r : page.rules) {
       on_page("a rule", p, std::min(r.x1, r.x2), std::min(r.y1, r.y2), std::abs(r.x2 - r.x1),
               std::abs(r.y2 - r.y1));

@@ -432,7 +432,7 @@ bool IsFurniture(const TextItem& t, const PageLayout& layout, const HouseStyle& 
 
 // Checks every invariant but determinism; `where` names the case.
 void ExpectLayoutInvariants(const PageLayout& layout, const Generated& g, const HouseStyle& s,
-                            const std::string& where) {
+                            const text::FontSet& fonts, const std::string& where) {
   ASSERT_GT(layout.pages.size(), 0u) << where;
   EXPECT_DOUBLE_EQ(layout.width, s.page_width) << where;
   EXPECT_DOUBLE_EQ(layout.height, s.page_height) << where;
@@ -479,10 +479,16 @@ void ExpectLayoutInvariants(const PageLayout& layout, const Generated& g, const 
                                          t.x + t.width <= body_right + kEps &&
                                          t.y >= body_bottom - kEps && t.y <= body_top + kEps);
       const bool narrow = t.width <= s.body_width() + kEps;
-      if (!(in_page && in_body && narrow) && ++reported <= 20) {  // keep the output short
+      // LAYOUT.md §14: no glyph (ascent to descent) within 10 mm of the
+      // sheet's top or bottom edge, furniture included.
+      const text::FaceMetrics& m = fonts.face(t.face);
+      const bool printable = t.y + m.ascent * t.size / 1000 <= layout.height - 10 * kMm + kEps &&
+                             t.y + m.descent * t.size / 1000 >= 10 * kMm - kEps;
+      if (!(in_page && in_body && narrow && printable) && ++reported <= 20) {  // keep it short
         EXPECT_TRUE(in_page) << "outside the page box: " << item;
         EXPECT_TRUE(in_body) << "outside the body: " << item;
         EXPECT_TRUE(narrow) << "wider than the body: " << item;
+        EXPECT_TRUE(printable) << "within 10 mm of the sheet edge: " << item;
       }
       size_t pos = 0;
       while (pos < t.text.size()) {
@@ -541,7 +547,7 @@ void CheckSeeds(const text::FontSet& fonts, int first, int last, const std::stri
     const std::string where = absl::StrCat(label, " seed ", seed);
     absl::StatusOr<PageLayout> a = LayoutPaper(g.paper, fonts, options);
     ASSERT_THAT(a.status(), test::IsOk()) << where;
-    ExpectLayoutInvariants(*a, g, style, where);
+    ExpectLayoutInvariants(*a, g, style, fonts, where);
     absl::StatusOr<PageLayout> b = LayoutPaper(g.paper, fonts, options);
     ASSERT_THAT(b.status(), test::IsOk()) << where;
     EXPECT_TRUE(DumpLayout(*a) == DumpLayout(*b)) << where << ": layout is not deterministic";
@@ -600,6 +606,68 @@ TEST(LayoutPaper, AColumnTooNarrowForTextIsRejectedWithItsPath) {
     EXPECT_LE(item.x + item.width, body_right + kEps)
         << "\"" << item.text << "\" at x = " << item.x << ", w = " << item.width;
   }
+}
+
+// LAYOUT.md §14: bullets by nesting level "•", "–", a drawn circle, then
+// "•" again; the circle sits where a "•" would, left of its item's text.
+TEST(LayoutProperties, BulletsByNestingLevel) {
+  doc::Paper paper = test::MinimalPaper();
+  doc::List top;
+  doc::List* list = &top;
+  for (int level = 0; level < 4; ++level) {
+    doc::ListItem item;
+    item.runs = test::Plain(absl::StrCat("level", level));
+    item.path = absl::StrCat("list", level);
+    list->items.push_back(item);
+    if (level < 3) {
+      list->items[0].sublists.emplace_back();
+      list = &list->items[0].sublists[0];
+    }
+  }
+  paper.sections[0].blocks.push_back(top);
+  absl::StatusOr<PageLayout> layout = LayoutPaper(paper, *test::FakeFonts(), {});
+  ASSERT_THAT(layout.status(), test::IsOk());
+  const Page& page = layout->pages[0];
+  std::vector<std::string> labels;
+  double level2_x = 0, level2_y = 0;
+  for (size_t i = 0; i + 1 < page.texts.size(); ++i) {
+    const std::string& next = page.texts[i + 1].text;
+    if (next.starts_with("level")) labels.push_back(page.texts[i].text + " " + next);
+    if (next == "level2") {
+      level2_x = page.texts[i + 1].x;
+      level2_y = page.texts[i + 1].y;
+    }
+  }
+  // Level 2 has no text label: the item before it is level 1's text.
+  EXPECT_THAT(labels, testing::ElementsAre("\xE2\x80\xA2 level0", "\xE2\x80\x93 level1",
+                                           "level1 level2", "\xE2\x80\xA2 level3"));
+  ASSERT_THAT(page.circles, testing::SizeIs(1));
+  const CircleItem& c = page.circles[0];
+  EXPECT_LT(c.cx + c.r, level2_x);
+  EXPECT_GT(c.cy, level2_y);  // centred about the x-height, above the baseline
+  EXPECT_LT(c.cy, level2_y + 12 * 0.6);
+  EXPECT_NE(DumpLayout(*layout).find("circle"), std::string::npos);
+}
+
+// A line broken at a space keeps a trailing space in the text layer; one
+// ended by '\n', by a soft hyphen or by the paragraph's end does not.
+TEST(LayoutProperties, SoftLineEndCarriesASpaceInTheTextLayer) {
+  doc::Paper paper = test::MinimalPaper();
+  std::string text;
+  for (int i = 0; i < 60; ++i) absl::StrAppend(&text, "word", i, " ");
+  absl::StrAppend(&text, "end\nafter");
+  paper.sections[0].blocks.clear();
+  paper.sections[0].blocks.push_back(test::Para(text, "p"));
+  absl::StatusOr<PageLayout> layout = LayoutPaper(paper, *test::FakeFonts(), {});
+  ASSERT_THAT(layout.status(), test::IsOk());
+  std::vector<std::string> body;
+  for (const TextItem& t : layout->pages[0].texts) {
+    if (t.text.starts_with("word") || t.text.starts_with("after")) body.push_back(t.text);
+  }
+  ASSERT_GE(body.size(), 3u);
+  for (size_t i = 0; i + 2 < body.size(); ++i) EXPECT_TRUE(body[i].ends_with(" ")) << body[i];
+  EXPECT_TRUE(body[body.size() - 2].ends_with("end")) << body[body.size() - 2];  // before '\n'
+  EXPECT_EQ(body.back(), "after");
 }
 
 TEST(LayoutProperties, RandomPapersWithRealFonts) {

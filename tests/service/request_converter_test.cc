@@ -23,6 +23,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "panelpaper/v1/paper.pb.h"
+#include "renderers/common/utf8.h"
 #include "renderers/doc/document.h"
 #include "renderers/text/font_set.h"
 
@@ -908,15 +909,138 @@ TEST(ConvertRenderPaperRequest, UnrenderableCharactersUseCheckTextDescription) {
               HasSubstr("U+1F600"));
 }
 
+// ---- Pasted text (NormalizePasted) -----------------------------------------------
+
+// The first paragraph's first run text after conversion of `text`.
+std::string ConvertedRunText(const std::string& text) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph()
+      ->mutable_runs(0)->set_text(text);
+  const absl::StatusOr<RenderJob> job = Convert(req);
+  EXPECT_TRUE(job.ok()) << job.status();
+  if (!job.ok()) return "<error>";
+  return std::get<doc::Paragraph>(job->paper.sections[0].blocks[0]).runs[0].text;
+}
+
+// paper.title after conversion of `text`.
+std::string ConvertedTitle(const std::string& text) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  req.mutable_paper()->set_title(text);
+  const absl::StatusOr<RenderJob> job = Convert(req);
+  EXPECT_TRUE(job.ok()) << job.status();
+  return job.ok() ? job->paper.title : "<error>";
+}
+
+TEST(PastedText, TabIsOneSpace) {
+  EXPECT_EQ(ConvertedRunText("a\tb\t\tc"), "a b  c");
+  EXPECT_EQ(ConvertedTitle("Title\twith tab"), "Title with tab");
+}
+
+TEST(PastedText, CrLfLoneCrAndLineSeparatorAreLineBreaksInRunText) {
+  EXPECT_EQ(ConvertedRunText("one\r\ntwo\rthree\xE2\x80\xA8" "four\nfive"),
+            "one\ntwo\nthree\nfour\nfive");
+  EXPECT_EQ(ConvertedRunText("a\r\n\r\nb"), "a\n\nb");  // two CR LF: two breaks
+  EXPECT_EQ(ConvertedRunText("a\r\rb"), "a\n\nb");
+  EXPECT_EQ(ConvertedRunText("ends\r"), "ends\n");
+}
+
+TEST(PastedText, LineBreaksAreOneSpaceInSingleLineFields) {
+  EXPECT_EQ(ConvertedTitle("One\r\nTwo\rThree\nFour\xE2\x80\xA8" "Five"),
+            "One Two Three Four Five");
+  pb::RenderPaperRequest req = MinimalRequest();
+  req.mutable_paper()->set_panel_name("AUDIT\r\nPANEL");
+  req.mutable_paper()->mutable_sections(0)->set_heading("Head\ting\r\n");
+  const absl::StatusOr<RenderJob> job = Convert(req);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->paper.panel_name, "AUDIT PANEL");
+  EXPECT_EQ(job->paper.sections[0].heading, "Head ing ");
+}
+
+TEST(PastedText, NoBreakSpacesAndSoftHyphenReachLayout) {
+  // U+00A0 and U+00AD as they are (layout keeps and breaks); U+202F as U+00A0.
+  EXPECT_EQ(ConvertedRunText("10\xC2\xA0km hy\xC2\xADphen"), "10\xC2\xA0km hy\xC2\xADphen");
+  EXPECT_EQ(ConvertedRunText("10\xE2\x80\xAFkm"), "10\xC2\xA0km");
+}
+
+TEST(PastedText, InvisibleCharactersAreDroppedOrKeptAsBreaks) {
+  // U+2060 word joiner and U+FEFF byte order mark: dropped.
+  EXPECT_EQ(ConvertedRunText("\xEF\xBB\xBFword\xE2\x81\xA0joined"), "wordjoined");
+  EXPECT_EQ(ConvertedTitle("\xEF\xBB\xBFTitle"), "Title");
+  // ZWNJ and ZWJ next to Latin: dropped.
+  EXPECT_EQ(ConvertedRunText("a\xE2\x80\x8C" "b\xE2\x80\x8D" "c"), "abc");
+  // U+200B stays: layout's break opportunity.
+  EXPECT_EQ(ConvertedRunText("long\xE2\x80\x8Bword"), "long\xE2\x80\x8Bword");
+}
+
+TEST(PastedText, JoinerInsideAShapingScriptIsRefusedWithIt) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  // Devanagari KA + virama + ZWJ: needs shaping, refused, the ZWJ named too.
+  req.mutable_paper()->set_title("\xE0\xA4\x95\xE0\xA5\x8D\xE2\x80\x8D");
+  ExpectInvalid(req, {"paper.title"});
+  const std::string d = DescriptionOf(StatusOf(req), "paper.title");
+  EXPECT_THAT(d, HasSubstr("U+0915 (Indic, needs text shaping)"));
+  EXPECT_THAT(d, HasSubstr("U+200D (zero-width joiner"));
+}
+
+TEST(PastedText, OtherControlCharactersAreStillRefused) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  req.mutable_paper()->set_title(std::string("bell\x07 and NUL\0", 14));
+  ExpectInvalid(req, {"paper.title"});
+  EXPECT_EQ(DescriptionOf(StatusOf(req), "paper.title"),
+            "has characters the renderer cannot draw: U+0007 (control character), "
+            "U+0000 (control character)");
+}
+
+TEST(BadCharacters, EveryOffendingCharacterOfAFieldInOneViolation) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  // Three different bad characters, one of them twice, among good ones.
+  req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph()
+      ->mutable_runs(0)->set_text(
+          "Shalom \xD7\xA9 and \xD7\xA9, smile \xF0\x9F\x98\x80, Cafe\xCC\x81 \xC3\xA9");
+  const absl::Status status = StatusOf(req);
+  ASSERT_THAT(InvalidFields(status),
+              ElementsAre("paper.sections[0].blocks[0].paragraph.runs[0].text"));
+  EXPECT_EQ(DescriptionOf(status, "paper.sections[0].blocks[0].paragraph.runs[0].text"),
+            "has characters the renderer cannot draw: U+05E9 \xC3\x97" "2 (Hebrew, right to left), "
+            "U+1F600 (outside the Basic Multilingual Plane, e.g. emoji), "
+            "U+0301 (combining diacritical mark; send precomposed characters, NFC)");
+}
+
+TEST(BadCharacters, EachFieldGetsItsOwnViolation) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  req.mutable_paper()->set_title("\xE4\xB8\xAD\xE6\x96\x87");       // two CJK ideographs
+  req.mutable_paper()->set_report_by("\xD8\xB3\xE2\x80\x8E");        // Arabic + LRM
+  const absl::Status status = StatusOf(req);
+  EXPECT_THAT(InvalidFields(status), UnorderedElementsAreArray({"paper.title", "paper.report_by"}));
+  EXPECT_EQ(DescriptionOf(status, "paper.title"),
+            "has characters the renderer cannot draw: U+4E2D (not in any bundled font), "
+            "U+6587 (not in any bundled font)");
+  EXPECT_EQ(DescriptionOf(status, "paper.report_by"),
+            "has characters the renderer cannot draw: U+0633 (Arabic, right to left), "
+            "U+200E (direction mark, needs a bidi algorithm)");
+}
+
+TEST(BadCharacters, ALongListIsCut) {
+  std::string text;
+  for (char32_t cp = 0x05D0; cp < 0x05D0 + 20; ++cp) AppendUtf8(cp, &text);
+  pb::RenderPaperRequest req = MinimalRequest();
+  req.mutable_paper()->set_title(text);
+  const std::string d = DescriptionOf(StatusOf(req), "paper.title");
+  EXPECT_THAT(d, HasSubstr("U+05DB (Hebrew, right to left), and 8 more"));
+  EXPECT_THAT(d, ::testing::Not(HasSubstr("U+05DC")));
+}
+
 TEST(ConvertRenderPaperRequest, LineBreaksOnlyInRunText) {
   pb::RenderPaperRequest req = MinimalRequest();
   req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph()
       ->mutable_runs(0)->set_text("line one\nline two");
   ExpectOk(req);
+  // Outside run text a pasted line break is one space (PastedText below);
+  // FontSet::CheckText itself still refuses it where not allowed.
   req.mutable_paper()->set_title("Title\nsecond line");
-  ExpectInvalid(req, {"paper.title"});
-  EXPECT_EQ(DescriptionOf(StatusOf(req), "paper.title"),
-            Fonts().CheckText("Title\nsecond line", /*allow_newline=*/false).message());
+  EXPECT_EQ(ConvertedTitle("Title\nsecond line"), "Title second line");
+  EXPECT_THAT(std::string(Fonts().CheckText("Title\nsecond line", false).message()),
+              HasSubstr("U+000A (line break; only run text may hold line breaks)"));
 }
 
 TEST(ConvertRenderPaperRequest, MalformedUtf8IsInvalid) {

@@ -216,6 +216,67 @@ TEST(LineBreaker, SoftHyphenIsNotDrawn) {
   EXPECT_EQ(MeasureText("ab\xC2\xAD" "cd", Style::kRegular, *test::FakeFonts(), 10), 20);
 }
 
+// "aaa " (4) + "bbbb-" (5) fits 10 characters: the word breaks at its soft
+// hyphen, which is drawn there as "-"; without it the word moves whole.
+TEST(LineBreaker, SoftHyphenIsABreakDrawnAsAHyphen) {
+  const std::vector<Line> lines = Break("aaa bbbb\xC2\xAD" "cccc", 50);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("aaa bbbb-", "cccc"));
+  EXPECT_THAT(Widths(lines), ElementsAre(45, 20));
+  EXPECT_THAT(BreakTexts("aaa bbbbcccc", 50), ElementsAre("aaa", "bbbbcccc"));
+}
+
+TEST(LineBreaker, SoftHyphenBreakNeedsRoomForItsHyphen) {
+  // "aaaaa " (6) + "bbbb" (4) would fit, "bbbb-" (5) does not.
+  EXPECT_THAT(BreakTexts("aaaaa bbbb\xC2\xAD" "cc", 50), ElementsAre("aaaaa", "bbbbcc"));
+}
+
+TEST(LineBreaker, WordLongerThanALineBreaksAtItsSoftHyphens) {
+  // 16 letters, 6 per line; soft hyphens after in|com|pre|hen|si|ble.
+  const std::vector<std::string> lines =
+      BreakTexts("in\xC2\xAD" "com\xC2\xAD" "pre\xC2\xAD" "hen\xC2\xAD" "si\xC2\xAD" "ble", 30);
+  EXPECT_THAT(lines, ElementsAre("incom-", "pre-", "hensi-", "ble"));
+}
+
+TEST(LineBreaker, WordLongerThanALineAfterOtherWordsBreaksAtASoftHyphen) {
+  // 9 characters a line. "and " leaves 5: "Donau-" does not fit there, so
+  // the word starts a fresh line and breaks at its soft hyphens, never
+  // between letters.
+  EXPECT_THAT(BreakTexts("and Donau\xC2\xAD" "dampf\xC2\xAD" "schiff", 45),
+              ElementsAre("and", "Donau-", "dampf-", "schiff"));
+  // With room for "Donau-" it fills the first line.
+  EXPECT_THAT(BreakTexts("and Donau\xC2\xAD" "dampf\xC2\xAD" "schiff", 50),
+              ElementsAre("and Donau-", "dampf-", "schiff"));
+}
+
+TEST(LineBreaker, SoftHyphensNeverOverflowAndKeepEveryLetter) {
+  const std::string word = "ex\xC2\xAD" "tra\xC2\xAD" "or\xC2\xAD" "di\xC2\xAD" "nar\xC2\xAD" "i\xC2\xAD" "ly";
+  const std::string text = "an " + word + " long " + word + " text";
+  for (int w = 25; w <= 200; ++w) {
+    std::string letters;
+    for (const Line& line : Break(text, w)) {
+      EXPECT_TRUE(Fits(line.width, w)) << "width " << w;
+      std::string t = test::LineTexts({line})[0];
+      if (t.ends_with("-")) t.pop_back();  // the drawn soft hyphen
+      letters += t;
+    }
+    std::erase(letters, ' ');
+    EXPECT_EQ(letters, "anextraordinarilylongextraordinarilytext") << "width " << w;
+  }
+}
+
+TEST(LineBreaker, NoBreakSpaceKeepsWordsTogether) {
+  // "aaaa " (5) + "bb cc" (5) does not fit 8: "bb cc" moves whole.
+  EXPECT_THAT(BreakTexts("aaaa bb\xC2\xA0" "cc", 40), ElementsAre("aaaa", "bb\xC2\xA0" "cc"));
+  EXPECT_THAT(BreakTexts("aaaa bb cc", 40), ElementsAre("aaaa bb", "cc"));
+}
+
+TEST(LineBreaker, ZeroWidthSpaceBreaksAShortWordThatDoesNotFit) {
+  // 14 + 1 + 3 = 18 of 20 characters: the word breaks at its U+200B even
+  // though it is short (under a third of the line), and nothing is drawn.
+  EXPECT_THAT(BreakTexts("aaaaaaaaaaaaaa bbb\xE2\x80\x8B" "ccc", 100),
+              ElementsAre("aaaaaaaaaaaaaa bbb", "ccc"));
+}
+
 TEST(LineBreaker, EmptyInputGivesOneEmptyLine) {
   for (const std::vector<Line>& lines :
        {BreakLines({}, *test::FakeFonts(), 10, 50), Break("", 50), Break("   ", 50)}) {
