@@ -251,6 +251,35 @@ void CallHandler::CallEnded(const CallRecord& record) {
   }
 }
 
+absl::Status CallHandler::Annotate(absl::Status status, const CallRecord& record) {
+  if (status.ok()) return status;
+  const absl::StatusCode code = status.code();
+  const bool about_paper = record.paper_id.has_value() && *record.paper_id != "-";
+  if (!status.GetPayload(kErrorInfoTypeUrl).has_value() && about_paper) {
+    if (code == absl::StatusCode::kAlreadyExists) status = WithErrorInfo(std::move(status), "PAPER_EXISTS");
+    if (code == absl::StatusCode::kNotFound) status = WithErrorInfo(std::move(status), "PAPER_NOT_FOUND");
+  }
+  if ((code == absl::StatusCode::kNotFound || code == absl::StatusCode::kAlreadyExists ||
+       code == absl::StatusCode::kPermissionDenied) &&
+      !status.GetPayload(kResourceInfoTypeUrl).has_value()) {
+    const std::string message(status.message());
+    if (about_paper) {
+      status = WithResourceInfo(std::move(status), "panelpaper.v1.ArchivedPaper", *record.paper_id,
+                                message);
+    } else {
+      status = WithResourceInfo(std::move(status), "panelpaper.v1.method", record.method, message);
+    }
+  }
+  return status;
+}
+
+void CallHandler::AddRetryPushback(const absl::Status& status, grpc::CallbackServerContext* context) {
+  if (context == nullptr) return;
+  if (std::optional<int64_t> ms = RetryPushbackMs(status)) {
+    context->AddTrailingMetadata(kRetryPushbackKey, std::to_string(*ms));
+  }
+}
+
 uint64_t CallHandler::count(std::string_view outcome) const {
   return counts_[OutcomeIndex(outcome)].load();
 }
@@ -265,6 +294,7 @@ UnaryCall::UnaryCall(CallHandler* handler, CallRecord record, grpc::CallbackServ
                      grpc::ByteBuffer* response)
     : handler_(handler),
       record_(std::move(record)),
+      context_(context),
       response_(response),
       claim_(handler->budget(), context) {
   handler_->CallStarted();
@@ -273,7 +303,7 @@ UnaryCall::UnaryCall(CallHandler* handler, CallRecord record, grpc::CallbackServ
 bool UnaryCall::Reserve(size_t n) {
   if (claim_.Reserve(n)) return true;
   record_.outcome = "busy";
-  Fail(handler_->budget()->Exhausted());
+  Fail(handler_->Busy(handler_->budget()->Exhausted()));
   return false;
 }
 
@@ -295,7 +325,9 @@ void UnaryCall::Answer(const absl::StatusOr<std::string>& bytes) {
 void UnaryCall::Fail(const absl::Status& status) {
   record_.code = status.code();
   if (record_.outcome == "ok") record_.outcome = OutcomeOf(status.code());
-  Finish(ToGrpcStatus(status));
+  const absl::Status answer = CallHandler::Annotate(status, record_);
+  CallHandler::AddRetryPushback(answer, context_);
+  Finish(ToGrpcStatus(answer));
 }
 
 void UnaryCall::OnDone() {
@@ -311,14 +343,17 @@ void UnaryCall::OnDone() {
 // ---- StreamCall ----
 
 StreamCall::StreamCall(CallHandler* handler, CallRecord record, grpc::CallbackServerContext* context)
-    : handler_(handler), record_(std::move(record)), claim_(handler->budget(), context) {
+    : handler_(handler),
+      record_(std::move(record)),
+      context_(context),
+      claim_(handler->budget(), context) {
   handler_->CallStarted();
 }
 
 bool StreamCall::Reserve(size_t n) {
   if (claim_.Reserve(n)) return true;
   record_.outcome = "busy";
-  Fail(handler_->budget()->Exhausted());
+  Fail(handler_->Busy(handler_->budget()->Exhausted()));
   return false;
 }
 
@@ -355,7 +390,9 @@ void StreamCall::CloseLocked(std::unique_lock<std::mutex> lock, const grpc::Stat
 void StreamCall::Fail(const absl::Status& status) {
   record_.code = status.code();
   if (record_.outcome == "ok") record_.outcome = OutcomeOf(status.code());
-  Close(ToGrpcStatus(status));
+  const absl::Status answer = CallHandler::Annotate(status, record_);
+  CallHandler::AddRetryPushback(answer, context_);
+  Close(ToGrpcStatus(answer));
 }
 
 void StreamCall::OnWriteDone(bool ok) {

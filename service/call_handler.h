@@ -62,6 +62,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
 #include "service/render_pool.h"
+#include "service/status_mapping.h"
 
 namespace pp::service {
 
@@ -196,9 +197,10 @@ class UnsentClaim {
 };
 
 struct CallHandlerOptions {
-  absl::Status busy;              // the answer when the worker queue is full
+  absl::Status busy;              // the answer when the worker queue is full (made a BusyStatus)
   std::string internal_message;   // INTERNAL's message when work throws
   std::shared_ptr<SendBudget> send_budget;  // null: a budget of its own, defaults
+  std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;  // RetryInfo of busy answers
 };
 
 class CallHandler {
@@ -240,6 +242,19 @@ class CallHandler {
 
   SendBudget* budget() const { return budget_.get(); }
 
+  // A busy answer: `status` with reason SERVER_BUSY and RetryInfo.
+  absl::Status Busy(absl::Status status) const {
+    return BusyStatus(std::move(status), options_.busy_retry_delay);
+  }
+  // The error a call answers: `status` with its ErrorInfo reason (the
+  // archive's PAPER_EXISTS / PAPER_NOT_FOUND for a call about a paper id)
+  // and, for NOT_FOUND / ALREADY_EXISTS / PERMISSION_DENIED, a ResourceInfo
+  // (the paper, else the method). ToGrpcStatus adds a default reason to
+  // whatever still has none.
+  static absl::Status Annotate(absl::Status status, const CallRecord& record);
+  // Adds the grpc-retry-pushback-ms trailer `status` calls for (if any).
+  static void AddRetryPushback(const absl::Status& status, grpc::CallbackServerContext* context);
+
  private:
   void LogException(const CallRecord& record, const char* what) const;
 
@@ -277,6 +292,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
  private:
   CallHandler* handler_;
   CallRecord record_;
+  grpc::CallbackServerContext* context_;
   grpc::ByteBuffer* response_;
   UnsentClaim claim_;
   std::atomic<bool> cancelled_{false};
@@ -319,6 +335,7 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   CallHandler* handler_;
   CallRecord record_;
+  grpc::CallbackServerContext* context_;
   UnsentClaim claim_;
   std::mutex mu_;
   std::deque<grpc::ByteBuffer> queue_;
@@ -338,12 +355,14 @@ template <typename Call>
 bool CallHandler::Admit(Call* call, bool sends_pdf) {
   if (draining_.load()) {
     call->record().outcome = "refused";
-    call->Fail(absl::UnavailableError("the server is shutting down; retry (on another instance)"));
+    call->Fail(WithErrorInfo(
+        absl::UnavailableError("the server is shutting down; retry (on another instance)"),
+        "SHUTTING_DOWN"));
     return false;
   }
   if (sends_pdf && budget_->Full()) {
     call->record().outcome = "busy";
-    call->Fail(budget_->Exhausted());
+    call->Fail(Busy(budget_->Exhausted()));
     return false;
   }
   return true;
@@ -355,7 +374,7 @@ void CallHandler::Submit(Call* call, Work work, bool sends_pdf) {
     call->record().queue_ms = MillisSince(call->record().start);
     if (sends_pdf && budget_->Full()) {
       call->record().outcome = "busy";
-      call->Fail(budget_->Exhausted());
+      call->Fail(Busy(budget_->Exhausted()));
       return;
     }
     // Library code reports errors as statuses; an exception (bad_alloc, a
@@ -371,7 +390,7 @@ void CallHandler::Submit(Call* call, Work work, bool sends_pdf) {
   });
   if (!admitted) {
     call->record().outcome = "busy";
-    call->Fail(options_.busy);
+    call->Fail(Busy(options_.busy));
   }
 }
 

@@ -95,6 +95,8 @@ ABSL_FLAG(std::string, log_level, "info",
           "debug | info (one access-log line per call) | warning | error | off");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM/SIGINT, how long admitted calls may take to finish before they are cancelled");
+ABSL_FLAG(absl::Duration, busy_retry_delay, absl::Milliseconds(100),
+          "when a busy client should retry: RetryInfo and grpc-retry-pushback-ms of busy answers");
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection (v1alpha)");
 
 namespace {
@@ -188,7 +190,8 @@ int main(int argc, char** argv) {
       limits.max_sections <= 0 || limits.max_blocks <= 0 || limits.max_table_rows <= 0 ||
       limits.max_table_columns <= 0 || absl::GetFlag(FLAGS_max_unary_response_bytes) <= 0 ||
       absl::GetFlag(FLAGS_max_unsent_bytes) <= 0 ||
-      absl::GetFlag(FLAGS_stream_stall_timeout) < absl::ZeroDuration()) {
+      absl::GetFlag(FLAGS_stream_stall_timeout) < absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_busy_retry_delay) < absl::ZeroDuration()) {
     return Fail(2, "limits must be positive (and --max_request_bytes below 2 GiB)");
   }
 
@@ -247,12 +250,13 @@ int main(int argc, char** argv) {
   options.send_budget = std::make_shared<pp::service::SendBudget>(
       static_cast<size_t>(absl::GetFlag(FLAGS_max_unsent_bytes)),
       absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_stream_stall_timeout)));
+  options.busy_retry_delay = absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_busy_retry_delay));
   auto service = std::make_unique<pp::service::PaperServiceImpl>(*fonts, options);
   // The archive (--archive_*, service/archive/archive_setup.h): null when off.
   absl::StatusOr<std::unique_ptr<pp::service::archive::ArchiveServiceImpl>> archive =
       pp::service::archive::ArchiveFromFlags(
           {fonts_dir, *fonts, options.limits, options.max_word_chars, security != "plaintext",
-           security == "mtls", options.send_budget});
+           security == "mtls", options.send_budget, options.busy_retry_delay});
   if (!archive.ok()) {
     return Fail(archive.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1,
                 absl::StrCat("archive: ", archive.status().message()));

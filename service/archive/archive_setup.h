@@ -51,6 +51,7 @@ struct ArchiveSetup {
   bool tls = false;   // the server speaks TLS
   bool mtls = false;  // and verifies client certificates
   std::shared_ptr<SendBudget> send_budget;  // the server's (call_handler.h)
+  std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;  // --busy_retry_delay
 };
 
 // nullptr when --archive_dir is empty. INVALID_ARGUMENT for inconsistent

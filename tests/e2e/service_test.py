@@ -27,6 +27,7 @@ it.
 """
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -896,6 +897,99 @@ class TlsTest(unittest.TestCase):
             self.assertIn("UNAVAILABLE", run.stderr)
         finally:
             self.assertEqual(server.stop(), 0)
+
+
+# ---- retry signals (issue 13 item 6) ------------------------------------------
+
+RETRY_SERVICE_CONFIG = json.dumps({"methodConfig": [{
+    "name": [{"service": "panelpaper.v1.PaperService"}, {"service": "panelpaper.v1.ArchiveService"}],
+    "retryPolicy": {"maxAttempts": 5, "initialBackoff": "0.1s", "maxBackoff": "2s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE", "RESOURCE_EXHAUSTED"]}}]})
+
+
+def error_info(err):
+    st = rich_status(err)
+    assert st is not None, "no grpc-status-details-bin trailer"
+    for any_ in st.details:
+        if any_.type_url == "type.googleapis.com/google.rpc.ErrorInfo":
+            return error_details_pb2.ErrorInfo.FromString(any_.value)
+    return None
+
+
+def trailer(err, key):
+    for k, v in err.trailing_metadata() or ():
+        if k == key:
+            return v
+    return None
+
+
+class RetryPolicyTest(ServerTest):
+    """Under README's retry policy (RESOURCE_EXHAUSTED and UNAVAILABLE are
+    retryable) a request over a service limit is sent once — its answer
+    carries grpc-retry-pushback-ms: -1 — while a busy answer (RetryInfo,
+    pushback --busy_retry_delay) is retried until the server has room. The
+    server's access log counts the attempts."""
+    CAP = 1 * MiB
+    FLAGS = ("--max_blocks=400", "--max_pages=2000", "--max_unsent_bytes=%d" % CAP,
+             "--stream_stall_timeout=1s", "--busy_retry_delay=500ms")
+
+    def retrying_stub(self):
+        channel = grpc.insecure_channel(self.server.address, options=[
+            ("grpc.service_config", RETRY_SERVICE_CONFIG), ("grpc.enable_retries", 1)])
+        self.addCleanup(channel.close)
+        return service_grpc.PaperServiceStub(channel)
+
+    def render_lines(self, req):
+        # Each attempt is one access line; the request's size tells them apart.
+        size = len(req.SerializeToString())
+        return [a for a in self.server.access()
+                if a["method"] == "RenderPaper" and int(a["bytes_in"]) == size]
+
+    def test_a_request_over_a_limit_is_sent_once(self):
+        stub = self.retrying_stub()
+        req = long_paper(500, words=5, title="Over the block limit")
+        with self.assertRaises(grpc.RpcError) as cm:
+            stub.RenderPaper(req, timeout=30)
+        err = cm.exception
+        self.assertEqual(err.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertEqual(trailer(err, "grpc-retry-pushback-ms"), "-1")
+        info = error_info(err)
+        self.assertEqual((info.domain, info.reason), ("panelpaper.v1", "LIMIT_EXCEEDED"))
+        time.sleep(1.0)  # a retry would have been sent by now
+        lines = self.render_lines(req)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertEqual(lines[0]["code"], "RESOURCE_EXHAUSTED")
+
+    def test_a_busy_answer_is_retried_after_the_pushback(self):
+        # Without a retry policy: the busy answer and its signals.
+        big = large_pdf_paper(title="Holds the send budget")
+        with self.server.non_reading_channel() as holder:
+            unread = service_grpc.PaperServiceStub(holder).StreamPaper(big, timeout=60)
+            next(unread)  # rendered, reserved, unread: the send budget is full
+            with self.assertRaises(grpc.RpcError) as cm:
+                self.stub.StreamPaper(reference_request(), timeout=30).__next__()
+            err = cm.exception
+            self.assertEqual(err.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertEqual(trailer(err, "grpc-retry-pushback-ms"), "500")
+            self.assertEqual(error_info(err).reason, "SERVER_BUSY")
+            kinds = [a.type_url.rsplit(".", 1)[1] for a in rich_status(err).details]
+            self.assertIn("RetryInfo", kinds)
+            # With the policy: refused while the budget is full, retried
+            # every 500 ms until the stall watchdog frees it (1-1.25 s).
+            start = time.time()
+            req = long_paper(20, words=5, title="Retried while busy")
+            reply = self.retrying_stub().RenderPaper(req, timeout=30)
+            elapsed = time.time() - start
+        self.assertGreater(len(reply.pdf), 1000)
+        time.sleep(0.2)  # the last line is written once gRPC is done with the call
+        lines = self.render_lines(req)
+        outcomes = [a["outcome"] for a in lines]
+        self.assertGreaterEqual(outcomes.count("busy"), 2, outcomes)
+        self.assertLessEqual(len(outcomes), 5, outcomes)
+        self.assertEqual(outcomes[-1], "ok", outcomes)
+        # The attempts were spaced by the pushback, not the policy's 0.1 s.
+        self.assertGreaterEqual(elapsed, 0.5 * outcomes.count("busy") - 0.05, (elapsed, outcomes))
 
 
 def main():

@@ -42,6 +42,13 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
 
+// A trailing metadata value the server sent ("<none>" without one).
+std::string Trailer(const grpc::ClientContext& ctx, const std::string& key) {
+  const auto& t = ctx.GetServerTrailingMetadata();
+  auto it = t.find(key);
+  return it == t.end() ? "<none>" : std::string(it->second.data(), it->second.size());
+}
+
 std::shared_ptr<const text::FontSet> Fonts() {
   static const auto* fonts = [] {
     auto f = text::FontSet::Load(PP_FONTS_DIR);
@@ -313,10 +320,13 @@ TEST(PaperService, InvalidRequestListsEveryViolationInBadRequest) {
   EXPECT_THAT(s.error_message(), HasSubstr("3 invalid fields"));
   const google::rpc::Status rich = RichStatus(s);
   EXPECT_EQ(rich.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
-  ASSERT_THAT(rich.details(), SizeIs(1));
-  EXPECT_EQ(rich.details(0).type_url(), "type.googleapis.com/google.rpc.BadRequest");
+  ASSERT_THAT(rich.details(), SizeIs(2));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(rich.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "INVALID_REQUEST");
+  EXPECT_EQ(rich.details(1).type_url(), "type.googleapis.com/google.rpc.BadRequest");
   google::rpc::BadRequest br;
-  ASSERT_TRUE(rich.details(0).UnpackTo(&br));
+  ASSERT_TRUE(rich.details(1).UnpackTo(&br));
   std::vector<std::string> fields;
   for (const auto& v : br.field_violations()) {
     fields.push_back(v.field());
@@ -384,6 +394,10 @@ TEST(PaperService, LimitsAreResourceExhaustedWithQuotaFailure) {
   const auto q = QuotaFailureViolations(FromGrpcStatus(s));
   ASSERT_THAT(q, SizeIs(1));
   EXPECT_THAT(q[0].field, HasSubstr(".table.rows"));
+  // A limit is no reason to retry (issue 13 item 6).
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(s)), "LIMIT_EXCEEDED");
+  EXPECT_FALSE(FromGrpcStatus(s).GetPayload(kRetryInfoTypeUrl).has_value());
+  EXPECT_EQ(Trailer(ctx, kRetryPushbackKey), "-1");
 }
 
 TEST(PaperService, PageLimitIsResourceExhausted) {
@@ -546,6 +560,10 @@ TEST(PaperService, FullQueueIsResourceExhaustedAtOnce) {
   EXPECT_EQ(busy.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(QuotaFailureViolations(FromGrpcStatus(busy)),
               ElementsAre(Field(&FieldViolation::field, "server")));
+  // Retry signals (issue 13 item 6): SERVER_BUSY, RetryInfo, a pushback.
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(busy)), "SERVER_BUSY");
+  EXPECT_TRUE(FromGrpcStatus(busy).GetPayload(kRetryInfoTypeUrl).has_value());
+  EXPECT_EQ(Trailer(ctx, kRetryPushbackKey), std::to_string(kDefaultBusyRetryDelay.count()));
   gate.release_promise.set_value();
   EXPECT_TRUE(first.get().ok());
   const ServiceStats stats = server.WaitForStats([](const ServiceStats& s) { return s.calls == 2; });
