@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 #include "absl/strings/cord.h"
@@ -48,6 +49,20 @@ void MarkGone(CallRecord* record, bool stalled) {
   record->outcome = stalled ? "stalled" : "late";
 }
 
+// The request id goes back in the initial metadata of a call that answers
+// (before its first message), and in the trailing metadata of an error: a
+// response with headers commits a gRPC call, so an error sent with initial
+// metadata could no longer be retried by a client's retry policy (gRFC A6);
+// errors stay "trailers-only".
+void EchoRequestId(const CallRecord& record, grpc::CallbackServerContext* context, bool answered) {
+  if (context == nullptr || record.request_id.empty()) return;
+  if (answered) {
+    context->AddInitialMetadata(kRequestIdKey, record.request_id);
+  } else {
+    context->AddTrailingMetadata(kRequestIdKey, record.request_id);
+  }
+}
+
 const grpc::Status kClientGone(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
 
 }  // namespace
@@ -66,15 +81,54 @@ absl::Status QuotaFailureStatus(std::string message, std::string subject, std::s
   return s;
 }
 
-std::string AccessLine(const CallRecord& r) {
-  std::string paper_id;
-  if (r.paper_id.has_value()) paper_id = absl::StrCat(" paper_id=", LogfmtValue(*r.paper_id));
-  return absl::StrFormat(
-      "access method=%s peer=%s client=%s%s bytes_in=%d bytes_out=%d pages=%d queue_ms=%.2f "
-      "render_ms=%.2f ms=%.2f code=%s outcome=%s",
-      LogfmtValue(r.method), LogfmtValue(r.peer), LogfmtValue(r.client), paper_id, r.bytes_in,
-      r.bytes_out, r.pages, r.queue_ms, r.render_ms, MillisSince(r.start),
-      absl::StatusCodeToString(r.code), LogfmtValue(r.outcome));
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng([] {
+    std::random_device device;
+    return (static_cast<uint64_t>(device()) << 32) ^ device();
+  }());
+  return absl::StrFormat("%016x", rng());
+}
+
+std::string RequestIdOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  const auto it = metadata.find(kRequestIdKey);
+  if (it != metadata.end() && metadata.count(kRequestIdKey) == 1) {
+    const std::string_view id(it->second.data(), it->second.size());
+    const bool usable = !id.empty() && id.size() <= kMaxRequestIdBytes &&
+                        std::all_of(id.begin(), id.end(), [](unsigned char c) {
+                          return c > 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '=';
+                        });
+    if (usable) return std::string(id);
+  }
+  return NewRequestId();
+}
+
+std::vector<LogField> AccessFields(const CallRecord& r) {
+  std::vector<LogField> f;
+  f.reserve(14);
+  f.push_back({"method", std::string(r.method)});
+  f.push_back({"peer", r.peer});
+  f.push_back({"client", r.client});
+  if (r.paper_id.has_value()) f.push_back({"paper_id", *r.paper_id});
+  f.push_back({"bytes_in", absl::StrCat(r.bytes_in), true});
+  f.push_back({"bytes_out", absl::StrCat(r.bytes_out), true});
+  f.push_back({"pages", absl::StrCat(r.pages), true});
+  f.push_back({"queue_ms", absl::StrFormat("%.2f", r.queue_ms), true});
+  f.push_back({"render_ms", absl::StrFormat("%.2f", r.render_ms), true});
+  f.push_back({"ms", absl::StrFormat("%.2f", MillisSince(r.start)), true});
+  f.push_back({"code", absl::StatusCodeToString(r.code)});
+  f.push_back({"outcome", std::string(r.outcome)});
+  f.push_back({"request_id", r.request_id.empty() ? "-" : r.request_id});
+  return f;
+}
+
+std::string AccessLine(const CallRecord& r) { return FormatLogfmt("access", AccessFields(r)); }
+
+void LogCallError(const CallRecord& record, LogLevel level, std::string_view text) {
+  if (!LogEnabled(level)) return;
+  LogEvent(level, text,
+           {{"method", std::string(record.method)},
+            {"request_id", record.request_id.empty() ? "-" : record.request_id}});
 }
 
 std::string_view OutcomeOf(absl::StatusCode code) {
@@ -229,6 +283,7 @@ CallRecord CallHandler::NewRecord(std::string_view method, const grpc::CallbackS
                                   const grpc::ByteBuffer& request) const {
   CallRecord record;
   record.method = method;
+  record.request_id = RequestIdOf(context);
   record.peer = context.peer();
   record.client = PeerIdentity(context);
   record.bytes_in = request.Length();
@@ -243,7 +298,7 @@ bool CallHandler::WaitIdle(std::chrono::system_clock::time_point deadline) {
 void CallHandler::CallEnded(const CallRecord& record) {
   calls_.fetch_add(1, std::memory_order_relaxed);
   counts_[OutcomeIndex(record.outcome)].fetch_add(1, std::memory_order_relaxed);
-  if (LogEnabled(LogLevel::kInfo)) Log(LogLevel::kInfo, AccessLine(record));
+  if (LogEnabled(LogLevel::kInfo)) LogEvent(LogLevel::kInfo, "access", AccessFields(record));
   // The last use of `this`: once idle, the service may be destroyed.
   if (in_flight_.fetch_sub(1) == 1) {
     std::lock_guard<std::mutex> lock(idle_mu_);
@@ -285,7 +340,7 @@ uint64_t CallHandler::count(std::string_view outcome) const {
 }
 
 void CallHandler::LogException(const CallRecord& record, const char* what) const {
-  Log(LogLevel::kError, absl::StrCat(std::string(record.method), ": exception: ", what));
+  LogCallError(record, LogLevel::kError, absl::StrCat("exception: ", what));
 }
 
 // ---- UnaryCall ----
@@ -308,6 +363,7 @@ bool UnaryCall::Reserve(size_t n) {
 }
 
 void UnaryCall::Succeed(grpc::ByteBuffer response) {
+  EchoRequestId(record_, context_, /*answered=*/true);
   record_.bytes_out = response.Length();
   *response_ = std::move(response);
   Finish(grpc::Status::OK);
@@ -327,6 +383,7 @@ void UnaryCall::Fail(const absl::Status& status) {
   if (record_.outcome == "ok") record_.outcome = OutcomeOf(status.code());
   const absl::Status answer = CallHandler::Annotate(status, record_);
   CallHandler::AddRetryPushback(answer, context_);
+  EchoRequestId(record_, context_, /*answered=*/false);
   Finish(ToGrpcStatus(answer));
 }
 
@@ -439,6 +496,10 @@ void StreamCall::OnDone() {
 void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
   if (finished_) return;
   if (!queue_.empty() && !broken_) {
+    if (!headers_sent_) {
+      headers_sent_ = true;
+      EchoRequestId(record_, context_, /*answered=*/true);
+    }
     current_ = std::move(queue_.front());
     queue_.pop_front();
     writing_ = true;
@@ -456,6 +517,10 @@ void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
   }
   if (closed_) {
     finished_ = true;
+    if (!headers_sent_) {
+      headers_sent_ = true;
+      EchoRequestId(record_, context_, /*answered=*/final_.ok());
+    }
     const grpc::Status status = final_;
     lock.unlock();
     Finish(status);

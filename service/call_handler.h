@@ -61,6 +61,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
+#include "service/log.h"
 #include "service/render_pool.h"
 #include "service/status_mapping.h"
 
@@ -80,9 +81,24 @@ double MillisSince(std::chrono::steady_clock::time_point t);
 // RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure of one violation.
 absl::Status QuotaFailureStatus(std::string message, std::string subject, std::string description);
 
+// The request-id metadata key: a client's id (printable ASCII without
+// spaces, at most kMaxRequestIdBytes) is kept, anything else replaced by a
+// generated one (16 random hex digits); either way it is echoed in the
+// response's metadata — initial metadata when the call answers, trailing
+// metadata on an error (so the error stays retryable) — in the access line
+// and in the call's error logs.
+inline constexpr char kRequestIdKey[] = "x-request-id";
+inline constexpr size_t kMaxRequestIdBytes = 128;
+
+// The client's request id from its metadata, or a new one.
+std::string RequestIdOf(const grpc::CallbackServerContext& context);
+// 16 random hex digits.
+std::string NewRequestId();
+
 // One call's access-log record, filled in as the call goes.
 struct CallRecord {
   std::string_view method;
+  std::string request_id;
   std::string peer;
   std::string client = "-";               // verified identity (mTLS, archive token)
   std::optional<std::string> paper_id;    // archive calls: logged as paper_id=
@@ -99,9 +115,15 @@ struct CallRecord {
 // The access line of a record (without the "<time> INFO " prefix):
 //   access method=RenderPaper peer=ipv4:127.0.0.1:41502 client=- bytes_in=21007
 //     bytes_out=35517 pages=7 queue_ms=0.01 render_ms=2.31 ms=2.40 code=OK outcome=ok
+//     request_id=6f1c0e9a2b3d4c5e
 // (paper_id=... after client= when the record has one). Values go through
-// LogfmtValue (service/log.h).
+// LogfmtValue (service/log.h). AccessFields are its fields (LogEvent
+// writes them as JSON with --log_format=json).
+std::vector<LogField> AccessFields(const CallRecord& record);
 std::string AccessLine(const CallRecord& record);
+
+// Logs a server-side problem of a call, with its method and request id.
+void LogCallError(const CallRecord& record, LogLevel level, std::string_view text);
 
 // The outcome of a call that failed with `code` when the code path did not
 // name one.
@@ -346,6 +368,7 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool closed_ = false;    // the worker is done with the call
   bool broken_ = false;    // a write failed or the call was cancelled: nobody reads
   bool finished_ = false;  // Finish (or StartWriteAndFinish) was called
+  bool headers_sent_ = false;  // the request id is echoed (initial or trailing metadata)
   std::atomic<bool> cancelled_{false};
 };
 

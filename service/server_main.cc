@@ -42,6 +42,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -93,6 +94,8 @@ ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle: require and verify a client certificate signed by it (mTLS)");
 ABSL_FLAG(std::string, log_level, "info",
           "debug | info (one access-log line per call) | warning | error | off");
+ABSL_FLAG(std::string, log_format, "text",
+          "text (<time> <LEVEL> key=value ...) or json (one JSON object per line)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM/SIGINT, how long admitted calls may take to finish before they are cancelled");
 ABSL_FLAG(absl::Duration, busy_retry_delay, absl::Milliseconds(100),
@@ -167,6 +170,11 @@ int main(int argc, char** argv) {
     return Fail(2, "--log_level must be debug, info, warning, error or off");
   }
   pp::service::SetLogLevel(level);
+  pp::service::LogFormat log_format;
+  if (!pp::service::ParseLogFormat(absl::GetFlag(FLAGS_log_format), &log_format)) {
+    return Fail(2, "--log_format must be text or json");
+  }
+  pp::service::SetLogFormat(log_format);
   pp::service::RouteProtobufLogs();
 
   pp::service::PaperServiceOptions options;
@@ -287,13 +295,13 @@ int main(int argc, char** argv) {
 
   const std::string address = BoundAddress(listen, port);
   // The start-up line scripts wait for: stderr, unconditionally.
-  std::fprintf(stderr,
-               "panelpaperd: serving on %s (%s, renderer %s, %d render workers, %d queued, "
-               "max request %lld bytes, pid %d)\n",
-               address.c_str(), security.c_str(), pp::kRendererVersion,
-               service->options().render_threads, options.max_queued_renders,
-               static_cast<long long>(max_request_bytes), static_cast<int>(getpid()));
-  std::fflush(stderr);
+  pp::service::LogAlways(
+      LogLevel::kInfo,
+      absl::StrFormat("panelpaperd: serving on %s (%s, renderer %s, %d render workers, %d queued, "
+                      "max request %lld bytes, pid %d)",
+                      address, security, pp::kRendererVersion, service->options().render_threads,
+                      options.max_queued_renders, static_cast<long long>(max_request_bytes),
+                      static_cast<int>(getpid())));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -992,6 +992,42 @@ class RetryPolicyTest(ServerTest):
         self.assertGreaterEqual(elapsed, 0.5 * outcomes.count("busy") - 0.05, (elapsed, outcomes))
 
 
+# ---- request ids and JSON logs (issue 13 item 4) -------------------------------
+
+class JsonLogTest(ServerTest):
+    """--log_format=json: every stderr line is one JSON object; the client's
+    x-request-id (or a generated one) comes back in the initial metadata and
+    is in the access line."""
+    FLAGS = ("--log_format=json",)
+
+    def test_request_ids_are_echoed_and_every_line_is_json(self):
+        _, call = self.stub.RenderPaper.with_call(
+            reference_request(), timeout=30, metadata=(("x-request-id", "e2e-req-1"),))
+        self.assertIn(("x-request-id", "e2e-req-1"), tuple(call.initial_metadata()))
+        bad = reference_request()
+        bad.paper.ClearField("title")
+        fut = self.stub.RenderPaper.future(bad, timeout=30)
+        with self.assertRaises(grpc.RpcError):
+            fut.result()
+        # An error: in the trailing metadata (it stays retryable).
+        generated = dict(fut.trailing_metadata())["x-request-id"]
+        self.assertRegex(generated, r"^[0-9a-f]{16}$")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            lines = [json.loads(l) for l in self.server.text().splitlines()]
+            access = [l for l in lines if l.get("msg") == "access"]
+            if len(access) >= 2:
+                break
+            time.sleep(0.05)
+        self.assertTrue(any("serving on" in l["msg"] for l in lines))
+        for l in lines:
+            self.assertEqual(set(l) >= {"time", "level", "msg"}, True, l)
+        by_id = {a["request_id"]: a for a in access}
+        self.assertEqual(by_id["e2e-req-1"]["code"], "OK")
+        self.assertIsInstance(by_id["e2e-req-1"]["bytes_out"], int)
+        self.assertEqual(by_id[generated]["code"], "INVALID_ARGUMENT")
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()

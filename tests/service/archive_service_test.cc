@@ -500,7 +500,7 @@ TEST(ArchiveService, AccessLinesUseTheSharedFormat) {
           MatchesRegex("INFO access method=ArchivePaper peer=ipv4:127\\.0\\.0\\.1:[0-9]+ "
                        "client=token:clerk paper_id=jap-2020-01-08-7b bytes_in=[0-9]+ "
                        "bytes_out=[0-9]+ pages=[0-9]+ queue_ms=[0-9.]+ render_ms=[0-9.]+ "
-                       "ms=[0-9.]+ code=OK outcome=ok"),
+                       "ms=[0-9.]+ code=OK outcome=ok request_id=[0-9a-f]{16}"),
           AllOf(HasSubstr("method=GetArchivedPaper"), HasSubstr("paper_id=no-such-paper"),
                 HasSubstr("code=NOT_FOUND outcome=rejected"))));
 }

@@ -614,6 +614,59 @@ TEST(PaperService, ClientCancelMidRenderIsSeenByLayout) {
                                 HasSubstr("outcome=abandoned"), HasSubstr("bytes_out=0"))));
 }
 
+// Issue 13 item 4: the client's x-request-id (or a generated one) comes back
+// in the initial metadata and is in the access line.
+TEST(PaperService, RequestIdsAreEchoedAndLogged) {
+  LogCapture log;
+  TestServer server;
+  // In the initial metadata of an answer, the trailing metadata of an error.
+  auto initial = [](const grpc::ClientContext& ctx) {
+    const auto& m = ctx.GetServerInitialMetadata().count(kRequestIdKey)
+                        ? ctx.GetServerInitialMetadata()
+                        : ctx.GetServerTrailingMetadata();
+    auto it = m.find(kRequestIdKey);
+    return it == m.end() ? std::string("<none>") : std::string(it->second.data(), it->second.size());
+  };
+  std::vector<std::string> ids;
+  // Kept: the client's own id. Replaced: none, empty, a space, too long.
+  const std::string too_long(kMaxRequestIdBytes + 1, 'a');
+  for (const std::string& sent : {std::string("client-id-7f3a"), std::string("<none>"), std::string(""),
+                                  std::string("has space"), too_long}) {
+    grpc::ClientContext ctx;
+    if (sent != "<none>") ctx.AddMetadata(kRequestIdKey, sent);
+    pb::RenderPaperResponse resp;
+    pb::RenderPaperRequest req = Reference();
+    if (sent == "has space") req.mutable_paper()->clear_title();  // an error answer echoes it too
+    const grpc::Status status = server.stub().RenderPaper(&ctx, req, &resp);
+    EXPECT_EQ(status.ok(), ctx.GetServerInitialMetadata().count(kRequestIdKey) == 1) << sent;
+    const std::string got = initial(ctx);
+    if (sent == "client-id-7f3a") {
+      EXPECT_EQ(got, sent);
+    } else {
+      EXPECT_THAT(got, ::testing::MatchesRegex("[0-9a-f]{16}")) << sent;
+    }
+    ids.push_back(got);
+  }
+  // A stream echoes it as well.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata(kRequestIdKey, "stream-1");
+    auto reader = server.stub().StreamPaper(&ctx, Reference());
+    pb::PaperChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(initial(ctx), "stream-1");
+    ids.push_back("stream-1");
+  }
+  server.WaitForStats([](const ServiceStats& s) { return s.calls == 6; });
+  const auto lines = log.AccessLines();
+  ASSERT_THAT(lines, SizeIs(6));
+  for (const std::string& id : ids) {
+    EXPECT_THAT(lines, Contains(::testing::EndsWith(" request_id=" + id)));
+  }
+}
+
 TEST(PaperService, OneAccessLinePerCallAndNoDocumentText) {
   LogCapture log;
   TestServer server;
