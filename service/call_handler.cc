@@ -277,7 +277,17 @@ CallHandler::CallHandler(RenderPool* pool, CallHandlerOptions options)
     : pool_(pool),
       options_(std::move(options)),
       budget_(options_.send_budget != nullptr ? options_.send_budget
-                                              : std::make_shared<SendBudget>()) {}
+                                              : std::make_shared<SendBudget>()) {
+  if (options_.metrics != nullptr) {
+    metrics_pool_ = options_.metrics->AddPool(options_.service_name, [this] {
+      return PoolState{in_flight_.load(), pool_->queued(), pool_->running(), pool_->threads()};
+    });
+  }
+}
+
+CallHandler::~CallHandler() {
+  if (options_.metrics != nullptr) options_.metrics->RemovePool(metrics_pool_);
+}
 
 CallRecord CallHandler::NewRecord(std::string_view method, const grpc::CallbackServerContext& context,
                                   const grpc::ByteBuffer& request) const {
@@ -298,6 +308,12 @@ bool CallHandler::WaitIdle(std::chrono::system_clock::time_point deadline) {
 void CallHandler::CallEnded(const CallRecord& record) {
   calls_.fetch_add(1, std::memory_order_relaxed);
   counts_[OutcomeIndex(record.outcome)].fetch_add(1, std::memory_order_relaxed);
+  if (options_.metrics != nullptr) {
+    const std::string code = absl::StatusCodeToString(record.code);
+    options_.metrics->Observe({options_.service_name, record.method, code, record.outcome,
+                               record.queue_ms / 1000.0, record.render_ms / 1000.0, record.pages,
+                               record.bytes_out});
+  }
   if (LogEnabled(LogLevel::kInfo)) LogEvent(LogLevel::kInfo, "access", AccessFields(record));
   // The last use of `this`: once idle, the service may be destroyed.
   if (in_flight_.fetch_sub(1) == 1) {

@@ -62,6 +62,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
 #include "service/log.h"
+#include "service/metrics.h"
 #include "service/render_pool.h"
 #include "service/status_mapping.h"
 
@@ -223,11 +224,14 @@ struct CallHandlerOptions {
   std::string internal_message;   // INTERNAL's message when work throws
   std::shared_ptr<SendBudget> send_budget;  // null: a budget of its own, defaults
   std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;  // RetryInfo of busy answers
+  std::shared_ptr<Metrics> metrics;  // null: none
+  std::string service_name;          // the metrics' `service` label: "render", "archive"
 };
 
 class CallHandler {
  public:
   CallHandler(RenderPool* pool, CallHandlerOptions options);
+  ~CallHandler();
   CallHandler(const CallHandler&) = delete;
   CallHandler& operator=(const CallHandler&) = delete;
 
@@ -289,6 +293,7 @@ class CallHandler {
   std::condition_variable idle_cv_;
   std::atomic<uint64_t> calls_{0};
   std::array<std::atomic<uint64_t>, kOutcomes.size()> counts_{};
+  int metrics_pool_ = -1;
 };
 
 // A unary call: the worker answers it once (Succeed, Answer or Fail);

@@ -260,7 +260,8 @@ PaperServiceImpl::PaperServiceImpl(std::shared_ptr<const text::FontSet> fonts,
                                         : std::max(1u, std::thread::hardware_concurrency()),
             options_.max_queued_renders),
       handler_(&pool_, CallHandlerOptions{Busy(), "internal error while rendering",
-                                          options_.send_budget, options_.busy_retry_delay}) {
+                                          options_.send_budget, options_.busy_retry_delay,
+                                          options_.metrics, "render"}) {
   options_.render_threads = pool_.threads();
   options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
 }

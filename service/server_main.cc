@@ -100,6 +100,8 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM/SIGINT, how long admitted calls may take to finish before they are cancelled");
 ABSL_FLAG(absl::Duration, busy_retry_delay, absl::Milliseconds(100),
           "when a busy client should retry: RetryInfo and grpc-retry-pushback-ms of busy answers");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT to serve Prometheus metrics on (GET /metrics); empty: no metrics");
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection (v1alpha)");
 
 namespace {
@@ -254,6 +256,13 @@ int main(int argc, char** argv) {
   grpc::EnableDefaultHealthCheckService(true);
   if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  // Prometheus metrics (--metrics_listen), shared by every service.
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    options.metrics = std::make_shared<pp::service::Metrics>(pp::kRendererVersion, identity->ToString());
+    if (absl::Status s = options.metrics->Serve(absl::GetFlag(FLAGS_metrics_listen)); !s.ok()) {
+      return Fail(1, std::string(s.message()));
+    }
+  }
   // One budget of unsent bytes (and one stall watchdog) for every service.
   options.send_budget = std::make_shared<pp::service::SendBudget>(
       static_cast<size_t>(absl::GetFlag(FLAGS_max_unsent_bytes)),
@@ -264,7 +273,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<pp::service::archive::ArchiveServiceImpl>> archive =
       pp::service::archive::ArchiveFromFlags(
           {fonts_dir, *fonts, options.limits, options.max_word_chars, security != "plaintext",
-           security == "mtls", options.send_budget, options.busy_retry_delay});
+           security == "mtls", options.send_budget, options.busy_retry_delay, options.metrics});
   if (!archive.ok()) {
     return Fail(archive.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1,
                 absl::StrCat("archive: ", archive.status().message()));
@@ -294,6 +303,13 @@ int main(int argc, char** argv) {
   }
 
   const std::string address = BoundAddress(listen, port);
+  if (options.metrics != nullptr) {
+    pp::service::LogAlways(
+        LogLevel::kInfo,
+        absl::StrCat("panelpaperd: metrics on ",
+                     BoundAddress(absl::GetFlag(FLAGS_metrics_listen), options.metrics->port()),
+                     "/metrics"));
+  }
   // The start-up line scripts wait for: stderr, unconditionally.
   pp::service::LogAlways(
       LogLevel::kInfo,

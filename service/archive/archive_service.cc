@@ -101,7 +101,7 @@ ArchiveServiceImpl::ArchiveServiceImpl(std::shared_ptr<const text::FontSet> font
       handler_(&pool_, CallHandlerOptions{absl::ResourceExhaustedError(
                                               "the archive is busy; retry with backoff"),
                                           "internal error in the archive", options_.send_budget,
-                                          options_.busy_retry_delay}) {
+                                          options_.busy_retry_delay, options_.metrics, "archive"}) {
   options_.threads = pool_.threads();
   options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
 }

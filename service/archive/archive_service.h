@@ -74,6 +74,7 @@ struct ArchiveServiceOptions {
   std::shared_ptr<SendBudget> send_budget;
   // The RetryInfo / grpc-retry-pushback-ms of busy answers.
   std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;
+  std::shared_ptr<Metrics> metrics;  // null: none
 };
 
 using ArchiveServiceBase = panelpaper::v1::ArchiveService::WithRawCallbackMethod_ArchivePaper<

@@ -52,6 +52,7 @@ struct ArchiveSetup {
   bool mtls = false;  // and verifies client certificates
   std::shared_ptr<SendBudget> send_budget;  // the server's (call_handler.h)
   std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;  // --busy_retry_delay
+  std::shared_ptr<Metrics> metrics;  // --metrics_listen; null: none
 };
 
 // nullptr when --archive_dir is empty. INVALID_ARGUMENT for inconsistent

@@ -1028,6 +1028,55 @@ class JsonLogTest(ServerTest):
         self.assertEqual(by_id[generated]["code"], "INVALID_ARGUMENT")
 
 
+# ---- Prometheus metrics (issue 13 item 3) ---------------------------------------
+
+class MetricsTest(ServerTest):
+    """--metrics_listen: GET /metrics answers Prometheus text that promtool
+    accepts, counts calls by method, code and outcome, and carries no
+    request content."""
+    FLAGS = ("--metrics_listen=127.0.0.1:0",)
+
+    def scrape(self):
+        import urllib.request
+        m = re.search(r"metrics on (\S+)/metrics", self.server.text())
+        self.assertIsNotNone(m, self.server.text())
+        with urllib.request.urlopen("http://%s/metrics" % m.group(1), timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            return r.read().decode("utf-8")
+
+    def test_scrape_counts_calls_and_passes_promtool(self):
+        req = reference_request()
+        req.paper.title = "XYZZY secret title"
+        self.stub.RenderPaper(req, timeout=30)
+        list(self.stub.StreamPaper(req, timeout=30))
+        bad = reference_request()
+        bad.paper.meeting_date = "XYZZY-not-a-date"
+        with self.assertRaises(grpc.RpcError):
+            self.stub.RenderPaper(bad, timeout=30)
+        self.server.wait_access(lambda a: a["code"] == "INVALID_ARGUMENT")
+        text = self.scrape()
+        self.assertNotIn("XYZZY", text)
+        self.assertRegex(text, r'panelpaper_calls_total\{[^}]*code="OK"[^}]*method="RenderPaper"'
+                               r'[^}]*outcome="ok"[^}]*service="render"\} 1\b')
+        self.assertRegex(text, r'panelpaper_calls_total\{[^}]*code="INVALID_ARGUMENT"[^}]*'
+                               r'method="RenderPaper"[^}]*outcome="rejected"[^}]*\} 1\b')
+        self.assertRegex(text, r'panelpaper_render_seconds_count\{method="StreamPaper",service="render"\} 1\b')
+        self.assertRegex(text, r'panelpaper_queue_wait_seconds_bucket\{')
+        self.assertRegex(text, r'panelpaper_pages_total\{method="RenderPaper",service="render"\} 7\b')
+        self.assertRegex(text, r'panelpaper_response_bytes_total\{method="StreamPaper"')
+        self.assertRegex(text, r'panelpaper_workers\{service="render"\} [1-9]')
+        self.assertRegex(text, r'panelpaper_calls_in_flight\{service="render"\} 0\b')
+        self.assertRegex(text, r'panelpaper_build_info\{renderer_identity="panelpaper-renderer [^"]+",'
+                               r'version="[^"]+"\} 1\b')
+        promtool = shutil.which("promtool")
+        if promtool is None:
+            if CI:
+                self.fail("promtool (Debian prometheus) is needed under CI=true")
+            return
+        run = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
