@@ -249,7 +249,8 @@ TEST(StatusMapping, BusyCarriesRetryInfoAndAPushbackOtherExhaustionsSayNever) {
   EXPECT_EQ(RetryPushbackMs(busy), 1500);
   const grpc::Status wire = ToGrpcStatus(busy);
   bool retry_info = false;
-  for (const auto& any : Details(wire).details()) {
+  const google::rpc::Status details = Details(wire);
+  for (const auto& any : details.details()) {
     if (any.type_url() != kRetryInfoTypeUrl) continue;
     google::rpc::RetryInfo info;
     ASSERT_TRUE(info.ParseFromString(any.value()));
