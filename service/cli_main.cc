@@ -34,6 +34,7 @@
 #include "panelpaper/v1/paper.pb.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
+#include "service/cli/health_command.h"
 #include "service/archive/archive_cli.h"
 #include "service/archive/store_cli.h"
 #include "service/cli_files.h"
@@ -400,7 +401,7 @@ int Pack(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-    std::cout << kUsage << "\narchive:\n" << pp::service::archive::kArchiveCliUsage
+    std::cout << kUsage << pp::service::kHealthUsage << "\narchive:\n" << pp::service::archive::kArchiveCliUsage
               << "\narchive store maintenance:\n" << pp::service::archive::kStoreCliUsage;
     return args.empty() ? kExitUsage : 0;
   }
@@ -423,6 +424,7 @@ int main(int argc, char** argv) {
   if (command == "verify") return pp::service::archive::VerifyCommand(args);
   if (command == "list") return pp::service::archive::ListCommand(args);
   if (command == "store") return pp::service::archive::StoreCommand(args);
+  if (command == "health") return pp::service::HealthCommand(args);
   std::cerr << "panelpaper: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

@@ -4,7 +4,8 @@
 //               [--max_concurrent_renders=N] [--max_queued_renders=N]
 //               [--max_request_bytes=N] [--max_unsent_bytes=N] [--stream_stall_timeout=60s]
 //               [--tls_cert=PEM --tls_key=PEM
-//               [--tls_client_ca=PEM]] [--log_level=info] ...
+//               [--tls_client_ca=PEM]] [--log_level=info] [--log_format=text|json]
+//               [--metrics_listen=HOST:PORT] [--busy_retry_delay=100ms] ...
 //               [--archive_dir=DIR [--archive_token_file=F] [--archive_writers=ID,...]
 //                [--archive_reads=authenticated|open]]   (service/archive/archive_setup.h)
 //

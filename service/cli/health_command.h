@@ -1,0 +1,27 @@
+// File: service/cli/health_command.h
+//
+// `panelpaper health --server HOST:PORT [TLS flags] [--service NAME]
+// [--timeout S]`: asks a panelpaperd's grpc.health.v1.Health/Check (the
+// whole server, or one service) and exits 0 when it answers SERVING, 1 when
+// it answers anything else or cannot be reached, 2 on bad arguments. Meant
+// as a Kubernetes exec probe where mTLS keeps kubelet's own gRPC probe out
+// (the TLS flags are the render command's).
+#ifndef PANELPAPER_SERVICE_CLI_HEALTH_COMMAND_H_
+#define PANELPAPER_SERVICE_CLI_HEALTH_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+namespace pp::service {
+
+inline constexpr char kHealthUsage[] =
+    "       panelpaper health --server HOST:PORT [--tls] [--tls_ca FILE] [--tls_cert FILE\n"
+    "                         --tls_key FILE] [--tls_server_name NAME] [--service NAME]\n"
+    "                         [--timeout S]   exit 0 when the server (or NAME) is SERVING\n";
+
+// The arguments after "health".
+int HealthCommand(const std::vector<std::string>& args);
+
+}  // namespace pp::service
+
+#endif  // PANELPAPER_SERVICE_CLI_HEALTH_COMMAND_H_
