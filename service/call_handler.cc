@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 #include "absl/strings/cord.h"
@@ -48,6 +49,20 @@ void MarkGone(CallRecord* record, bool stalled) {
   record->outcome = stalled ? "stalled" : "late";
 }
 
+// The request id goes back in the initial metadata of a call that answers
+// (before its first message), and in the trailing metadata of an error: a
+// response with headers commits a gRPC call, so an error sent with initial
+// metadata could no longer be retried by a client's retry policy (gRFC A6);
+// errors stay "trailers-only".
+void EchoRequestId(const CallRecord& record, grpc::CallbackServerContext* context, bool answered) {
+  if (context == nullptr || record.request_id.empty()) return;
+  if (answered) {
+    context->AddInitialMetadata(kRequestIdKey, record.request_id);
+  } else {
+    context->AddTrailingMetadata(kRequestIdKey, record.request_id);
+  }
+}
+
 const grpc::Status kClientGone(grpc::StatusCode::CANCELLED, "the client stopped reading the stream");
 
 }  // namespace
@@ -66,15 +81,54 @@ absl::Status QuotaFailureStatus(std::string message, std::string subject, std::s
   return s;
 }
 
-std::string AccessLine(const CallRecord& r) {
-  std::string paper_id;
-  if (r.paper_id.has_value()) paper_id = absl::StrCat(" paper_id=", LogfmtValue(*r.paper_id));
-  return absl::StrFormat(
-      "access method=%s peer=%s client=%s%s bytes_in=%d bytes_out=%d pages=%d queue_ms=%.2f "
-      "render_ms=%.2f ms=%.2f code=%s outcome=%s",
-      LogfmtValue(r.method), LogfmtValue(r.peer), LogfmtValue(r.client), paper_id, r.bytes_in,
-      r.bytes_out, r.pages, r.queue_ms, r.render_ms, MillisSince(r.start),
-      absl::StatusCodeToString(r.code), LogfmtValue(r.outcome));
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng([] {
+    std::random_device device;
+    return (static_cast<uint64_t>(device()) << 32) ^ device();
+  }());
+  return absl::StrFormat("%016x", rng());
+}
+
+std::string RequestIdOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  const auto it = metadata.find(kRequestIdKey);
+  if (it != metadata.end() && metadata.count(kRequestIdKey) == 1) {
+    const std::string_view id(it->second.data(), it->second.size());
+    const bool usable = !id.empty() && id.size() <= kMaxRequestIdBytes &&
+                        std::all_of(id.begin(), id.end(), [](unsigned char c) {
+                          return c > 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '=';
+                        });
+    if (usable) return std::string(id);
+  }
+  return NewRequestId();
+}
+
+std::vector<LogField> AccessFields(const CallRecord& r) {
+  std::vector<LogField> f;
+  f.reserve(14);
+  f.push_back({"method", std::string(r.method)});
+  f.push_back({"peer", r.peer});
+  f.push_back({"client", r.client});
+  if (r.paper_id.has_value()) f.push_back({"paper_id", *r.paper_id});
+  f.push_back({"bytes_in", absl::StrCat(r.bytes_in), true});
+  f.push_back({"bytes_out", absl::StrCat(r.bytes_out), true});
+  f.push_back({"pages", absl::StrCat(r.pages), true});
+  f.push_back({"queue_ms", absl::StrFormat("%.2f", r.queue_ms), true});
+  f.push_back({"render_ms", absl::StrFormat("%.2f", r.render_ms), true});
+  f.push_back({"ms", absl::StrFormat("%.2f", MillisSince(r.start)), true});
+  f.push_back({"code", absl::StatusCodeToString(r.code)});
+  f.push_back({"outcome", std::string(r.outcome)});
+  f.push_back({"request_id", r.request_id.empty() ? "-" : r.request_id});
+  return f;
+}
+
+std::string AccessLine(const CallRecord& r) { return FormatLogfmt("access", AccessFields(r)); }
+
+void LogCallError(const CallRecord& record, LogLevel level, std::string_view text) {
+  if (!LogEnabled(level)) return;
+  LogEvent(level, text,
+           {{"method", std::string(record.method)},
+            {"request_id", record.request_id.empty() ? "-" : record.request_id}});
 }
 
 std::string_view OutcomeOf(absl::StatusCode code) {
@@ -223,12 +277,23 @@ CallHandler::CallHandler(RenderPool* pool, CallHandlerOptions options)
     : pool_(pool),
       options_(std::move(options)),
       budget_(options_.send_budget != nullptr ? options_.send_budget
-                                              : std::make_shared<SendBudget>()) {}
+                                              : std::make_shared<SendBudget>()) {
+  if (options_.metrics != nullptr) {
+    metrics_pool_ = options_.metrics->AddPool(options_.service_name, [this] {
+      return PoolState{in_flight_.load(), pool_->queued(), pool_->running(), pool_->threads()};
+    });
+  }
+}
+
+CallHandler::~CallHandler() {
+  if (options_.metrics != nullptr) options_.metrics->RemovePool(metrics_pool_);
+}
 
 CallRecord CallHandler::NewRecord(std::string_view method, const grpc::CallbackServerContext& context,
                                   const grpc::ByteBuffer& request) const {
   CallRecord record;
   record.method = method;
+  record.request_id = RequestIdOf(context);
   record.peer = context.peer();
   record.client = PeerIdentity(context);
   record.bytes_in = request.Length();
@@ -243,11 +308,46 @@ bool CallHandler::WaitIdle(std::chrono::system_clock::time_point deadline) {
 void CallHandler::CallEnded(const CallRecord& record) {
   calls_.fetch_add(1, std::memory_order_relaxed);
   counts_[OutcomeIndex(record.outcome)].fetch_add(1, std::memory_order_relaxed);
-  if (LogEnabled(LogLevel::kInfo)) Log(LogLevel::kInfo, AccessLine(record));
+  if (options_.metrics != nullptr) {
+    const std::string code = absl::StatusCodeToString(record.code);
+    options_.metrics->Observe({options_.service_name, record.method, code, record.outcome,
+                               record.queue_ms / 1000.0, record.render_ms / 1000.0, record.pages,
+                               record.bytes_out});
+  }
+  if (LogEnabled(LogLevel::kInfo)) LogEvent(LogLevel::kInfo, "access", AccessFields(record));
   // The last use of `this`: once idle, the service may be destroyed.
   if (in_flight_.fetch_sub(1) == 1) {
     std::lock_guard<std::mutex> lock(idle_mu_);
     idle_cv_.notify_all();
+  }
+}
+
+absl::Status CallHandler::Annotate(absl::Status status, const CallRecord& record) {
+  if (status.ok()) return status;
+  const absl::StatusCode code = status.code();
+  const bool about_paper = record.paper_id.has_value() && *record.paper_id != "-";
+  if (!status.GetPayload(kErrorInfoTypeUrl).has_value() && about_paper) {
+    if (code == absl::StatusCode::kAlreadyExists) status = WithErrorInfo(std::move(status), "PAPER_EXISTS");
+    if (code == absl::StatusCode::kNotFound) status = WithErrorInfo(std::move(status), "PAPER_NOT_FOUND");
+  }
+  if ((code == absl::StatusCode::kNotFound || code == absl::StatusCode::kAlreadyExists ||
+       code == absl::StatusCode::kPermissionDenied) &&
+      !status.GetPayload(kResourceInfoTypeUrl).has_value()) {
+    const std::string message(status.message());
+    if (about_paper) {
+      status = WithResourceInfo(std::move(status), "panelpaper.v1.ArchivedPaper", *record.paper_id,
+                                message);
+    } else {
+      status = WithResourceInfo(std::move(status), "panelpaper.v1.method", record.method, message);
+    }
+  }
+  return status;
+}
+
+void CallHandler::AddRetryPushback(const absl::Status& status, grpc::CallbackServerContext* context) {
+  if (context == nullptr) return;
+  if (std::optional<int64_t> ms = RetryPushbackMs(status)) {
+    context->AddTrailingMetadata(kRetryPushbackKey, std::to_string(*ms));
   }
 }
 
@@ -256,7 +356,7 @@ uint64_t CallHandler::count(std::string_view outcome) const {
 }
 
 void CallHandler::LogException(const CallRecord& record, const char* what) const {
-  Log(LogLevel::kError, absl::StrCat(std::string(record.method), ": exception: ", what));
+  LogCallError(record, LogLevel::kError, absl::StrCat("exception: ", what));
 }
 
 // ---- UnaryCall ----
@@ -265,6 +365,7 @@ UnaryCall::UnaryCall(CallHandler* handler, CallRecord record, grpc::CallbackServ
                      grpc::ByteBuffer* response)
     : handler_(handler),
       record_(std::move(record)),
+      context_(context),
       response_(response),
       claim_(handler->budget(), context) {
   handler_->CallStarted();
@@ -273,11 +374,12 @@ UnaryCall::UnaryCall(CallHandler* handler, CallRecord record, grpc::CallbackServ
 bool UnaryCall::Reserve(size_t n) {
   if (claim_.Reserve(n)) return true;
   record_.outcome = "busy";
-  Fail(handler_->budget()->Exhausted());
+  Fail(handler_->Busy(handler_->budget()->Exhausted()));
   return false;
 }
 
 void UnaryCall::Succeed(grpc::ByteBuffer response) {
+  EchoRequestId(record_, context_, /*answered=*/true);
   record_.bytes_out = response.Length();
   *response_ = std::move(response);
   Finish(grpc::Status::OK);
@@ -295,7 +397,10 @@ void UnaryCall::Answer(const absl::StatusOr<std::string>& bytes) {
 void UnaryCall::Fail(const absl::Status& status) {
   record_.code = status.code();
   if (record_.outcome == "ok") record_.outcome = OutcomeOf(status.code());
-  Finish(ToGrpcStatus(status));
+  const absl::Status answer = CallHandler::Annotate(status, record_);
+  CallHandler::AddRetryPushback(answer, context_);
+  EchoRequestId(record_, context_, /*answered=*/false);
+  Finish(ToGrpcStatus(answer));
 }
 
 void UnaryCall::OnDone() {
@@ -311,14 +416,17 @@ void UnaryCall::OnDone() {
 // ---- StreamCall ----
 
 StreamCall::StreamCall(CallHandler* handler, CallRecord record, grpc::CallbackServerContext* context)
-    : handler_(handler), record_(std::move(record)), claim_(handler->budget(), context) {
+    : handler_(handler),
+      record_(std::move(record)),
+      context_(context),
+      claim_(handler->budget(), context) {
   handler_->CallStarted();
 }
 
 bool StreamCall::Reserve(size_t n) {
   if (claim_.Reserve(n)) return true;
   record_.outcome = "busy";
-  Fail(handler_->budget()->Exhausted());
+  Fail(handler_->Busy(handler_->budget()->Exhausted()));
   return false;
 }
 
@@ -355,7 +463,9 @@ void StreamCall::CloseLocked(std::unique_lock<std::mutex> lock, const grpc::Stat
 void StreamCall::Fail(const absl::Status& status) {
   record_.code = status.code();
   if (record_.outcome == "ok") record_.outcome = OutcomeOf(status.code());
-  Close(ToGrpcStatus(status));
+  const absl::Status answer = CallHandler::Annotate(status, record_);
+  CallHandler::AddRetryPushback(answer, context_);
+  Close(ToGrpcStatus(answer));
 }
 
 void StreamCall::OnWriteDone(bool ok) {
@@ -402,6 +512,10 @@ void StreamCall::OnDone() {
 void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
   if (finished_) return;
   if (!queue_.empty() && !broken_) {
+    if (!headers_sent_) {
+      headers_sent_ = true;
+      EchoRequestId(record_, context_, /*answered=*/true);
+    }
     current_ = std::move(queue_.front());
     queue_.pop_front();
     writing_ = true;
@@ -419,6 +533,10 @@ void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
   }
   if (closed_) {
     finished_ = true;
+    if (!headers_sent_) {
+      headers_sent_ = true;
+      EchoRequestId(record_, context_, /*answered=*/final_.ok());
+    }
     const grpc::Status status = final_;
     lock.unlock();
     Finish(status);

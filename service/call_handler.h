@@ -61,7 +61,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
+#include "service/log.h"
+#include "service/metrics.h"
 #include "service/render_pool.h"
+#include "service/status_mapping.h"
 
 namespace pp::service {
 
@@ -79,9 +82,24 @@ double MillisSince(std::chrono::steady_clock::time_point t);
 // RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure of one violation.
 absl::Status QuotaFailureStatus(std::string message, std::string subject, std::string description);
 
+// The request-id metadata key: a client's id (printable ASCII without
+// spaces, at most kMaxRequestIdBytes) is kept, anything else replaced by a
+// generated one (16 random hex digits); either way it is echoed in the
+// response's metadata — initial metadata when the call answers, trailing
+// metadata on an error (so the error stays retryable) — in the access line
+// and in the call's error logs.
+inline constexpr char kRequestIdKey[] = "x-request-id";
+inline constexpr size_t kMaxRequestIdBytes = 128;
+
+// The client's request id from its metadata, or a new one.
+std::string RequestIdOf(const grpc::CallbackServerContext& context);
+// 16 random hex digits.
+std::string NewRequestId();
+
 // One call's access-log record, filled in as the call goes.
 struct CallRecord {
   std::string_view method;
+  std::string request_id;
   std::string peer;
   std::string client = "-";               // verified identity (mTLS, archive token)
   std::optional<std::string> paper_id;    // archive calls: logged as paper_id=
@@ -98,9 +116,15 @@ struct CallRecord {
 // The access line of a record (without the "<time> INFO " prefix):
 //   access method=RenderPaper peer=ipv4:127.0.0.1:41502 client=- bytes_in=21007
 //     bytes_out=35517 pages=7 queue_ms=0.01 render_ms=2.31 ms=2.40 code=OK outcome=ok
+//     request_id=6f1c0e9a2b3d4c5e
 // (paper_id=... after client= when the record has one). Values go through
-// LogfmtValue (service/log.h).
+// LogfmtValue (service/log.h). AccessFields are its fields (LogEvent
+// writes them as JSON with --log_format=json).
+std::vector<LogField> AccessFields(const CallRecord& record);
 std::string AccessLine(const CallRecord& record);
+
+// Logs a server-side problem of a call, with its method and request id.
+void LogCallError(const CallRecord& record, LogLevel level, std::string_view text);
 
 // The outcome of a call that failed with `code` when the code path did not
 // name one.
@@ -196,14 +220,18 @@ class UnsentClaim {
 };
 
 struct CallHandlerOptions {
-  absl::Status busy;              // the answer when the worker queue is full
+  absl::Status busy;              // the answer when the worker queue is full (made a BusyStatus)
   std::string internal_message;   // INTERNAL's message when work throws
   std::shared_ptr<SendBudget> send_budget;  // null: a budget of its own, defaults
+  std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;  // RetryInfo of busy answers
+  std::shared_ptr<Metrics> metrics;  // null: none
+  std::string service_name;          // the metrics' `service` label: "render", "archive"
 };
 
 class CallHandler {
  public:
   CallHandler(RenderPool* pool, CallHandlerOptions options);
+  ~CallHandler();
   CallHandler(const CallHandler&) = delete;
   CallHandler& operator=(const CallHandler&) = delete;
 
@@ -240,6 +268,19 @@ class CallHandler {
 
   SendBudget* budget() const { return budget_.get(); }
 
+  // A busy answer: `status` with reason SERVER_BUSY and RetryInfo.
+  absl::Status Busy(absl::Status status) const {
+    return BusyStatus(std::move(status), options_.busy_retry_delay);
+  }
+  // The error a call answers: `status` with its ErrorInfo reason (the
+  // archive's PAPER_EXISTS / PAPER_NOT_FOUND for a call about a paper id)
+  // and, for NOT_FOUND / ALREADY_EXISTS / PERMISSION_DENIED, a ResourceInfo
+  // (the paper, else the method). ToGrpcStatus adds a default reason to
+  // whatever still has none.
+  static absl::Status Annotate(absl::Status status, const CallRecord& record);
+  // Adds the grpc-retry-pushback-ms trailer `status` calls for (if any).
+  static void AddRetryPushback(const absl::Status& status, grpc::CallbackServerContext* context);
+
  private:
   void LogException(const CallRecord& record, const char* what) const;
 
@@ -252,6 +293,7 @@ class CallHandler {
   std::condition_variable idle_cv_;
   std::atomic<uint64_t> calls_{0};
   std::array<std::atomic<uint64_t>, kOutcomes.size()> counts_{};
+  int metrics_pool_ = -1;
 };
 
 // A unary call: the worker answers it once (Succeed, Answer or Fail);
@@ -277,6 +319,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
  private:
   CallHandler* handler_;
   CallRecord record_;
+  grpc::CallbackServerContext* context_;
   grpc::ByteBuffer* response_;
   UnsentClaim claim_;
   std::atomic<bool> cancelled_{false};
@@ -319,6 +362,7 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   CallHandler* handler_;
   CallRecord record_;
+  grpc::CallbackServerContext* context_;
   UnsentClaim claim_;
   std::mutex mu_;
   std::deque<grpc::ByteBuffer> queue_;
@@ -329,6 +373,7 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool closed_ = false;    // the worker is done with the call
   bool broken_ = false;    // a write failed or the call was cancelled: nobody reads
   bool finished_ = false;  // Finish (or StartWriteAndFinish) was called
+  bool headers_sent_ = false;  // the request id is echoed (initial or trailing metadata)
   std::atomic<bool> cancelled_{false};
 };
 
@@ -338,12 +383,14 @@ template <typename Call>
 bool CallHandler::Admit(Call* call, bool sends_pdf) {
   if (draining_.load()) {
     call->record().outcome = "refused";
-    call->Fail(absl::UnavailableError("the server is shutting down; retry (on another instance)"));
+    call->Fail(WithErrorInfo(
+        absl::UnavailableError("the server is shutting down; retry (on another instance)"),
+        "SHUTTING_DOWN"));
     return false;
   }
   if (sends_pdf && budget_->Full()) {
     call->record().outcome = "busy";
-    call->Fail(budget_->Exhausted());
+    call->Fail(Busy(budget_->Exhausted()));
     return false;
   }
   return true;
@@ -355,7 +402,7 @@ void CallHandler::Submit(Call* call, Work work, bool sends_pdf) {
     call->record().queue_ms = MillisSince(call->record().start);
     if (sends_pdf && budget_->Full()) {
       call->record().outcome = "busy";
-      call->Fail(budget_->Exhausted());
+      call->Fail(Busy(budget_->Exhausted()));
       return;
     }
     // Library code reports errors as statuses; an exception (bad_alloc, a
@@ -371,7 +418,7 @@ void CallHandler::Submit(Call* call, Work work, bool sends_pdf) {
   });
   if (!admitted) {
     call->record().outcome = "busy";
-    call->Fail(options_.busy);
+    call->Fail(Busy(options_.busy));
   }
 }
 

@@ -20,6 +20,8 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 
 namespace {
 
+std::atomic<int> g_format{static_cast<int>(LogFormat::kText)};
+
 std::mutex g_sink_mu;
 std::function<void(std::string_view)>* g_sink = nullptr;  // guarded by g_sink_mu
 
@@ -80,25 +82,111 @@ std::string_view LogLevelName(LogLevel level) {
   return "?";
 }
 
+bool ParseLogFormat(std::string_view text, LogFormat* out) {
+  const std::string t = absl::AsciiStrToLower(std::string(text));
+  if (t == "text") *out = LogFormat::kText;
+  else if (t == "json") *out = LogFormat::kJson;
+  else return false;
+  return true;
+}
+
+void SetLogFormat(LogFormat format) { g_format.store(static_cast<int>(format)); }
+LogFormat GetLogFormat() { return static_cast<LogFormat>(g_format.load()); }
+
+std::string JsonString(std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  out.reserve(v.size() + 2);
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7F) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string FormatLogfmt(std::string_view message, const std::vector<LogField>& fields) {
+  std::string out(message);
+  for (const LogField& f : fields) {
+    out += ' ';
+    out += f.key;
+    out += '=';
+    out += f.number ? f.value : LogfmtValue(f.value);
+  }
+  return out;
+}
+
 void SetLogLevel(LogLevel level) { log_internal::g_level.store(static_cast<int>(level)); }
 LogLevel GetLogLevel() { return static_cast<LogLevel>(log_internal::g_level.load()); }
 
-void Log(LogLevel level, std::string_view text) {
-  if (!LogEnabled(level)) return;
+namespace {
+
+// Writes a formatted line (text: "<LEVEL> <text>"; JSON: the object) to the
+// test sink or, with the time in front (text) and a newline, to stderr.
+void Emit(LogLevel level, std::string body, bool json) {
   {
     std::lock_guard<std::mutex> lock(g_sink_mu);
     if (g_sink != nullptr) {
-      (*g_sink)(std::string(LogLevelName(level)) + " " + std::string(text));
+      (*g_sink)(body);
       return;
     }
   }
-  std::string line = Timestamp();
-  line += ' ';
-  line += LogLevelName(level);
-  line += ' ';
-  line += text;
+  std::string line;
+  if (!json) {
+    line = Timestamp();
+    line += ' ';
+  }
+  line += body;
   line += '\n';
   WriteAll(line);
+}
+
+std::string JsonHead(LogLevel level, std::string_view message) {
+  return "{\"time\":\"" + Timestamp() + "\",\"level\":\"" + std::string(LogLevelName(level)) +
+         "\",\"msg\":" + JsonString(message);
+}
+
+}  // namespace
+
+void Log(LogLevel level, std::string_view text) {
+  if (!LogEnabled(level)) return;
+  if (GetLogFormat() == LogFormat::kJson) {
+    Emit(level, JsonHead(level, text) + "}", true);
+    return;
+  }
+  Emit(level, std::string(LogLevelName(level)) + " " + std::string(text), false);
+}
+
+void LogAlways(LogLevel level, std::string_view text) {
+  if (GetLogFormat() == LogFormat::kJson) {
+    Emit(level, JsonHead(level, text) + "}", true);
+    return;
+  }
+  std::string line(text);
+  line += '\n';
+  WriteAll(line);
+}
+
+void LogEvent(LogLevel level, std::string_view message, const std::vector<LogField>& fields) {
+  if (!LogEnabled(level)) return;
+  if (GetLogFormat() == LogFormat::kJson) {
+    std::string line = JsonHead(level, message);
+    for (const LogField& f : fields) {
+      absl::StrAppend(&line, ",", JsonString(f.key), ":", f.number ? f.value : JsonString(f.value));
+    }
+    line += '}';
+    Emit(level, std::move(line), true);
+    return;
+  }
+  Emit(level, std::string(LogLevelName(level)) + " " + FormatLogfmt(message, fields), false);
 }
 
 std::string LogfmtValue(std::string_view v) {

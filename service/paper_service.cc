@@ -123,15 +123,16 @@ class CallClock {
 };
 
 // The outcome of a failed render, for the access log.
-std::string_view FailureOutcome(const absl::Status& status, bool interrupted) {
+std::string_view FailureOutcome(const absl::Status& status, bool interrupted,
+                                const CallRecord& record) {
   if (interrupted) return "abandoned";
   const absl::StatusCode code = status.code();
   if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kResourceExhausted) {
     return "rejected";  // unlayoutable content, page limit
   }
   // Rendering-library failures carry no request text (renderer.h).
-  Log(LogLevel::kError, absl::StrCat("render failed: ", absl::StatusCodeToString(code), ": ",
-                                     status.message()));
+  LogCallError(record, LogLevel::kError,
+               absl::StrCat("render failed: ", absl::StatusCodeToString(code), ": ", status.message()));
   return "failed";
 }
 
@@ -195,7 +196,7 @@ auto RunCall(grpc::CallbackServerContext* context, const grpc::ByteBuffer& reque
   auto result = render(*job, clock.Interrupt(&interrupted));
   log->render_ms = MillisSince(work_start);
   if (!result.ok()) {
-    log->outcome = FailureOutcome(result.status(), interrupted);
+    log->outcome = FailureOutcome(result.status(), interrupted, *log);
     return result.status();
   }
   log->pages = pages(*result);
@@ -259,7 +260,8 @@ PaperServiceImpl::PaperServiceImpl(std::shared_ptr<const text::FontSet> fonts,
                                         : std::max(1u, std::thread::hardware_concurrency()),
             options_.max_queued_renders),
       handler_(&pool_, CallHandlerOptions{Busy(), "internal error while rendering",
-                                          options_.send_budget}) {
+                                          options_.send_budget, options_.busy_retry_delay,
+                                          options_.metrics, "render"}) {
   options_.render_threads = pool_.threads();
   options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
 }

@@ -97,6 +97,10 @@ struct PaperServiceOptions {
   // The server-wide budget of rendered-but-unsent bytes and the stall
   // watchdog (shared with the archive); null: one of its own, defaults.
   std::shared_ptr<SendBudget> send_budget;
+  // The RetryInfo / grpc-retry-pushback-ms of busy answers (--busy_retry_delay).
+  std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;
+  // Prometheus metrics (--metrics_listen); null: none.
+  std::shared_ptr<Metrics> metrics;
   // Tests only: runs in the worker after validation, just before rendering.
   std::function<void()> before_render_for_testing;
 };

@@ -4,7 +4,8 @@
 //               [--max_concurrent_renders=N] [--max_queued_renders=N]
 //               [--max_request_bytes=N] [--max_unsent_bytes=N] [--stream_stall_timeout=60s]
 //               [--tls_cert=PEM --tls_key=PEM
-//               [--tls_client_ca=PEM]] [--log_level=info] ...
+//               [--tls_client_ca=PEM]] [--log_level=info] [--log_format=text|json]
+//               [--metrics_listen=HOST:PORT] [--busy_retry_delay=100ms] ...
 //               [--archive_dir=DIR [--archive_token_file=F] [--archive_writers=ID,...]
 //                [--archive_reads=authenticated|open]]   (service/archive/archive_setup.h)
 //
@@ -43,6 +44,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -96,8 +98,14 @@ ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle: require and verify a client certificate signed by it (mTLS)");
 ABSL_FLAG(std::string, log_level, "info",
           "debug | info (one access-log line per call) | warning | error | off");
+ABSL_FLAG(std::string, log_format, "text",
+          "text (<time> <LEVEL> key=value ...) or json (one JSON object per line)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM/SIGINT, how long admitted calls may take to finish before they are cancelled");
+ABSL_FLAG(absl::Duration, busy_retry_delay, absl::Milliseconds(100),
+          "when a busy client should retry: RetryInfo and grpc-retry-pushback-ms of busy answers");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT to serve Prometheus metrics on (GET /metrics); empty: no metrics");
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection (v1alpha)");
 
 namespace {
@@ -180,6 +188,11 @@ int main(int argc, char** argv) {
     return Fail(2, "--log_level must be debug, info, warning, error or off");
   }
   pp::service::SetLogLevel(level);
+  pp::service::LogFormat log_format;
+  if (!pp::service::ParseLogFormat(absl::GetFlag(FLAGS_log_format), &log_format)) {
+    return Fail(2, "--log_format must be text or json");
+  }
+  pp::service::SetLogFormat(log_format);
   pp::service::RouteProtobufLogs();
 
   pp::service::PaperServiceOptions options;
@@ -203,7 +216,8 @@ int main(int argc, char** argv) {
       limits.max_sections <= 0 || limits.max_blocks <= 0 || limits.max_table_rows <= 0 ||
       limits.max_table_columns <= 0 || absl::GetFlag(FLAGS_max_unary_response_bytes) <= 0 ||
       absl::GetFlag(FLAGS_max_unsent_bytes) <= 0 ||
-      absl::GetFlag(FLAGS_stream_stall_timeout) < absl::ZeroDuration()) {
+      absl::GetFlag(FLAGS_stream_stall_timeout) < absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_busy_retry_delay) < absl::ZeroDuration()) {
     return Fail(2, "limits must be positive (and --max_request_bytes below 2 GiB)");
   }
 
@@ -258,16 +272,24 @@ int main(int argc, char** argv) {
   grpc::EnableDefaultHealthCheckService(true);
   if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  // Prometheus metrics (--metrics_listen), shared by every service.
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    options.metrics = std::make_shared<pp::service::Metrics>(pp::kRendererVersion, identity->ToString());
+    if (absl::Status s = options.metrics->Serve(absl::GetFlag(FLAGS_metrics_listen)); !s.ok()) {
+      return Fail(1, std::string(s.message()));
+    }
+  }
   // One budget of unsent bytes (and one stall watchdog) for every service.
   options.send_budget = std::make_shared<pp::service::SendBudget>(
       static_cast<size_t>(absl::GetFlag(FLAGS_max_unsent_bytes)),
       absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_stream_stall_timeout)));
+  options.busy_retry_delay = absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_busy_retry_delay));
   auto service = std::make_unique<pp::service::PaperServiceImpl>(*fonts, options);
   // The archive (--archive_*, service/archive/archive_setup.h): null when off.
   absl::StatusOr<std::unique_ptr<pp::service::archive::ArchiveServiceImpl>> archive =
       pp::service::archive::ArchiveFromFlags(
           {fonts_dir, *fonts, options.limits, options.max_word_chars, security != "plaintext",
-           security == "mtls", options.send_budget});
+           security == "mtls", options.send_budget, options.busy_retry_delay, options.metrics});
   if (!archive.ok()) {
     return Fail(archive.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1,
                 absl::StrCat("archive: ", archive.status().message()));
@@ -297,14 +319,21 @@ int main(int argc, char** argv) {
   }
 
   const std::string address = BoundAddress(listen, port);
+  if (options.metrics != nullptr) {
+    pp::service::LogAlways(
+        LogLevel::kInfo,
+        absl::StrCat("panelpaperd: metrics on ",
+                     BoundAddress(absl::GetFlag(FLAGS_metrics_listen), options.metrics->port()),
+                     "/metrics"));
+  }
   // The start-up line scripts wait for: stderr, unconditionally.
-  std::fprintf(stderr,
-               "panelpaperd: serving on %s (%s, renderer %s, %d render workers, %d queued, "
-               "max request %lld bytes, pid %d)\n",
-               address.c_str(), security.c_str(), pp::kRendererVersion,
-               service->options().render_threads, options.max_queued_renders,
-               static_cast<long long>(max_request_bytes), static_cast<int>(getpid()));
-  std::fflush(stderr);
+  pp::service::LogAlways(
+      LogLevel::kInfo,
+      absl::StrFormat("panelpaperd: serving on %s (%s, renderer %s, %d render workers, %d queued, "
+                      "max request %lld bytes, pid %d)",
+                      address, security, pp::kRendererVersion, service->options().render_threads,
+                      options.max_queued_renders, static_cast<long long>(max_request_bytes),
+                      static_cast<int>(getpid())));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

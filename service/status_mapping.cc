@@ -1,11 +1,14 @@
 #include "service/status_mapping.h"
 
+#include <algorithm>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
+
+#include "absl/strings/string_view.h"
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/any.pb.h"
+#include "google/protobuf/duration.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -46,12 +49,100 @@ absl::StatusCode AbslCode(grpc::StatusCode code) {
   return static_cast<absl::StatusCode>(c);
 }
 
+// Payloads that must survive the trailer budget go first.
+int PayloadRank(absl::string_view url) {
+  if (url == kErrorInfoTypeUrl) return 0;
+  if (url == kRetryInfoTypeUrl) return 1;
+  return 2;
+}
+
 }  // namespace
+
+std::string_view DefaultReason(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+      return "INVALID_REQUEST";
+    case absl::StatusCode::kResourceExhausted:
+      return "LIMIT_EXCEEDED";
+    case absl::StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case absl::StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case absl::StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case absl::StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case absl::StatusCode::kDataLoss:
+      return "DATA_LOSS";
+    case absl::StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case absl::StatusCode::kCancelled:
+      return "CANCELLED";
+    case absl::StatusCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    default:
+      return "INTERNAL";
+  }
+}
+
+absl::Status WithErrorInfo(absl::Status status, std::string_view reason,
+                           std::vector<std::pair<std::string, std::string>> metadata) {
+  if (status.ok()) return status;
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(kErrorDomain);
+  for (auto& [key, value] : metadata) (*info.mutable_metadata())[key] = std::move(value);
+  status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+absl::Status WithResourceInfo(absl::Status status, std::string_view type, std::string_view name,
+                              std::string_view description) {
+  if (status.ok()) return status;
+  google::rpc::ResourceInfo info;
+  info.set_resource_type(std::string(type));
+  info.set_resource_name(std::string(name));
+  info.set_description(std::string(description));
+  status.SetPayload(kResourceInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+absl::Status BusyStatus(absl::Status status, std::chrono::milliseconds delay) {
+  if (status.ok()) return status;
+  status = WithErrorInfo(std::move(status), "SERVER_BUSY",
+                         {{"retry_delay_ms", std::to_string(delay.count())}});
+  google::rpc::RetryInfo info;
+  info.mutable_retry_delay()->set_seconds(delay.count() / 1000);
+  info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(delay.count() % 1000) * 1000000);
+  status.SetPayload(kRetryInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+std::string ErrorReason(const absl::Status& status) {
+  const auto payload = status.GetPayload(kErrorInfoTypeUrl);
+  google::rpc::ErrorInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
+std::optional<int64_t> RetryPushbackMs(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kResourceExhausted) return std::nullopt;
+  const auto payload = status.GetPayload(kRetryInfoTypeUrl);
+  google::rpc::RetryInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return -1;
+  const int64_t ms = info.retry_delay().seconds() * 1000 + info.retry_delay().nanos() / 1000000;
+  return ms < 0 ? -1 : ms;
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& renderer_status) {
   if (renderer_status.ok()) return grpc::Status::OK;
   // A renderer's field error becomes BadRequest / QuotaFailure here.
-  const absl::Status status = WithRequestDetails(renderer_status);
+  absl::Status status = WithRequestDetails(renderer_status);
+  if (!status.GetPayload(kErrorInfoTypeUrl).has_value()) {
+    status = WithErrorInfo(std::move(status), DefaultReason(status.code()));
+  }
   const grpc::StatusCode code = GrpcCode(status.code());
 
   std::string message = CutUtf8(status.message(), kMaxStatusMessageBytes);
@@ -59,6 +150,9 @@ grpc::Status ToGrpcStatus(const absl::Status& renderer_status) {
   std::vector<std::pair<std::string, std::string>> payloads;
   status.ForEachPayload([&payloads](auto type_url, const absl::Cord& value) {
     payloads.emplace_back(std::string(type_url), std::string(value));
+  });
+  std::stable_sort(payloads.begin(), payloads.end(), [](const auto& a, const auto& b) {
+    return PayloadRank(a.first) < PayloadRank(b.first);
   });
 
   google::rpc::Status rpc_status;

@@ -100,7 +100,8 @@ ArchiveServiceImpl::ArchiveServiceImpl(std::shared_ptr<const text::FontSet> font
             options_.max_queued),
       handler_(&pool_, CallHandlerOptions{absl::ResourceExhaustedError(
                                               "the archive is busy; retry with backoff"),
-                                          "internal error in the archive", options_.send_budget}) {
+                                          "internal error in the archive", options_.send_budget,
+                                          options_.busy_retry_delay, options_.metrics, "archive"}) {
   options_.threads = pool_.threads();
   options_.chunk_bytes = std::max<size_t>(1, options_.chunk_bytes);
 }
@@ -199,8 +200,9 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoArchive(grpc::CallbackServerCo
     const absl::StatusCode code = pdf.status().code();
     if (code != absl::StatusCode::kInvalidArgument && code != absl::StatusCode::kResourceExhausted &&
         code != absl::StatusCode::kCancelled && code != absl::StatusCode::kDeadlineExceeded) {
-      Log(LogLevel::kError, absl::StrCat("archive render failed: ", absl::StatusCodeToString(code),
-                                         ": ", pdf.status().message()));
+      LogCallError(*log, LogLevel::kError,
+                   absl::StrCat("archive render failed: ", absl::StatusCodeToString(code), ": ",
+                                pdf.status().message()));
     }
     return pdf.status();
   }
@@ -226,8 +228,9 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoArchive(grpc::CallbackServerCo
   absl::StatusOr<PutResult> put = store_->Put(entry, pdf->bytes);
   if (!put.ok()) {
     if (put.status().code() != absl::StatusCode::kAlreadyExists) {
-      Log(LogLevel::kError, absl::StrCat("archive: storing ", entry.paper_id, " failed: ",
-                                         put.status().message()));
+      LogCallError(*log, LogLevel::kError,
+                   absl::StrCat("archive: storing ", entry.paper_id, " failed: ",
+                                put.status().message()));
     }
     return put.status();
   }
@@ -389,7 +392,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper
     absl::StatusOr<std::string> pdf = store_->ReadPdf(*entry);
     if (!pdf.ok()) {
       if (pdf.status().code() == absl::StatusCode::kDataLoss) {
-        Log(LogLevel::kError, std::string(pdf.status().message()));
+        LogCallError(log, LogLevel::kError, std::string(pdf.status().message()));
       }
       call->Fail(pdf.status());
       return;

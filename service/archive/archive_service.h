@@ -72,6 +72,9 @@ struct ArchiveServiceOptions {
   AuthConfig auth;
   // The server-wide send budget (shared with PaperService); null: its own.
   std::shared_ptr<SendBudget> send_budget;
+  // The RetryInfo / grpc-retry-pushback-ms of busy answers.
+  std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;
+  std::shared_ptr<Metrics> metrics;  // null: none
 };
 
 using ArchiveServiceBase = panelpaper::v1::ArchiveService::WithRawCallbackMethod_ArchivePaper<

@@ -82,6 +82,8 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
   options.max_word_chars = setup.max_word_chars;
   options.threads = absl::GetFlag(FLAGS_archive_workers);
   options.send_budget = setup.send_budget;
+  options.busy_retry_delay = setup.busy_retry_delay;
+  options.metrics = setup.metrics;
   if (options.threads < 0) return absl::InvalidArgumentError("--archive_workers must be >= 0");
   if (reads == "open") {
     options.auth.reads_open = true;

@@ -51,6 +51,8 @@ struct ArchiveSetup {
   bool tls = false;   // the server speaks TLS
   bool mtls = false;  // and verifies client certificates
   std::shared_ptr<SendBudget> send_budget;  // the server's (call_handler.h)
+  std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;  // --busy_retry_delay
+  std::shared_ptr<Metrics> metrics;  // --metrics_listen; null: none
 };
 
 // nullptr when neither --archive_dir nor --archive_postgres is set.

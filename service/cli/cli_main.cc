@@ -10,6 +10,7 @@
 // papers dated or addressed to another meeting.
 //   panelpaper archive | get | verify | list ...   (service/cli/archive_cli.h)
 //   panelpaper store check | backup | restore ...   (service/cli/store_cli.h)
+//   panelpaper health --server HOST:PORT ...   (service/cli/health_command.h)
 //   panelpaper help [COMMAND] | COMMAND --help | --version
 //
 // One argument parser (CLI11, service/cli/command_line.h) for every command.
@@ -46,6 +47,7 @@
 #include "service/cli/archive_cli.h"
 #include "service/cli/cli_files.h"
 #include "service/cli/command_line.h"
+#include "service/cli/health_command.h"
 #include "service/cli/pack_files.h"
 #include "service/cli/watch.h"
 #include "service/cli/remote_client.h"
@@ -406,5 +408,6 @@ int main(int argc, char** argv) {
   AddPackCommand(commands);
   pp::cli::AddArchiveCommands(commands);
   pp::cli::AddStoreCommands(commands);
+  pp::service::AddHealthCommand(commands);
   return commands.Run(argc, argv);
 }

@@ -27,10 +27,12 @@ it.
 """
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -896,6 +898,251 @@ class TlsTest(unittest.TestCase):
             self.assertIn("UNAVAILABLE", run.stderr)
         finally:
             self.assertEqual(server.stop(), 0)
+
+
+# ---- retry signals (issue 13 item 6) ------------------------------------------
+
+RETRY_SERVICE_CONFIG = json.dumps({"methodConfig": [{
+    "name": [{"service": "panelpaper.v1.PaperService"}, {"service": "panelpaper.v1.ArchiveService"}],
+    "retryPolicy": {"maxAttempts": 5, "initialBackoff": "0.1s", "maxBackoff": "2s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE", "RESOURCE_EXHAUSTED"]}}]})
+
+
+def error_info(err):
+    st = rich_status(err)
+    assert st is not None, "no grpc-status-details-bin trailer"
+    for any_ in st.details:
+        if any_.type_url == "type.googleapis.com/google.rpc.ErrorInfo":
+            return error_details_pb2.ErrorInfo.FromString(any_.value)
+    return None
+
+
+def trailer(err, key):
+    for k, v in err.trailing_metadata() or ():
+        if k == key:
+            return v
+    return None
+
+
+class RetryPolicyTest(ServerTest):
+    """Under README's retry policy (RESOURCE_EXHAUSTED and UNAVAILABLE are
+    retryable) a request over a service limit is sent once — its answer
+    carries grpc-retry-pushback-ms: -1 — while a busy answer (RetryInfo,
+    pushback --busy_retry_delay) is retried until the server has room. The
+    server's access log counts the attempts."""
+    CAP = 1 * MiB
+    FLAGS = ("--max_blocks=400", "--max_pages=2000", "--max_unsent_bytes=%d" % CAP,
+             "--stream_stall_timeout=1s", "--busy_retry_delay=500ms")
+
+    def retrying_stub(self):
+        channel = grpc.insecure_channel(self.server.address, options=[
+            ("grpc.service_config", RETRY_SERVICE_CONFIG), ("grpc.enable_retries", 1)])
+        self.addCleanup(channel.close)
+        return service_grpc.PaperServiceStub(channel)
+
+    def render_lines(self, req):
+        # Each attempt is one access line; the request's size tells them apart.
+        size = len(req.SerializeToString())
+        return [a for a in self.server.access()
+                if a["method"] == "RenderPaper" and int(a["bytes_in"]) == size]
+
+    def test_a_request_over_a_limit_is_sent_once(self):
+        stub = self.retrying_stub()
+        req = long_paper(500, words=5, title="Over the block limit")
+        with self.assertRaises(grpc.RpcError) as cm:
+            stub.RenderPaper(req, timeout=30)
+        err = cm.exception
+        self.assertEqual(err.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertEqual(trailer(err, "grpc-retry-pushback-ms"), "-1")
+        info = error_info(err)
+        self.assertEqual((info.domain, info.reason), ("panelpaper.v1", "LIMIT_EXCEEDED"))
+        time.sleep(1.0)  # a retry would have been sent by now
+        lines = self.render_lines(req)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertEqual(lines[0]["code"], "RESOURCE_EXHAUSTED")
+
+    def test_a_busy_answer_is_retried_after_the_pushback(self):
+        # Without a retry policy: the busy answer and its signals.
+        big = large_pdf_paper(title="Holds the send budget")
+        with self.server.non_reading_channel() as holder:
+            unread = service_grpc.PaperServiceStub(holder).StreamPaper(big, timeout=60)
+            next(unread)  # rendered, reserved, unread: the send budget is full
+            with self.assertRaises(grpc.RpcError) as cm:
+                self.stub.StreamPaper(reference_request(), timeout=30).__next__()
+            err = cm.exception
+            self.assertEqual(err.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertEqual(trailer(err, "grpc-retry-pushback-ms"), "500")
+            self.assertEqual(error_info(err).reason, "SERVER_BUSY")
+            kinds = [a.type_url.rsplit(".", 1)[1] for a in rich_status(err).details]
+            self.assertIn("RetryInfo", kinds)
+            # With the policy: refused while the budget is full, retried
+            # every 500 ms until the stall watchdog frees it (1-1.25 s).
+            start = time.time()
+            req = long_paper(20, words=5, title="Retried while busy")
+            reply = self.retrying_stub().RenderPaper(req, timeout=30)
+            elapsed = time.time() - start
+        self.assertGreater(len(reply.pdf), 1000)
+        time.sleep(0.2)  # the last line is written once gRPC is done with the call
+        lines = self.render_lines(req)
+        outcomes = [a["outcome"] for a in lines]
+        self.assertGreaterEqual(outcomes.count("busy"), 2, outcomes)
+        self.assertLessEqual(len(outcomes), 5, outcomes)
+        self.assertEqual(outcomes[-1], "ok", outcomes)
+        # The attempts were spaced by the pushback, not the policy's 0.1 s.
+        self.assertGreaterEqual(elapsed, 0.5 * outcomes.count("busy") - 0.05, (elapsed, outcomes))
+
+
+# ---- request ids and JSON logs (issue 13 item 4) -------------------------------
+
+class JsonLogTest(ServerTest):
+    """--log_format=json: every stderr line is one JSON object; the client's
+    x-request-id (or a generated one) comes back in the initial metadata and
+    is in the access line."""
+    FLAGS = ("--log_format=json",)
+
+    def test_request_ids_are_echoed_and_every_line_is_json(self):
+        _, call = self.stub.RenderPaper.with_call(
+            reference_request(), timeout=30, metadata=(("x-request-id", "e2e-req-1"),))
+        self.assertIn(("x-request-id", "e2e-req-1"), tuple(call.initial_metadata()))
+        bad = reference_request()
+        bad.paper.ClearField("title")
+        fut = self.stub.RenderPaper.future(bad, timeout=30)
+        with self.assertRaises(grpc.RpcError):
+            fut.result()
+        # An error: in the trailing metadata (it stays retryable).
+        generated = dict(fut.trailing_metadata())["x-request-id"]
+        self.assertRegex(generated, r"^[0-9a-f]{16}$")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            lines = [json.loads(l) for l in self.server.text().splitlines()]
+            access = [l for l in lines if l.get("msg") == "access"]
+            if len(access) >= 2:
+                break
+            time.sleep(0.05)
+        self.assertTrue(any("serving on" in l["msg"] for l in lines))
+        for l in lines:
+            self.assertEqual(set(l) >= {"time", "level", "msg"}, True, l)
+        by_id = {a["request_id"]: a for a in access}
+        self.assertEqual(by_id["e2e-req-1"]["code"], "OK")
+        self.assertIsInstance(by_id["e2e-req-1"]["bytes_out"], int)
+        self.assertEqual(by_id[generated]["code"], "INVALID_ARGUMENT")
+
+
+# ---- Prometheus metrics (issue 13 item 3) ---------------------------------------
+
+class MetricsTest(ServerTest):
+    """--metrics_listen: GET /metrics answers Prometheus text that promtool
+    accepts, counts calls by method, code and outcome, and carries no
+    request content."""
+    FLAGS = ("--metrics_listen=127.0.0.1:0",)
+
+    def scrape(self):
+        import urllib.request
+        m = re.search(r"metrics on (\S+)/metrics", self.server.text())
+        self.assertIsNotNone(m, self.server.text())
+        with urllib.request.urlopen("http://%s/metrics" % m.group(1), timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            return r.read().decode("utf-8")
+
+    def test_scrape_counts_calls_and_passes_promtool(self):
+        req = reference_request()
+        req.paper.title = "XYZZY secret title"
+        self.stub.RenderPaper(req, timeout=30)
+        list(self.stub.StreamPaper(req, timeout=30))
+        bad = reference_request()
+        bad.paper.meeting_date = "XYZZY-not-a-date"
+        with self.assertRaises(grpc.RpcError):
+            self.stub.RenderPaper(bad, timeout=30)
+        self.server.wait_access(lambda a: a["code"] == "INVALID_ARGUMENT")
+        text = self.scrape()
+        self.assertNotIn("XYZZY", text)
+        self.assertRegex(text, r'panelpaper_calls_total\{[^}]*code="OK"[^}]*method="RenderPaper"'
+                               r'[^}]*outcome="ok"[^}]*service="render"\} 1\b')
+        self.assertRegex(text, r'panelpaper_calls_total\{[^}]*code="INVALID_ARGUMENT"[^}]*'
+                               r'method="RenderPaper"[^}]*outcome="rejected"[^}]*\} 1\b')
+        self.assertRegex(text, r'panelpaper_render_seconds_count\{method="StreamPaper",service="render"\} 1\b')
+        self.assertRegex(text, r'panelpaper_queue_wait_seconds_bucket\{')
+        self.assertRegex(text, r'panelpaper_pages_total\{method="RenderPaper",service="render"\} 7\b')
+        self.assertRegex(text, r'panelpaper_response_bytes_total\{method="StreamPaper"')
+        self.assertRegex(text, r'panelpaper_workers\{service="render"\} [1-9]')
+        self.assertRegex(text, r'panelpaper_calls_in_flight\{service="render"\} 0\b')
+        self.assertRegex(text, r'panelpaper_build_info\{renderer_identity="panelpaper-renderer [^"]+",'
+                               r'version="[^"]+"\} 1\b')
+        promtool = shutil.which("promtool")
+        if promtool is None:
+            if CI:
+                self.fail("promtool (Debian prometheus) is needed under CI=true")
+            return
+        run = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+
+
+# ---- probes and deployment files (issue 13 item 8) ------------------------------
+
+class HealthCommandTest(ServerTest):
+    """`panelpaper health` exits 0 while the server is SERVING, 1 for an
+    unknown service or an unreachable server, 2 without --server."""
+
+    def health(self, *args):
+        return subprocess.run([ARGS.cli, "health", *args], capture_output=True, text=True, timeout=30)
+
+    def test_exit_status_follows_the_health_service(self):
+        run = self.health("--server", self.server.address)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("SERVING", run.stdout)
+        run = self.health("--server", self.server.address, "--service", SERVICE)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        run = self.health("--server", self.server.address, "--service", "no.such.Service")
+        self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+        self.assertEqual(self.health().returncode, 2)
+        # A port nobody listens on (this server's, once it is stopped, is racy).
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            free = s.getsockname()[1]
+        run = self.health("--server", "127.0.0.1:%d" % free, "--timeout", "2")
+        self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+
+
+class DeployFilesTest(unittest.TestCase):
+    """service/deploy/: the systemd unit passes `systemd-analyze verify`
+    (where installed; with ExecStart pointed at the built panelpaperd), and
+    the Kubernetes manifest runs two replicas probed by `panelpaper health`."""
+
+    def test_systemd_unit_verifies(self):
+        tool = shutil.which("systemd-analyze")
+        if tool is None:
+            if CI:
+                self.fail("systemd-analyze is needed under CI=true")
+            self.skipTest("systemd-analyze not installed")
+        with open(os.path.join(ARGS.source_dir, "service/deploy/panelpaperd.service")) as f:
+            unit = f.read()
+        unit = unit.replace("/usr/local/bin/panelpaperd", os.path.abspath(ARGS.server))
+        d = os.path.join(ARGS.work_dir, "unit")
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, "panelpaperd.service")
+        with open(path, "w") as f:
+            f.write(unit)
+        run = subprocess.run([tool, "verify", "--man=no", path], capture_output=True, text=True)
+        # Only complaints about this unit count (the host's own units may have some).
+        ours = [l for l in (run.stdout + run.stderr).splitlines() if "panelpaperd.service" in l]
+        self.assertEqual(ours, [], run.stdout + run.stderr)
+
+    def test_kubernetes_manifest_has_two_probed_replicas_and_metrics(self):
+        with open(os.path.join(ARGS.source_dir, "service/deploy/kubernetes.yaml")) as f:
+            text = f.read()
+        self.assertRegex(text, r"\n  replicas: 2\n")
+        self.assertEqual(text.count('"/usr/local/bin/panelpaper", "health"'), 2)
+        self.assertIn("--metrics_listen=0.0.0.0:9464", text)
+        self.assertIn("containerPort: 9464", text)
+        self.assertIn("secretName: panelpaper-archive", text)
+        self.assertNotRegex(text, r"password=")
+        try:
+            import yaml
+        except ImportError:
+            return
+        docs = list(yaml.safe_load_all(text))
+        self.assertEqual(docs[0]["spec"]["replicas"], 2)
 
 
 def main():

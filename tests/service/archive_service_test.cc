@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "service/archive/archive_request.h"
 #include "service/archive/local_archive_store.h"
@@ -230,6 +231,33 @@ TEST(ArchiveService, TheIdenticalRequestIsIdempotentAndDifferentContentIsAlready
   EXPECT_EQ(Archive(s, resigned).status().code(), absl::StatusCode::kAlreadyExists);
   // The archive still holds the first version.
   EXPECT_EQ(Sha256Hex(Get(s, "jap-2020-01-08-7b")->bytes), first->sha256());
+}
+
+// Issue 13 item 6: archive errors name their reason and the resource.
+TEST(ArchiveService, ErrorsCarryReasonsAndTheResourceTheyAreAbout) {
+  Server s;
+  ASSERT_TRUE(Archive(s, Request()).ok());
+  pb::ArchivePaperRequest changed = Request();
+  changed.mutable_render()->mutable_paper()->set_title("Another title");
+  const absl::Status exists = Archive(s, changed).status();
+  EXPECT_EQ(ErrorReason(exists), "PAPER_EXISTS");
+  const absl::Status missing = Get(s, "no-such-paper").status();
+  EXPECT_EQ(ErrorReason(missing), "PAPER_NOT_FOUND");
+  const std::pair<absl::Status, std::string> cases[] = {{exists, "jap-2020-01-08-7b"},
+                                                        {missing, "no-such-paper"}};
+  for (const auto& [st, name] : cases) {
+    const auto payload = st.GetPayload(kResourceInfoTypeUrl);
+    ASSERT_TRUE(payload.has_value()) << st;
+    google::rpc::ResourceInfo info;
+    ASSERT_TRUE(info.ParseFromString(std::string(*payload)));
+    EXPECT_EQ(info.resource_type(), "panelpaper.v1.ArchivedPaper");
+    EXPECT_EQ(info.resource_name(), name);
+  }
+  const absl::Status denied = Archive(s, Request("other"), "wrong-token-wrong-token").status();
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ErrorReason(denied), "PERMISSION_DENIED");
+  EXPECT_TRUE(denied.GetPayload(kResourceInfoTypeUrl).has_value());
+  EXPECT_EQ(ErrorReason(Archive(s, Request(), "").status()), "UNAUTHENTICATED");
 }
 
 TEST(ArchiveService, AFlippedByteOnDiskIsDataLossOnGetAndAFailedVerify) {
@@ -472,7 +500,7 @@ TEST(ArchiveService, AccessLinesUseTheSharedFormat) {
           MatchesRegex("INFO access method=ArchivePaper peer=ipv4:127\\.0\\.0\\.1:[0-9]+ "
                        "client=token:clerk paper_id=jap-2020-01-08-7b bytes_in=[0-9]+ "
                        "bytes_out=[0-9]+ pages=[0-9]+ queue_ms=[0-9.]+ render_ms=[0-9.]+ "
-                       "ms=[0-9.]+ code=OK outcome=ok"),
+                       "ms=[0-9.]+ code=OK outcome=ok request_id=[0-9a-f]{16}"),
           AllOf(HasSubstr("method=GetArchivedPaper"), HasSubstr("paper_id=no-such-paper"),
                 HasSubstr("code=NOT_FOUND outcome=rejected"))));
 }

@@ -4,7 +4,10 @@
 // archive_service_test).
 #include "service/call_handler.h"
 
+#include <map>
 #include <random>
+#include <regex>
+#include <set>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -81,12 +84,13 @@ TEST(AccessLine, HasEveryFieldInOrderAndEscapesPeerClientAndPaperId) {
   r.pages = 5;
   r.code = absl::StatusCode::kCancelled;
   r.outcome = "late";
+  r.request_id = "req-42";
   std::string line = AccessLine(r);
   EXPECT_THAT(line,
               MatchesRegex("access method=GetArchivedPaper peer=\"ipv4:127\\.0\\.0\\.1:5 "
                            "x=\\\\\"y\\\\\"\" client=\"CN=a b\\\\x0afake outcome=ok\" bytes_in=12 "
                            "bytes_out=34 pages=5 queue_ms=[0-9.]+ render_ms=[0-9.]+ ms=[0-9.]+ "
-                           "code=CANCELLED outcome=late"));
+                           "code=CANCELLED outcome=late request_id=req-42"));
   EXPECT_THAT(line, Not(HasSubstr("paper_id")));
   r.paper_id = "id with \"quotes\"";
   line = AccessLine(r);
@@ -147,6 +151,128 @@ TEST(SendBudget, ARefusalIsResourceExhaustedWithQuotaFailureOnServer) {
   ASSERT_EQ(q.size(), 1u);
   EXPECT_EQ(q[0].field, "server");
   EXPECT_THAT(q[0].description, HasSubstr("--max_unsent_bytes"));
+}
+
+
+// ---- request ids and JSON logs (issue 13 item 4) ----
+
+TEST(RequestId, GeneratedIdsAreSixteenHexDigitsAndDiffer) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = NewRequestId();
+    EXPECT_THAT(id, MatchesRegex("[0-9a-f]{16}"));
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+// A minimal JSON reader for the log lines: an object of string and number
+// members (what LogEvent writes). Fails the test on anything else.
+std::map<std::string, std::string> ParseJsonLine(const std::string& line) {
+  std::map<std::string, std::string> out;
+  size_t i = 0;
+  auto fail = [&](const char* why) {
+    ADD_FAILURE() << why << " at " << i << " in " << line;
+    return std::map<std::string, std::string>{};
+  };
+  auto str = [&](std::string* s) {
+    if (line[i] != '"') return false;
+    for (++i; i < line.size() && line[i] != '"'; ++i) {
+      const unsigned char c = line[i];
+      if (c < 0x20 || c >= 0x7F) return false;  // raw controls / non-ASCII: not ours
+      if (c != '\\') {
+        *s += static_cast<char>(c);
+        continue;
+      }
+      ++i;
+      if (line[i] == 'u') {
+        *s += static_cast<char>(std::stoi(line.substr(i + 1, 4), nullptr, 16));
+        i += 4;
+      } else if (line[i] == '"' || line[i] == '\\') {
+        *s += line[i];
+      } else {
+        return false;
+      }
+    }
+    return i++ < line.size();
+  };
+  if (line.empty() || line[i++] != '{') return fail("no {");
+  while (i < line.size() && line[i] != '}') {
+    std::string key, value;
+    if (!str(&key) || line[i++] != ':') return fail("bad key");
+    if (line[i] == '"') {
+      if (!str(&value)) return fail("bad string");
+    } else {
+      while (i < line.size() && line[i] != ',' && line[i] != '}') value += line[i++];
+      if (!std::regex_match(value, std::regex("-?[0-9]+(\\.[0-9]+)?"))) return fail("bad number");
+    }
+    if (out.count(key)) return fail("duplicate key");
+    out[key] = value;
+    if (line[i] == ',') ++i;
+  }
+  if (i + 1 != line.size()) return fail("not one object");
+  return out;
+}
+
+class JsonLogs : public testing::Test {
+ protected:
+  void SetUp() override {
+    SetLogFormat(LogFormat::kJson);
+    SetLogSinkForTesting([this](std::string_view l) { lines.emplace_back(l); });
+  }
+  void TearDown() override {
+    SetLogSinkForTesting(nullptr);
+    SetLogFormat(LogFormat::kText);
+  }
+  std::vector<std::string> lines;
+};
+
+TEST_F(JsonLogs, EveryLineIsOneJsonObjectAndAccessFieldsAreMembers) {
+  CallRecord r;
+  r.method = "RenderPaper";
+  r.peer = "ipv4:127.0.0.1:5 \"quoted\"\nnext";
+  r.client = std::string("CN=\xc3\xa9\x01", 5);
+  r.paper_id = "p\\1";
+  r.request_id = "abc-123";
+  r.bytes_in = 12;
+  r.pages = 3;
+  r.code = absl::StatusCode::kResourceExhausted;
+  r.outcome = "busy";
+  LogEvent(LogLevel::kInfo, "access", AccessFields(r));
+  Log(LogLevel::kWarning, "plain \"text\" with\ta tab");
+  LogCallError(r, LogLevel::kError, "render failed: INTERNAL: x");
+  ASSERT_EQ(lines.size(), 3u);
+  for (const std::string& l : lines) EXPECT_EQ(l.find('\n'), std::string::npos) << l;
+  auto a = ParseJsonLine(lines[0]);
+  EXPECT_EQ(a["level"], "INFO");
+  EXPECT_EQ(a["msg"], "access");
+  EXPECT_THAT(a["time"], MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"));
+  EXPECT_EQ(a["method"], "RenderPaper");
+  EXPECT_EQ(a["peer"], r.peer);
+  EXPECT_EQ(a["client"], r.client);
+  EXPECT_EQ(a["paper_id"], "p\\1");
+  EXPECT_EQ(a["bytes_in"], "12");
+  EXPECT_EQ(a["pages"], "3");
+  EXPECT_EQ(a["code"], "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(a["outcome"], "busy");
+  EXPECT_EQ(a["request_id"], "abc-123");
+  EXPECT_EQ(a.count("queue_ms") + a.count("render_ms") + a.count("ms"), 3u);
+  auto w = ParseJsonLine(lines[1]);
+  EXPECT_EQ(w["level"], "WARNING");
+  EXPECT_EQ(w["msg"], "plain \"text\" with\ta tab");
+  auto e = ParseJsonLine(lines[2]);
+  EXPECT_EQ(e["level"], "ERROR");
+  EXPECT_EQ(e["request_id"], "abc-123");
+  EXPECT_EQ(e["method"], "RenderPaper");
+}
+
+TEST(LogFormat, ParsesTextAndJsonOnly) {
+  LogFormat f;
+  EXPECT_TRUE(ParseLogFormat("json", &f));
+  EXPECT_EQ(f, LogFormat::kJson);
+  EXPECT_TRUE(ParseLogFormat("TEXT", &f));
+  EXPECT_EQ(f, LogFormat::kText);
+  EXPECT_FALSE(ParseLogFormat("logfmt", &f));
 }
 
 }  // namespace

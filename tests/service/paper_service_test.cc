@@ -42,6 +42,13 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
 
+// A trailing metadata value the server sent ("<none>" without one).
+std::string Trailer(const grpc::ClientContext& ctx, const std::string& key) {
+  const auto& t = ctx.GetServerTrailingMetadata();
+  auto it = t.find(key);
+  return it == t.end() ? "<none>" : std::string(it->second.data(), it->second.size());
+}
+
 std::shared_ptr<const text::FontSet> Fonts() {
   static const auto* fonts = [] {
     auto f = text::FontSet::Load(PP_FONTS_DIR);
@@ -313,10 +320,13 @@ TEST(PaperService, InvalidRequestListsEveryViolationInBadRequest) {
   EXPECT_THAT(s.error_message(), HasSubstr("3 invalid fields"));
   const google::rpc::Status rich = RichStatus(s);
   EXPECT_EQ(rich.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
-  ASSERT_THAT(rich.details(), SizeIs(1));
-  EXPECT_EQ(rich.details(0).type_url(), "type.googleapis.com/google.rpc.BadRequest");
+  ASSERT_THAT(rich.details(), SizeIs(2));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(rich.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "INVALID_REQUEST");
+  EXPECT_EQ(rich.details(1).type_url(), "type.googleapis.com/google.rpc.BadRequest");
   google::rpc::BadRequest br;
-  ASSERT_TRUE(rich.details(0).UnpackTo(&br));
+  ASSERT_TRUE(rich.details(1).UnpackTo(&br));
   std::vector<std::string> fields;
   for (const auto& v : br.field_violations()) {
     fields.push_back(v.field());
@@ -384,6 +394,10 @@ TEST(PaperService, LimitsAreResourceExhaustedWithQuotaFailure) {
   const auto q = QuotaFailureViolations(FromGrpcStatus(s));
   ASSERT_THAT(q, SizeIs(1));
   EXPECT_THAT(q[0].field, HasSubstr(".table.rows"));
+  // A limit is no reason to retry (issue 13 item 6).
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(s)), "LIMIT_EXCEEDED");
+  EXPECT_FALSE(FromGrpcStatus(s).GetPayload(kRetryInfoTypeUrl).has_value());
+  EXPECT_EQ(Trailer(ctx, kRetryPushbackKey), "-1");
 }
 
 TEST(PaperService, PageLimitIsResourceExhausted) {
@@ -546,6 +560,10 @@ TEST(PaperService, FullQueueIsResourceExhaustedAtOnce) {
   EXPECT_EQ(busy.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(QuotaFailureViolations(FromGrpcStatus(busy)),
               ElementsAre(Field(&FieldViolation::field, "server")));
+  // Retry signals (issue 13 item 6): SERVER_BUSY, RetryInfo, a pushback.
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(busy)), "SERVER_BUSY");
+  EXPECT_TRUE(FromGrpcStatus(busy).GetPayload(kRetryInfoTypeUrl).has_value());
+  EXPECT_EQ(Trailer(ctx, kRetryPushbackKey), std::to_string(kDefaultBusyRetryDelay.count()));
   gate.release_promise.set_value();
   EXPECT_TRUE(first.get().ok());
   const ServiceStats stats = server.WaitForStats([](const ServiceStats& s) { return s.calls == 2; });
@@ -594,6 +612,59 @@ TEST(PaperService, ClientCancelMidRenderIsSeenByLayout) {
   EXPECT_THAT(log.AccessLines(),
               ElementsAre(AllOf(HasSubstr("method=StreamPaper"), HasSubstr("code=CANCELLED"),
                                 HasSubstr("outcome=abandoned"), HasSubstr("bytes_out=0"))));
+}
+
+// Issue 13 item 4: the client's x-request-id (or a generated one) comes back
+// in the initial metadata and is in the access line.
+TEST(PaperService, RequestIdsAreEchoedAndLogged) {
+  LogCapture log;
+  TestServer server;
+  // In the initial metadata of an answer, the trailing metadata of an error.
+  auto initial = [](const grpc::ClientContext& ctx) {
+    const auto& m = ctx.GetServerInitialMetadata().count(kRequestIdKey)
+                        ? ctx.GetServerInitialMetadata()
+                        : ctx.GetServerTrailingMetadata();
+    auto it = m.find(kRequestIdKey);
+    return it == m.end() ? std::string("<none>") : std::string(it->second.data(), it->second.size());
+  };
+  std::vector<std::string> ids;
+  // Kept: the client's own id. Replaced: none, empty, a space, too long.
+  const std::string too_long(kMaxRequestIdBytes + 1, 'a');
+  for (const std::string& sent : {std::string("client-id-7f3a"), std::string("<none>"), std::string(""),
+                                  std::string("has space"), too_long}) {
+    grpc::ClientContext ctx;
+    if (sent != "<none>") ctx.AddMetadata(kRequestIdKey, sent);
+    pb::RenderPaperResponse resp;
+    pb::RenderPaperRequest req = Reference();
+    if (sent == "has space") req.mutable_paper()->clear_title();  // an error answer echoes it too
+    const grpc::Status status = server.stub().RenderPaper(&ctx, req, &resp);
+    EXPECT_EQ(status.ok(), ctx.GetServerInitialMetadata().count(kRequestIdKey) == 1) << sent;
+    const std::string got = initial(ctx);
+    if (sent == "client-id-7f3a") {
+      EXPECT_EQ(got, sent);
+    } else {
+      EXPECT_THAT(got, ::testing::MatchesRegex("[0-9a-f]{16}")) << sent;
+    }
+    ids.push_back(got);
+  }
+  // A stream echoes it as well.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata(kRequestIdKey, "stream-1");
+    auto reader = server.stub().StreamPaper(&ctx, Reference());
+    pb::PaperChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(initial(ctx), "stream-1");
+    ids.push_back("stream-1");
+  }
+  server.WaitForStats([](const ServiceStats& s) { return s.calls == 6; });
+  const auto lines = log.AccessLines();
+  ASSERT_THAT(lines, SizeIs(6));
+  for (const std::string& id : ids) {
+    EXPECT_THAT(lines, Contains(::testing::EndsWith(" request_id=" + id)));
+  }
 }
 
 TEST(PaperService, OneAccessLinePerCallAndNoDocumentText) {

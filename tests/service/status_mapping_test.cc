@@ -77,7 +77,8 @@ TEST(StatusMapping, EveryPayloadBecomesAnAnyUnderItsTypeUrl) {
   in.SetPayload("type.example.com/custom.Thing", absl::Cord(std::string("\x01\x02\x00\x03", 4)));
 
   const google::rpc::Status details = Details(ToGrpcStatus(in));
-  ASSERT_THAT(details.details(), SizeIs(3));
+  ASSERT_THAT(details.details(), SizeIs(4));  // and the ErrorInfo, first
+  EXPECT_EQ(details.details(0).type_url(), kErrorInfoTypeUrl);
   std::map<std::string, std::string> by_url;
   for (const auto& any : details.details()) by_url[any.type_url()] = any.value();
   EXPECT_EQ(by_url[kQuotaFailureTypeUrl], qf.SerializeAsString());
@@ -99,8 +100,8 @@ TEST(StatusMapping, RendererFieldErrorsBecomeBadRequest) {
   EXPECT_EQ(out.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(out.error_message(), in.message());
   const google::rpc::Status details = Details(out);
-  ASSERT_THAT(details.details(), SizeIs(1));
-  EXPECT_EQ(details.details(0).type_url(), kBadRequestTypeUrl);
+  ASSERT_THAT(details.details(), SizeIs(2));  // ErrorInfo first
+  EXPECT_EQ(details.details(1).type_url(), kBadRequestTypeUrl);
   const absl::Status back = FromGrpcStatus(out);
   EXPECT_THAT(BadRequestViolations(back),
               ElementsAre(FieldViolation{"items[4].paper.sections[1].blocks[0].table.rows[0]",
@@ -113,8 +114,8 @@ TEST(StatusMapping, RendererQuotaErrorsBecomeQuotaFailure) {
       QuotaFieldError("paper", "the document needs more than 500 pages (the page limit)"));
   EXPECT_EQ(out.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   const google::rpc::Status details = Details(out);
-  ASSERT_THAT(details.details(), SizeIs(1));
-  EXPECT_EQ(details.details(0).type_url(), kQuotaFailureTypeUrl);
+  ASSERT_THAT(details.details(), SizeIs(2));  // ErrorInfo first
+  EXPECT_EQ(details.details(1).type_url(), kQuotaFailureTypeUrl);
   EXPECT_THAT(QuotaFailureViolations(FromGrpcStatus(out)),
               ElementsAre(FieldViolation{
                   "paper", "the document needs more than 500 pages (the page limit)"}));
@@ -180,7 +181,9 @@ TEST(StatusMapping, DetailsTooLargeForTheTrailerAreDroppedAndSaidSo) {
   EXPECT_EQ(out.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_LE(EncodedSize(out), kMaxEncodedStatusBytes);
   EXPECT_THAT(out.error_message(), HasSubstr("1 error detail dropped"));
-  EXPECT_THAT(Details(out).details(), SizeIs(0));
+  // Only the ErrorInfo (always first) is left.
+  ASSERT_THAT(Details(out).details(), SizeIs(1));
+  EXPECT_EQ(Details(out).details(0).type_url(), kErrorInfoTypeUrl);
 }
 
 TEST(StatusMapping, ConverterSizedDetailsFitUnchanged) {
@@ -193,11 +196,88 @@ TEST(StatusMapping, ConverterSizedDetailsFitUnchanged) {
   const absl::Status in = v.ToStatus();
   const grpc::Status out = ToGrpcStatus(in);
   EXPECT_LE(EncodedSize(out), kMaxEncodedStatusBytes);
-  ASSERT_THAT(Details(out).details(), SizeIs(1));
-  EXPECT_EQ(Details(out).details(0).value(), std::string(*in.GetPayload(kBadRequestTypeUrl)));
+  ASSERT_THAT(Details(out).details(), SizeIs(2));  // ErrorInfo, BadRequest
+  EXPECT_EQ(Details(out).details(1).value(), std::string(*in.GetPayload(kBadRequestTypeUrl)));
   std::string head = out.error_message();
   if (absl::EndsWith(head, "...")) head.resize(head.size() - 3);
   EXPECT_TRUE(absl::StartsWith(std::string(in.message()), head));
+}
+
+
+// ---- error reasons and retry signals (issue 13 item 6) ----
+
+google::rpc::ErrorInfo ErrorInfoOf(const grpc::Status& s) {
+  google::rpc::ErrorInfo info;
+  const google::rpc::Status d = Details(s);
+  int found = 0;
+  for (const auto& any : d.details()) {
+    if (any.type_url() == kErrorInfoTypeUrl) {
+      EXPECT_TRUE(info.ParseFromString(any.value()));
+      ++found;
+    }
+  }
+  EXPECT_EQ(found, 1) << "exactly one ErrorInfo";
+  return info;
+}
+
+TEST(StatusMapping, EveryErrorCodeCarriesAnErrorInfoWithAStableReason) {
+  for (int c = 1; c <= 16; ++c) {
+    const auto code = static_cast<absl::StatusCode>(c);
+    const google::rpc::ErrorInfo info = ErrorInfoOf(ToGrpcStatus(absl::Status(code, "x")));
+    EXPECT_EQ(info.domain(), "panelpaper.v1") << c;
+    EXPECT_EQ(info.reason(), DefaultReason(code)) << c;
+    EXPECT_THAT(info.reason(), testing::MatchesRegex("[A-Z][A-Z_]*[A-Z]")) << c;
+  }
+  EXPECT_EQ(DefaultReason(absl::StatusCode::kInvalidArgument), "INVALID_REQUEST");
+  EXPECT_EQ(DefaultReason(absl::StatusCode::kResourceExhausted), "LIMIT_EXCEEDED");
+  EXPECT_EQ(DefaultReason(absl::StatusCode::kInternal), "INTERNAL");
+}
+
+TEST(StatusMapping, AnAttachedReasonWinsAndKeepsItsMetadata) {
+  const grpc::Status s = ToGrpcStatus(
+      WithErrorInfo(absl::AlreadyExistsError("taken"), "PAPER_EXISTS", {{"paper_id", "p-1"}}));
+  const google::rpc::ErrorInfo info = ErrorInfoOf(s);
+  EXPECT_EQ(info.reason(), "PAPER_EXISTS");
+  EXPECT_EQ(info.metadata().at("paper_id"), "p-1");
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(s)), "PAPER_EXISTS");
+}
+
+TEST(StatusMapping, BusyCarriesRetryInfoAndAPushbackOtherExhaustionsSayNever) {
+  const absl::Status busy =
+      BusyStatus(absl::ResourceExhaustedError("busy"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(ErrorReason(busy), "SERVER_BUSY");
+  EXPECT_EQ(RetryPushbackMs(busy), 1500);
+  const grpc::Status wire = ToGrpcStatus(busy);
+  bool retry_info = false;
+  const google::rpc::Status details = Details(wire);
+  for (const auto& any : details.details()) {
+    if (any.type_url() != kRetryInfoTypeUrl) continue;
+    google::rpc::RetryInfo info;
+    ASSERT_TRUE(info.ParseFromString(any.value()));
+    EXPECT_EQ(info.retry_delay().seconds(), 1);
+    EXPECT_EQ(info.retry_delay().nanos(), 500000000);
+    retry_info = true;
+  }
+  EXPECT_TRUE(retry_info);
+  // Any other RESOURCE_EXHAUSTED: never retry. Other codes: no trailer.
+  EXPECT_EQ(RetryPushbackMs(absl::ResourceExhaustedError("too many blocks")), -1);
+  EXPECT_EQ(RetryPushbackMs(WithErrorInfo(absl::ResourceExhaustedError("x"), "LIMIT_EXCEEDED")), -1);
+  EXPECT_EQ(RetryPushbackMs(absl::UnavailableError("down")), std::nullopt);
+  EXPECT_EQ(RetryPushbackMs(absl::InvalidArgumentError("bad")), std::nullopt);
+}
+
+TEST(StatusMapping, ErrorInfoAndRetryInfoSurviveWhenDetailsAreDropped) {
+  // Added before the retry signals, larger than the trailer: dropped.
+  absl::Status s = absl::ResourceExhaustedError("busy");
+  s.SetPayload("type.googleapis.com/google.rpc.Other", absl::Cord(std::string(9000, 'y')));
+  s = BusyStatus(s);
+  const grpc::Status g = ToGrpcStatus(s);
+  EXPECT_LE(EncodedSize(g), kMaxEncodedStatusBytes);
+  EXPECT_THAT(g.error_message(), HasSubstr("1 error detail dropped"));
+  ASSERT_THAT(Details(g).details(), SizeIs(2));
+  EXPECT_EQ(Details(g).details(0).type_url(), kErrorInfoTypeUrl);
+  EXPECT_EQ(Details(g).details(1).type_url(), kRetryInfoTypeUrl);
+  EXPECT_EQ(ErrorInfoOf(g).reason(), "SERVER_BUSY");
 }
 
 }  // namespace
