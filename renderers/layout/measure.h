@@ -32,11 +32,12 @@ std::string FormatDate(const doc::Date& date, bool weekday);
 std::string ListLabel(doc::ListStyle style, int n);
 
 // The paper's body flowables, in order. `interrupt` (optional) is polled
-// every few hundred blocks.
+// every few hundred blocks; `notes` (optional) receives layout remarks.
 absl::StatusOr<std::vector<FlowPtr>> MeasurePaper(const doc::Paper& paper,
                                                   const text::FontSet& fonts,
                                                   const HouseStyle& style,
-                                                  const InterruptCheck& interrupt = nullptr);
+                                                  const InterruptCheck& interrupt = nullptr,
+                                                  std::vector<LayoutNote>* notes = nullptr);
 
 }  // namespace pp::layout
 

@@ -21,6 +21,57 @@ std::vector<double> ColumnEdges(const std::vector<double>& shares, double width)
   return edges;
 }
 
+std::vector<double> FitColumns(const std::vector<double>& edges, const std::vector<double>& min,
+                               double floor, double width) {
+  const size_t n = min.size();
+  std::vector<double> w(n, 0), lo(n, 0);
+  double need = 0;
+  for (size_t c = 0; c < n; ++c) {
+    lo[c] = std::max(min[c], floor);
+    need += lo[c];
+  }
+  if (need > width) {
+    // Every minimum cannot be met: each column gets the floor and a share of
+    // the rest by how much more it wants.
+    double excess = 0;
+    for (size_t c = 0; c < n; ++c) excess += lo[c] - floor;
+    const double spare = std::max(0.0, width - floor * static_cast<double>(n));
+    for (size_t c = 0; c < n; ++c) {
+      w[c] = floor + (excess > 0 ? spare * (lo[c] - floor) / excess : 0);
+    }
+  } else {
+    // Columns pinned at their minimum; the rest share what remains by their
+    // preferred widths. Each pass pins at least one more column or stops.
+    std::vector<bool> pinned(n, false);
+    for (bool changed = true; changed;) {
+      changed = false;
+      double room = width, pref = 0;
+      for (size_t c = 0; c < n; ++c) {
+        if (pinned[c]) room -= lo[c];
+        else pref += edges[c + 1] - edges[c];
+      }
+      for (size_t c = 0; c < n; ++c) {
+        if (pinned[c]) {
+          w[c] = lo[c];
+          continue;
+        }
+        w[c] = pref > 0 ? room * (edges[c + 1] - edges[c]) / pref : lo[c];
+        if (w[c] < lo[c]) {
+          pinned[c] = true;
+          changed = true;
+        }
+      }
+    }
+  }
+  std::vector<double> out;
+  out.reserve(n + 1);
+  out.push_back(0);
+  double acc = 0;
+  for (size_t c = 0; c < n; ++c) out.push_back(acc += w[c]);
+  out.back() = width;
+  return out;
+}
+
 void FinishRow(const TableData& data, Row* row) {
   double h = 0;
   for (const Cell& c : row->cells) h = std::max(h, c.content_height);

@@ -80,6 +80,19 @@ void FinishRow(const TableData& data, Row* row);
 // layout could not draw.
 std::vector<double> ColumnEdges(const std::vector<double>& shares, double width);
 
+// Column edges for a table `width` wide (CSS 2.1 §17.5.2.2, automatic
+// layout, with the request's shares as preferences): `edges` are the
+// preferred edges (ColumnEdges), `min` each column's minimum content width
+// (its widest unbreakable word plus padding), `floor` the narrowest any
+// column may be (MinColumnWidth; columns.size() * floor <= width).
+// * When the minimums fit, a column preferred narrower than its minimum gets
+//   its minimum and the others give way in proportion to their preferred
+//   widths (never below their own minimums).
+// * Otherwise every column gets `floor` and the rest of the width is shared
+//   in proportion to how far each minimum exceeds it (words then break).
+std::vector<double> FitColumns(const std::vector<double>& edges, const std::vector<double>& min,
+                               double floor, double width);
+
 // The narrowest a column may come out: its padding on both sides and one em
 // of text (narrower ones would push glyphs out of the cell and the page).
 inline double MinColumnWidth(double font_size, double padding_x) {
@@ -96,6 +109,7 @@ class TableFlow final : public Flowable {
   void Draw(DrawContext& ctx, double x, double top) const override;
 
   // Fragment introspection (tests).
+  const TableData& data() const { return *data_; }
   size_t begin() const { return begin_; }
   size_t end() const { return end_; }
   const Row& RowAt(size_t i) const;

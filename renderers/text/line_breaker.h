@@ -14,6 +14,10 @@
 //   letters, at a slash or U+200B, and only if none of those helps, between
 //   characters. (Hyphen breaks are kept for this last resort because text
 //   extraction reads a hyphen at a line end as a hyphenation and drops it.)
+//   A break between characters draws a hyphen at the line end (in the
+//   word's face) and marks the line `broke_word` (a cut right after a dash
+//   draws no second one); it leaves at least two characters on the next
+//   line when the word allows.
 // * A spaced dash ("service - Operation") stays with the following word, so
 //   no line ends with a lone dash.
 // * '\n' forces a line break. U+00AD (soft hyphen) is not drawn.
@@ -59,6 +63,7 @@ struct Piece {
 struct Line {
   std::vector<Piece> pieces;
   double width = 0;  // from the line start to the end of its last visible character
+  bool broke_word = false;  // ends inside a word, with a drawn hyphen
 };
 
 // Width of `text` in points at `size`, all in one style (no breaking).
@@ -68,6 +73,12 @@ double MeasureText(std::string_view text, Style style, const FontSet& fonts, dou
 // Always returns at least one line (an empty one for empty input).
 std::vector<Line> BreakLines(std::span<const Span> spans, const FontSet& fonts, double size,
                              double width);
+
+// The width of the widest stretch BreakLines never breaks when it has room
+// (a word between spaces, up to its inner break points: a hyphen or en dash
+// between letters, a slash, U+200B): with at least this width, BreakLines
+// never breaks between characters. 0 for empty text.
+double MinContentWidth(std::span<const Span> spans, const FontSet& fonts, double size);
 
 // One line, unbroken (for labels, headers and footers).
 Line SetLine(std::span<const Span> spans, const FontSet& fonts, double size);

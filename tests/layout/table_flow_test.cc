@@ -539,5 +539,42 @@ TEST(TableFlow, HundredThousandRowsPaginateAndAllRowsArrive) {
   EXPECT_EQ(rows, static_cast<size_t>(kRows));
 }
 
+// ---- FitColumns ------------------------------------------------------------------------
+
+TEST(FitColumns, PreferredWidthsStandWhenEveryColumnHoldsItsMinimum) {
+  const std::vector<double> edges = ColumnEdges({1, 3}, 400);
+  const std::vector<double> out = FitColumns(edges, {50, 50}, 18, 400);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_DOUBLE_EQ(out[1], 100);
+  EXPECT_DOUBLE_EQ(out[2], 400);
+}
+
+TEST(FitColumns, ANarrowColumnIsWidenedAndTheOthersGiveWayInProportion) {
+  // Preferred 20 / 180 / 200; column 0 needs 60: the others share 340 as
+  // 180:200.
+  const std::vector<double> out = FitColumns({0, 20, 200, 400}, {60, 10, 10}, 18, 400);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_DOUBLE_EQ(out[1], 60);
+  EXPECT_DOUBLE_EQ(out[2] - out[1], 340.0 * 180 / 380);
+  EXPECT_DOUBLE_EQ(out[3], 400);
+}
+
+TEST(FitColumns, ColumnsGivingWayNeverGoBelowTheirOwnMinimum) {
+  // Column 0 needs 300; column 1 (preferred 40) needs 60 and is pinned too.
+  const std::vector<double> out = FitColumns({0, 10, 50, 400}, {300, 60, 20}, 18, 400);
+  EXPECT_DOUBLE_EQ(out[1], 300);
+  EXPECT_DOUBLE_EQ(out[2] - out[1], 60);
+  EXPECT_DOUBLE_EQ(out[3] - out[2], 40);
+}
+
+TEST(FitColumns, WhenTheMinimumsExceedTheWidthTheExcessIsSharedByNeed) {
+  // Minimums 318 + 118 + 18 = 454 > 400: each column gets 18 and the rest
+  // (346) goes 300:100:0.
+  const std::vector<double> out = FitColumns({0, 200, 300, 400}, {318, 118, 10}, 18, 400);
+  EXPECT_DOUBLE_EQ(out[1], 18 + 346 * 0.75);
+  EXPECT_DOUBLE_EQ(out[2] - out[1], 18 + 346 * 0.25);
+  EXPECT_NEAR(out[3] - out[2], 18, 1e-9);
+}
+
 }  // namespace
 }  // namespace pp::layout
