@@ -39,10 +39,33 @@ struct CellLine {
   Color color;
 };
 
+// A cell's lines: a range of a measured, shared vector, shifted up by
+// `shift` (the top of its first line once a row has split), so splitting a
+// tall cell page after page copies no lines: linear in the cell's length.
+// Built by push_back (while unshared); read like a vector; Top(i) is line
+// i's top from the fragment's content top.
+class CellLines {
+ public:
+  void push_back(CellLine line);
+  size_t size() const { return end_ - begin_; }
+  bool empty() const { return begin_ == end_; }
+  const CellLine& operator[](size_t i) const { return (*all_)[begin_ + i]; }
+  const CellLine* begin() const { return all_ ? all_->data() + begin_ : nullptr; }
+  const CellLine* end() const { return all_ ? all_->data() + end_ : nullptr; }
+  double Top(size_t i) const { return (*this)[i].top - shift_; }
+  // Lines [from, to) of this range, their tops measured from line `from`.
+  CellLines Slice(size_t from, size_t to) const;
+
+ private:
+  std::shared_ptr<std::vector<CellLine>> all_;
+  size_t begin_ = 0, end_ = 0;
+  double shift_ = 0;
+};
+
 struct Cell {
   int column = 0;
   int span = 1;
-  std::vector<CellLine> lines;
+  CellLines lines;
   double content_height = 0;
   std::optional<Color> fill;
   bool center_vertically = false;

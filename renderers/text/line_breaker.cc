@@ -71,6 +71,7 @@ class LineSink {
 
   // The current line ends inside a word (with a drawn hyphen).
   void MarkBrokeWord() { lines_.back().broke_word = true; }
+  void MarkHyphen() { lines_.back().hyphen = true; }
 
   static double Width(const std::vector<Glyph>& g) {
     double w = 0;
@@ -304,6 +305,10 @@ class Breaker {
         const Glyph before = word_[from + std::max<size_t>(fit, 1) - 1];
         const Glyph hyphen{'-', before.face, before.tag, fonts_.Advance(before.face, '-') * scale_};
         size_t n = FitCount(from, avail - hyphen.advance);
+        // A column too narrow for two letters and a hyphen gets no hyphen
+        // (one letter and a hyphen a line would double the lines).
+        const bool draw_hyphen = n >= 2;
+        if (!draw_hyphen) n = fit;
         if (left - n < 2 && left >= 4) n = left - 2;
         const size_t min_cut = from == 0 ? std::max<size_t>(UnbreakablePrefix(), 1) : 1;
         if (n < min_cut) {
@@ -317,11 +322,12 @@ class Breaker {
         sink_.Add(word_.data() + from, n);
         if (cut < word_.size()) {
           const Glyph& last = word_[cut - 1];
-          if (!IsDash(last.cp)) {  // after a dash, the dash does
+          if (draw_hyphen && !IsDash(last.cp)) {  // after a dash, the dash does
             const Glyph h{'-', last.face, last.tag, fonts_.Advance(last.face, '-') * scale_};
             sink_.Add(&h, 1);
-            sink_.MarkBrokeWord();
+            sink_.MarkHyphen();
           }
+          sink_.MarkBrokeWord();
         }
         from = cut;
         if (from < word_.size()) sink_.NewLine();

@@ -15,9 +15,10 @@
 //   characters. (Hyphen breaks are kept for this last resort because text
 //   extraction reads a hyphen at a line end as a hyphenation and drops it.)
 //   A break between characters draws a hyphen at the line end (in the
-//   word's face) and marks the line `broke_word` (a cut right after a dash
-//   draws no second one); it leaves at least two characters on the next
-//   line when the word allows.
+//   word's face) and marks the line `broke_word` and `hyphen` (no hyphen
+//   after a dash, nor on a line too narrow for two characters and the
+//   hyphen); it leaves at least two characters on the next line when the
+//   word allows.
 // * A spaced dash ("service - Operation") stays with the following word, so
 //   no line ends with a lone dash.
 // * '\n' forces a line break. U+00AD (soft hyphen) is not drawn.
@@ -63,7 +64,8 @@ struct Piece {
 struct Line {
   std::vector<Piece> pieces;
   double width = 0;  // from the line start to the end of its last visible character
-  bool broke_word = false;  // ends inside a word, with a drawn hyphen
+  bool broke_word = false;  // ends inside a word (cut between characters)
+  bool hyphen = false;      // ... and a hyphen is drawn at its end
 };
 
 // Width of `text` in points at `size`, all in one style (no breaking).

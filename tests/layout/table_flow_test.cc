@@ -344,7 +344,7 @@ TEST(SplitRow, CutsEveryCellAtTheSameHeight) {
   EXPECT_THAT(CellLineCounts(halves->second), ElementsAre(5, 0));
   EXPECT_EQ(halves->first.height, 56);
   EXPECT_EQ(halves->second.height, 56);
-  EXPECT_EQ(halves->second.cells[0].lines[0].top, 0);
+  EXPECT_EQ(halves->second.cells[0].lines.Top(0), 0);
   EXPECT_EQ(test::LineText(halves->second.cells[0].lines[0].line), "r0.c0.l5");
   EXPECT_FALSE(halves->first.keep_with_next);
 }

@@ -48,7 +48,7 @@ bool EndsWithDash(const std::string& s) {
 std::vector<std::string> WholeWordLines(std::string_view s, double width) {
   std::vector<std::string> out;
   for (const Line& l : Break(s, width)) {
-    if (!l.broke_word) out.push_back(test::LineText(l));
+    if (!l.hyphen) out.push_back(test::LineText(l));
   }
   return out;
 }
@@ -135,9 +135,11 @@ TEST(LineBreaker, ABreakBetweenCharactersDrawsAHyphenAndMarksTheLine) {
   // 10 characters a line: 9 letters and the hyphen.
   const std::vector<Line> lines = Break("abcdefghijklmnopqrstuvwxy", 50);
   EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefghi-", "jklmnopqr-", "stuvwxy"));
-  EXPECT_TRUE(lines[0].broke_word);
-  EXPECT_TRUE(lines[1].broke_word);
-  EXPECT_FALSE(lines[2].broke_word);
+  EXPECT_TRUE(lines[0].broke_word && lines[0].hyphen);
+  EXPECT_TRUE(lines[1].broke_word && lines[1].hyphen);
+  EXPECT_FALSE(lines[2].broke_word || lines[2].hyphen);
+  // Too narrow for two letters and a hyphen: cut without one.
+  EXPECT_THAT(BreakTexts("abcdef", 12), ElementsAre("ab", "cd", "ef"));
   // Words that fit, and breaks at hyphens or slashes, are not marked.
   for (const Line& l : Break("aaaa bbb-ccc aaaaaaa-bbbbbbb ab/cd", 50)) EXPECT_FALSE(l.broke_word);
 }
@@ -406,7 +408,8 @@ TEST(LineBreaker, RandomTextKeepsEveryCharacterAndFitsTheWidth) {
       EXPECT_FALSE(t.ends_with(" ")) << "seed " << seed;
       EXPECT_DOUBLE_EQ(l.width, 5.0 * static_cast<double>(t.size())) << "seed " << seed;
       // A line cut inside a word ends with a drawn hyphen, not in the text.
-      if (l.broke_word) {
+      EXPECT_TRUE(l.broke_word || !l.hyphen) << "seed " << seed;
+      if (l.hyphen) {
         EXPECT_TRUE(t.ends_with("-")) << "seed " << seed << ": \"" << t << "\"";
         joined += t.substr(0, t.size() - 1);
       } else {
