@@ -448,6 +448,7 @@ class PaperBuilder {
     d->rule = s_.table_rule;
     d->rule_color = kBlack;
     d->split_threshold = s_.body_height() / 2;
+    d->keep_whole_height = s_.body_height();
     return d;
   }
 

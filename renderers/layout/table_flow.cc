@@ -193,7 +193,14 @@ double TableFlow::Height() const {
   return h;
 }
 
+bool TableFlow::KeptWhole() const {
+  return begin_ == 0 && end_ == data_->rows.size() && !first_ && !last_ &&
+         data_->rows.size() <= kSmallTableRows && data_->keep_whole_height > 0 &&
+         text::Fits(Height(), data_->keep_whole_height);
+}
+
 double TableFlow::MinHeadHeight() const {
+  if (KeptWhole()) return Height();
   double h = TopHeight();
   for (size_t i = begin_; i < end_; ++i) {
     const Row& r = RowAt(i);
@@ -212,6 +219,7 @@ double TableFlow::MinHeadHeight() const {
 }
 
 std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
+  if (!force && KeptWhole()) return std::nullopt;
   double y = TopHeight();
   if (!text::Fits(y, avail)) return std::nullopt;
   size_t k = begin_;

@@ -9,6 +9,8 @@
 //   page, unless it is taller than `split_threshold` (half a page body):
 //   then it splits between lines, leaving at least two lines of it on each
 //   side (in every cell that is cut, and in the row as a whole).
+// * A table of up to 6 body rows that fits on a page is not split (it
+//   moves whole to the next page), unless forced.
 // * A row marked keep_with_next (a group band, an improvement-area header)
 //   is never the last row on a page; a fragment never holds headers alone.
 // * When a page break falls inside a group, the next fragment repeats the
@@ -88,10 +90,15 @@ struct TableData {
   double rule = 0.5;
   Color rule_color;
   double split_threshold = 0;    // rows taller than this may split
+  // A table of at most kSmallTableRows body rows no taller than this (the
+  // page body; 0: no such rule) is not split unless forced: it moves whole.
+  double keep_whole_height = 0;
   std::vector<Row> header;
   std::vector<Row> rows;
   std::vector<Row> continued_bands;  // per group
 };
+
+inline constexpr size_t kSmallTableRows = 6;
 
 // Sets row.height from its cells' content heights and the padding.
 void FinishRow(const TableData& data, Row* row);
@@ -143,6 +150,8 @@ class TableFlow final : public Flowable {
             std::shared_ptr<const std::vector<double>> prefix, size_t begin, size_t end,
             std::shared_ptr<const Row> first, std::shared_ptr<const Row> last);
   double TopHeight() const;
+  // The whole, unsplit table is small enough to move whole.
+  bool KeptWhole() const;
   void DrawRow(const Row& row, DrawContext& ctx, double x, double top) const;
 
   std::shared_ptr<const TableData> data_;

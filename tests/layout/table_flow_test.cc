@@ -539,6 +539,29 @@ TEST(TableFlow, HundredThousandRowsPaginateAndAllRowsArrive) {
   EXPECT_EQ(rows, static_cast<size_t>(kRows));
 }
 
+// ---- Small tables ------------------------------------------------------------------------
+
+TEST(TableFlow, ATableOfUpToSixBodyRowsThatFitsAPageMovesWhole) {
+  for (int rows : {1, 4, 6}) {
+    SCOPED_TRACE(rows);
+    std::shared_ptr<TableData> d = BuildTable(std::vector<RowSpec>(rows, RowSpec{{1, 1}}), 2, 1000);
+    d->keep_whole_height = 500;
+    const TableFlow t(d);
+    // Room for the header and one row: a small table does not split...
+    EXPECT_FALSE(t.Split(32, false).has_value());
+    EXPECT_DOUBLE_EQ(t.MinHeadHeight(), t.Height());
+    // ... unless forced (the top of an empty page).
+    if (rows > 1) EXPECT_TRUE(t.Split(32, true).has_value());
+  }
+  // Seven rows, or a small table taller than a page, split as before.
+  std::shared_ptr<TableData> seven = BuildTable(std::vector<RowSpec>(7, RowSpec{{1, 1}}), 2, 1000);
+  seven->keep_whole_height = 500;
+  EXPECT_TRUE(TableFlow(seven).Split(32, false).has_value());
+  std::shared_ptr<TableData> tall = BuildTable(std::vector<RowSpec>(4, RowSpec{{1, 1}}), 2, 1000);
+  tall->keep_whole_height = 50;
+  EXPECT_TRUE(TableFlow(tall).Split(32, false).has_value());
+}
+
 // ---- FitColumns ------------------------------------------------------------------------
 
 TEST(FitColumns, PreferredWidthsStandWhenEveryColumnHoldsItsMinimum) {
