@@ -138,7 +138,11 @@ class Breaker {
         }
         const FaceId face = fonts_.Resolve(span.style, cp);
         const Glyph g{cp, face, span.tag, fonts_.Advance(face, cp) * scale_};
-        if (cp == ' ' && DashPrefixOnly()) {
+        if (cp == ' ' && !word_.empty() && SpacedLongDashFollows(span.text, pos)) {
+          // A spaced en or em dash ("Red – Increasing") stays with the word
+          // before it: no line starts with one.
+          Push(g);
+        } else if (cp == ' ' && DashPrefixOnly()) {
           // A spaced dash ("service - Operation") stays with the word after
           // it: a line never ends with a lone dash (which text extraction
           // would take for a hyphenation and drop).
@@ -158,6 +162,17 @@ class Breaker {
       }
     }
     FlushWord();
+  }
+
+  // True when text[pos..] is spaces, an en or em dash, then a space or the
+  // end: the space just read is inside "word – ".
+  static bool SpacedLongDashFollows(std::string_view text, size_t pos) {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    if (text.substr(pos, 3) != "\xE2\x80\x93" && text.substr(pos, 3) != "\xE2\x80\x94") {
+      return false;
+    }
+    pos += 3;
+    return pos == text.size() || text[pos] == ' ' || text[pos] == '\n';
   }
 
   // True while word_ is a lone dash, possibly followed by spaces.

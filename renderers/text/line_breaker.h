@@ -19,8 +19,9 @@
 //   after a dash, nor on a line too narrow for two characters and the
 //   hyphen); it leaves at least two characters on the next line when the
 //   word allows.
-// * A spaced dash ("service - Operation") stays with the following word, so
-//   no line ends with a lone dash.
+// * A spaced en or em dash ("Red – Increasing") stays with the word before
+//   it, so no line starts with one; a spaced hyphen ("service - Operation")
+//   stays with the following word, so no line ends with a lone hyphen.
 // * '\n' forces a line break. U+00AD (soft hyphen) is not drawn.
 // * Every character is drawn with the face FontSet::Resolve picks for its
 //   style, so fallback faces can appear mid-word; adjacent characters with

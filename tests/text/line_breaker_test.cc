@@ -216,19 +216,28 @@ TEST(LineBreaker, ZeroWidthSpaceIsABreakAndIsNotDrawn) {
 
 // ---- Dashes --------------------------------------------------------------------------
 
-TEST(LineBreaker, SpacedDashStaysWithTheFollowingWord) {
+TEST(LineBreaker, SpacedHyphenStaysWithTheFollowingWord) {
   EXPECT_THAT(BreakTexts("aaaaaaa - bbb", 50), ElementsAre("aaaaaaa", "- bbb"));
-  EXPECT_THAT(BreakTexts("aaaaaaa \xE2\x80\x93 bbb", 50),
-              ElementsAre("aaaaaaa", "\xE2\x80\x93 bbb"));
 }
 
-TEST(LineBreaker, NoLineEndsWithASpacedDashAtAnyWidth) {
+TEST(LineBreaker, SpacedEnOrEmDashStaysWithTheWordBefore) {
+  // "Red – Increasing" in a narrow status column: never "Red" / "– Increasing".
+  EXPECT_THAT(BreakTexts("aaaaaaa \xE2\x80\x93 bbb", 50),
+              ElementsAre("aaaaaaa \xE2\x80\x93", "bbb"));
+  EXPECT_THAT(BreakTexts("Red \xE2\x80\x93 Increasing", 50),
+              ElementsAre("Red \xE2\x80\x93", "Increasing"));
+  EXPECT_THAT(BreakTexts("aa bbb \xE2\x80\x94 cc", 40), ElementsAre("aa bbb \xE2\x80\x94", "cc"));
+}
+
+TEST(LineBreaker, NoLineEndsWithASpacedHyphenOrStartsWithASpacedLongDashAtAnyWidth) {
   const std::string text =
       "service - Operation alpha \xE2\x80\x93 beta gamma - delta epsilon \xE2\x80\x94 zeta "
       "eta - theta iota kappa - lambda";
-  for (int w = 20; w <= 400; ++w) {
+  for (int w = 50; w <= 400; ++w) {
     for (const std::string& line : WholeWordLines(text, w)) {
-      EXPECT_FALSE(EndsWithDash(line)) << "width " << w << ": \"" << line << "\"";
+      EXPECT_FALSE(line.ends_with(" -")) << "width " << w << ": \"" << line << "\"";
+      EXPECT_FALSE(line.starts_with("\xE2\x80\x93") || line.starts_with("\xE2\x80\x94"))
+          << "width " << w << ": \"" << line << "\"";
     }
   }
 }
