@@ -38,6 +38,7 @@ std::vector<RenderWarning> PageWarnings(const layout::PageLayout& layout, size_t
     }
   }
   std::vector<RenderWarning> out;
+  for (const layout::LayoutNote& n : layout.notes) out.push_back(RenderWarning{n.field, n.message});
   for (int f = 1; f < text::kFamilyCount; ++f) {
     if (drawn[f].empty()) continue;
     const text::FaceId face(static_cast<text::Family>(f), text::Style::kRegular);

@@ -587,8 +587,8 @@ class Converter {
   void List(const pb::List& in, FieldPath p, int depth, doc::List* out);
   void Table(const pb::Table& in, FieldPath p, doc::Table* out);
   void TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out);
-  // Every column at least MinColumnWidth wide on the page (what layout
-  // needs), or the table refused with the columns at fault.
+  // Room for every column at MinColumnWidth on the page (what layout
+  // needs), or the table refused.
   void ColumnRoom(const std::vector<double>& shares, double font_size, const FieldPath& p);
   void ImprovementTable(const pb::ImprovementTable& in, FieldPath p, doc::ImprovementTable* out);
   void ImprovementArea(const pb::ImprovementArea& in, FieldPath p, doc::ImprovementArea* out);
@@ -771,17 +771,9 @@ void Converter::ColumnRoom(const std::vector<double>& shares, double font_size,
                             fit));
     return;
   }
-  const std::vector<double> edges = layout::ColumnEdges(shares, body);
-  for (size_t c = 0; c < shares.size(); ++c) {
-    const double w = edges[c + 1] - edges[c];
-    if (w < min_width) {
-      Invalid(p.Field("column_widths", c).str(),
-              absl::StrFormat("the column comes out %.1f pt wide; at %.0f pt a column needs at "
-                              "least %.1f pt (make it wider relative to the others, or use "
-                              "fewer columns)",
-                              w, font_size, min_width));
-    }
-  }
+  // Within that, widths are preferences: layout widens a column preferred
+  // narrower than its content needs (layout::FitColumns), so no single
+  // column is refused for its share.
 }
 
 void Converter::TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out) {

@@ -38,7 +38,9 @@ void StampPage(const Furniture& f, const text::FontSet& fonts, const HouseStyle&
 absl::StatusOr<PaperPages> LayoutPaperPages(const doc::Paper& paper, const text::FontSet& fonts,
                                             const LayoutOptions& options) {
   const HouseStyle& s = options.style;
-  absl::StatusOr<std::vector<FlowPtr>> flows = MeasurePaper(paper, fonts, s, options.interrupt);
+  PaperPages out;
+  absl::StatusOr<std::vector<FlowPtr>> flows =
+      MeasurePaper(paper, fonts, s, options.interrupt, &out.notes);
   if (!flows.ok()) return flows.status();
   PaginateOptions po;
   po.body_height = s.body_height();
@@ -48,7 +50,6 @@ absl::StatusOr<PaperPages> LayoutPaperPages(const doc::Paper& paper, const text:
   absl::StatusOr<std::vector<FillResult>> bodies = Paginate(*std::move(flows), po);
   if (!bodies.ok()) return bodies.status();
 
-  PaperPages out;
   out.pages.resize(bodies->size());
   const double top = s.page_height - s.margin_top;
   for (size_t i = 0; i < bodies->size(); ++i) {
@@ -85,6 +86,7 @@ absl::StatusOr<PageLayout> LayoutPaper(const doc::Paper& paper, const text::Font
   layout.height = options.style.page_height;
   layout.pages = std::move(pages->pages);
   layout.outline = std::move(pages->outline);
+  layout.notes = std::move(pages->notes);
   const int first = paper.first_page_number;
   Furniture f;
   f.header_label = AgendaLabel(paper.agenda_item);

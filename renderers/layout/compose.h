@@ -46,6 +46,7 @@ void StampPage(const Furniture& furniture, const text::FontSet& fonts, const Hou
 struct PaperPages {
   std::vector<Page> pages;
   std::vector<OutlineEntry> outline;
+  std::vector<LayoutNote> notes;
 };
 absl::StatusOr<PaperPages> LayoutPaperPages(const doc::Paper& paper, const text::FontSet& fonts,
                                             const LayoutOptions& options);

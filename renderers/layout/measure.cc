@@ -55,8 +55,9 @@ std::string ToAlpha(int n) {
 class PaperBuilder {
  public:
   PaperBuilder(const doc::Paper& paper, const text::FontSet& fonts, const HouseStyle& style,
-               const InterruptCheck& interrupt)
-      : paper_(paper), fonts_(fonts), s_(style), interrupt_(interrupt), tf_(fonts, style) {}
+               const InterruptCheck& interrupt, std::vector<LayoutNote>* notes)
+      : paper_(paper), fonts_(fonts), s_(style), interrupt_(interrupt), notes_(notes),
+        tf_(fonts, style) {}
 
   absl::StatusOr<std::vector<FlowPtr>> Build() {
     TitleBlock();
@@ -455,6 +456,7 @@ class PaperBuilder {
     d->rule = s_.table_rule;
     d->rule_color = kBlack;
     d->split_threshold = s_.body_height() / 2;
+    d->keep_whole_height = s_.body_height();
     return d;
   }
 
@@ -607,53 +609,102 @@ class PaperBuilder {
   void Block(const doc::Table& t, const doc::Section&, int, int*) {
     std::shared_ptr<TableData> d = NewTable(t.column_widths);
     const double size = t.font_size;
+    const size_t columns = d->column_x.size() - 1;
     // A column must hold its padding and at least one em of text: narrower
     // ones would push glyphs out of the cell (and the page).
     const double min_width = MinColumnWidth(size, d->padding_x);
-    for (size_t c = 0; c + 1 < d->column_x.size(); ++c) {
-      const double w = d->column_x[c + 1] - d->column_x[c];
-      if (w < min_width) {
-        if (pending_.ok()) {
-          // The validator refuses such tables up front; this is the backstop.
-          pending_ = InvalidFieldError(
-              absl::StrFormat("%s.column_widths[%d]", t.path, c),
-              absl::StrFormat("the column comes out %.1f pt wide; at %.0f pt a column needs at "
-                              "least %.1f pt (make it wider relative to the others, or use "
-                              "fewer columns)",
-                              w, size, min_width));
+    if (static_cast<double>(columns) * min_width > s_.body_width() + text::kEpsilon) {
+      // The validator refuses such tables up front; this is the backstop.
+      if (pending_.ok()) {
+        pending_ = InvalidFieldError(
+            t.path + ".column_widths",
+            absl::StrFormat("%d columns do not fit: at %.0f pt each column needs at least %.1f pt",
+                            columns, size, min_width));
+      }
+      return;
+    }
+    // The cells' text, once; then each column's minimum content width (its
+    // widest unbreakable word, header rows included, plus padding), spanning
+    // cells spreading theirs over their columns.
+    const size_t header_rows = static_cast<size_t>(std::max(0, t.header_rows));
+    struct Spec {
+      std::vector<SpanBuilder> paras;
+      int column = 0;
+      int span = 1;
+      double min = 0;
+    };
+    std::vector<std::vector<Spec>> specs(t.rows.size());
+    std::vector<double> mins(columns, 0.0);
+    std::vector<const Spec*> spanning;
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      PollQuietly();
+      int col = 0;
+      for (const doc::TableCell& tc : t.rows[i].cells) {
+        const int span = std::max(1, tc.column_span);
+        if (col + span > static_cast<int>(columns)) break;  // validated upstream
+        Spec& sp = specs[i].emplace_back();
+        sp.column = col;
+        sp.span = span;
+        for (const doc::Paragraph& p : tc.paragraphs) {
+          SpanBuilder& sb = sp.paras.emplace_back();
+          sb.AddRuns(p.runs, i < header_rows || tc.bold);
+          sp.min = std::max(sp.min, text::MinContentWidth(sb.spans(), fonts_, size));
         }
-        return;
+        sp.min += 2 * d->padding_x;
+        if (span == 1) {
+          mins[static_cast<size_t>(col)] = std::max(mins[static_cast<size_t>(col)], sp.min);
+        }
+        col += span;
       }
     }
-    auto make_row = [&](const doc::TableRow& tr, bool header) {
-      Row r;
-      int col = 0;
-      for (const doc::TableCell& tc : tr.cells) {
-        std::vector<SpanBuilder> paras;
-        for (const doc::Paragraph& p : tc.paragraphs) {
-          SpanBuilder sb;
-          sb.AddRuns(p.runs, header || tc.bold);
-          paras.push_back(std::move(sb));
+    for (const std::vector<Spec>& row : specs) {
+      for (const Spec& sp : row) {
+        if (sp.span == 1) continue;
+        double have = 0;
+        for (int c = sp.column; c < sp.column + sp.span; ++c) have += mins[static_cast<size_t>(c)];
+        if (have >= sp.min) continue;
+        for (int c = sp.column; c < sp.column + sp.span; ++c) {
+          double& m = mins[static_cast<size_t>(c)];
+          m = have > 0 ? m * sp.min / have : sp.min / sp.span;
         }
+      }
+    }
+    d->column_x = FitColumns(d->column_x, mins, min_width, s_.body_width());
+    constexpr int kMaxCellNotes = 10;
+    int broken = 0;
+    auto make_row = [&](const doc::TableRow& tr, std::vector<Spec>& row, bool header) {
+      Row r;
+      for (size_t k = 0; k < row.size(); ++k) {
+        const doc::TableCell& tc = tr.cells[k];
         std::optional<Color> fill = tc.fill;
         if (!fill && header) fill = s_.header_fill;
-        const int span = std::max(1, tc.column_span);
-        if (col + span > static_cast<int>(d->column_x.size()) - 1) break;  // validated upstream
-        r.cells.push_back(MeasureCell(*d, paras, col, span, size, tc.align, fill));
-        col += span;
+        r.cells.push_back(
+            MeasureCell(*d, row[k].paras, row[k].column, row[k].span, size, tc.align, fill));
+        if (BrokeWord(r.cells.back()) && ++broken <= kMaxCellNotes && notes_ != nullptr) {
+          notes_->push_back(LayoutNote{
+              tc.path,
+              absl::StrFormat("a word is broken inside (with a hyphen): at %.0f pt the table's "
+                              "columns cannot all hold their longest words; use fewer columns, "
+                              "shorter words or a smaller font_size",
+                              size)});
+        }
       }
       r.path = tr.path;
       FinishRow(*d, &r);
       return r;
     };
-    const size_t header_rows = static_cast<size_t>(std::max(0, t.header_rows));
     for (size_t i = 0; i < t.rows.size(); ++i) {
       PollQuietly();
       if (i < header_rows) {
-        d->header.push_back(make_row(t.rows[i], true));
+        d->header.push_back(make_row(t.rows[i], specs[i], true));
       } else {
-        d->rows.push_back(make_row(t.rows[i], false));
+        d->rows.push_back(make_row(t.rows[i], specs[i], false));
       }
+      specs[i].clear();
+    }
+    if (broken > kMaxCellNotes && notes_ != nullptr) {
+      notes_->push_back(LayoutNote{
+          t.path, absl::StrFormat("words are broken inside %d more cells", broken - kMaxCellNotes)});
     }
     if (!t.caption.empty()) {
       SpanBuilder sb;
@@ -669,6 +720,13 @@ class PaperBuilder {
     flows_.push_back(std::move(flow));
   }
 
+  static bool BrokeWord(const Cell& cell) {
+    for (const CellLine& l : cell.lines) {
+      if (l.line.broke_word) return true;
+    }
+    return false;
+  }
+
   // Polls the interrupt (once per block, list item, table row and area: a
   // cheap deadline check); a stop is kept in pending_ and returned by Build().
   void PollQuietly() {
@@ -679,6 +737,7 @@ class PaperBuilder {
   const text::FontSet& fonts_;
   const HouseStyle& s_;
   const InterruptCheck& interrupt_;
+  std::vector<LayoutNote>* notes_;
   TextFactory tf_;
   std::vector<FlowPtr> flows_;
   absl::Status pending_;
@@ -731,8 +790,9 @@ std::string ListLabel(doc::ListStyle style, int n) {
 absl::StatusOr<std::vector<FlowPtr>> MeasurePaper(const doc::Paper& paper,
                                                   const text::FontSet& fonts,
                                                   const HouseStyle& style,
-                                                  const InterruptCheck& interrupt) {
-  PaperBuilder builder(paper, fonts, style, interrupt);
+                                                  const InterruptCheck& interrupt,
+                                                  std::vector<LayoutNote>* notes) {
+  PaperBuilder builder(paper, fonts, style, interrupt, notes);
   return builder.Build();
 }
 

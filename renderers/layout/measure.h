@@ -38,11 +38,12 @@ std::string BulletLabel(int level);
 inline bool BulletIsCircle(int level) { return level % 3 == 2; }
 
 // The paper's body flowables, in order. `interrupt` (optional) is polled
-// every few hundred blocks.
+// every few hundred blocks; `notes` (optional) receives layout remarks.
 absl::StatusOr<std::vector<FlowPtr>> MeasurePaper(const doc::Paper& paper,
                                                   const text::FontSet& fonts,
                                                   const HouseStyle& style,
-                                                  const InterruptCheck& interrupt = nullptr);
+                                                  const InterruptCheck& interrupt = nullptr,
+                                                  std::vector<LayoutNote>* notes = nullptr);
 
 }  // namespace pp::layout
 

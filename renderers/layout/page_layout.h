@@ -94,8 +94,17 @@ struct DocInfo {
   std::optional<doc::Timestamp> created, modified;
 };
 
+// A remark layout makes about one part of the request (a word broken
+// inside because its table's columns could not all hold their longest
+// words): becomes a RenderWarning.
+struct LayoutNote {
+  std::string field;  // request field path
+  std::string message;
+};
+
 struct PageLayout {
   double width = 0, height = 0;
+  std::vector<LayoutNote> notes;
   std::vector<Page> pages;
   std::vector<OutlineEntry> outline;
   std::vector<PageLabel> labels;

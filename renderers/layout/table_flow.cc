@@ -21,6 +21,80 @@ std::vector<double> ColumnEdges(const std::vector<double>& shares, double width)
   return edges;
 }
 
+std::vector<double> FitColumns(const std::vector<double>& edges, const std::vector<double>& min,
+                               double floor, double width) {
+  const size_t n = min.size();
+  std::vector<double> w(n, 0), lo(n, 0);
+  double need = 0;
+  for (size_t c = 0; c < n; ++c) {
+    lo[c] = std::max(min[c], floor);
+    need += lo[c];
+  }
+  if (need > width) {
+    // Every minimum cannot be met: each column gets the floor and a share of
+    // the rest by how much more it wants.
+    double excess = 0;
+    for (size_t c = 0; c < n; ++c) excess += lo[c] - floor;
+    const double spare = std::max(0.0, width - floor * static_cast<double>(n));
+    for (size_t c = 0; c < n; ++c) {
+      w[c] = floor + (excess > 0 ? spare * (lo[c] - floor) / excess : 0);
+    }
+  } else {
+    // Columns pinned at their minimum; the rest share what remains by their
+    // preferred widths. Each pass pins at least one more column or stops.
+    std::vector<bool> pinned(n, false);
+    for (bool changed = true; changed;) {
+      changed = false;
+      double room = width, pref = 0;
+      for (size_t c = 0; c < n; ++c) {
+        if (pinned[c]) room -= lo[c];
+        else pref += edges[c + 1] - edges[c];
+      }
+      for (size_t c = 0; c < n; ++c) {
+        if (pinned[c]) {
+          w[c] = lo[c];
+          continue;
+        }
+        w[c] = pref > 0 ? room * (edges[c + 1] - edges[c]) / pref : lo[c];
+        if (w[c] < lo[c]) {
+          pinned[c] = true;
+          changed = true;
+        }
+      }
+    }
+  }
+  std::vector<double> out;
+  out.reserve(n + 1);
+  out.push_back(0);
+  double acc = 0;
+  for (size_t c = 0; c < n; ++c) out.push_back(acc += w[c]);
+  out.back() = width;
+  return out;
+}
+
+void CellLines::push_back(CellLine line) {
+  if (!all_) all_ = std::make_shared<std::vector<CellLine>>();
+  if (all_.use_count() > 1 || begin_ != 0 || end_ != all_->size()) {
+    // Shared or sliced: copy the range first (tests and builders only).
+    auto own = std::make_shared<std::vector<CellLine>>(begin(), end());
+    for (CellLine& l : *own) l.top -= shift_;
+    all_ = std::move(own);
+    begin_ = 0;
+    shift_ = 0;
+  }
+  all_->push_back(std::move(line));
+  end_ = all_->size();
+}
+
+CellLines CellLines::Slice(size_t from, size_t to) const {
+  CellLines out = *this;
+  out.begin_ = begin_ + from;
+  out.end_ = begin_ + to;
+  out.shift_ = from < size() ? (*all_)[begin_ + from].top : shift_;
+  if (from == to) out.shift_ = 0;
+  return out;
+}
+
 void FinishRow(const TableData& data, Row* row) {
   double h = 0;
   for (const Cell& c : row->cells) h = std::max(h, c.content_height);
@@ -39,7 +113,7 @@ std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& ro
     const Cell& cell = row.cells[ci];
     const size_t n = cell.lines.size();
     size_t j = 0;
-    while (j < n && text::Fits(cell.lines[j].top + cell.lines[j].leading, inner)) ++j;
+    while (j < n && text::Fits(cell.lines.Top(j) + cell.lines[j].leading, inner)) ++j;
     const size_t min = static_cast<size_t>(min_lines);
     if (j < n) {
       // Orphans and widows inside the cell.
@@ -51,12 +125,13 @@ std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& ro
     }
     Cell& h = head.cells[ci];
     Cell& t = tail.cells[ci];
-    h.lines.assign(cell.lines.begin(), cell.lines.begin() + static_cast<ptrdiff_t>(j));
-    t.lines.assign(cell.lines.begin() + static_cast<ptrdiff_t>(j), cell.lines.end());
-    h.content_height = j == 0 ? 0 : cell.lines[j - 1].top + cell.lines[j - 1].leading;
+    // Shared ranges, not copies: a cell continued over many pages costs
+    // O(1) per page here, not O(its remaining lines).
+    h.lines = cell.lines.Slice(0, j);
+    t.lines = cell.lines.Slice(j, n);
+    h.content_height = j == 0 ? 0 : cell.lines.Top(j - 1) + cell.lines[j - 1].leading;
     if (j < n) {
-      const double shift = cell.lines[j].top;
-      for (CellLine& l : t.lines) l.top -= shift;
+      const double shift = cell.lines.Top(j);
       t.content_height = cell.content_height - shift;
     } else {
       t.content_height = 0;
@@ -118,7 +193,14 @@ double TableFlow::Height() const {
   return h;
 }
 
+bool TableFlow::KeptWhole() const {
+  return begin_ == 0 && end_ == data_->rows.size() && !first_ && !last_ &&
+         data_->rows.size() <= kSmallTableRows && data_->keep_whole_height > 0 &&
+         text::Fits(Height(), data_->keep_whole_height);
+}
+
 double TableFlow::MinHeadHeight() const {
+  if (KeptWhole()) return Height();
   double h = TopHeight();
   for (size_t i = begin_; i < end_; ++i) {
     const Row& r = RowAt(i);
@@ -126,7 +208,7 @@ double TableFlow::MinHeadHeight() const {
       // Two lines of the tallest cell and the padding.
       double two = 0;
       for (const Cell& c : r.cells) {
-        if (c.lines.size() >= 2) two = std::max(two, c.lines[1].top + c.lines[1].leading);
+        if (c.lines.size() >= 2) two = std::max(two, c.lines.Top(1) + c.lines[1].leading);
       }
       return h + std::min(r.height, two + 2 * data_->padding_y);
     }
@@ -137,6 +219,7 @@ double TableFlow::MinHeadHeight() const {
 }
 
 std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
+  if (!force && KeptWhole()) return std::nullopt;
   double y = TopHeight();
   if (!text::Fits(y, avail)) return std::nullopt;
   size_t k = begin_;
@@ -202,9 +285,10 @@ void TableFlow::DrawRow(const Row& row, DrawContext& ctx, double x, double top) 
     }
     static const std::vector<std::string> kNoUris;
     const std::vector<std::string>& uris = cell.uris ? *cell.uris : kNoUris;
-    for (const CellLine& l : cell.lines) {
+    for (size_t i = 0; i < cell.lines.size(); ++i) {
+      const CellLine& l = cell.lines[i];
       DrawLine(l.line, uris, l.size, l.color, x0 + d.padding_x + l.x,
-               content_top - l.top - l.baseline, ctx.page);
+               content_top - cell.lines.Top(i) - l.baseline, ctx.page);
     }
   }
 }

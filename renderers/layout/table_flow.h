@@ -9,6 +9,8 @@
 //   page, unless it is taller than `split_threshold` (half a page body):
 //   then it splits between lines, leaving at least two lines of it on each
 //   side (in every cell that is cut, and in the row as a whole).
+// * A table of up to 6 body rows that fits on a page is not split (it
+//   moves whole to the next page), unless forced.
 // * A row marked keep_with_next (a group band, an improvement-area header)
 //   is never the last row on a page; a fragment never holds headers alone.
 // * When a page break falls inside a group, the next fragment repeats the
@@ -39,10 +41,33 @@ struct CellLine {
   Color color;
 };
 
+// A cell's lines: a range of a measured, shared vector, shifted up by
+// `shift` (the top of its first line once a row has split), so splitting a
+// tall cell page after page copies no lines: linear in the cell's length.
+// Built by push_back (while unshared); read like a vector; Top(i) is line
+// i's top from the fragment's content top.
+class CellLines {
+ public:
+  void push_back(CellLine line);
+  size_t size() const { return end_ - begin_; }
+  bool empty() const { return begin_ == end_; }
+  const CellLine& operator[](size_t i) const { return (*all_)[begin_ + i]; }
+  const CellLine* begin() const { return all_ ? all_->data() + begin_ : nullptr; }
+  const CellLine* end() const { return all_ ? all_->data() + end_ : nullptr; }
+  double Top(size_t i) const { return (*this)[i].top - shift_; }
+  // Lines [from, to) of this range, their tops measured from line `from`.
+  CellLines Slice(size_t from, size_t to) const;
+
+ private:
+  std::shared_ptr<std::vector<CellLine>> all_;
+  size_t begin_ = 0, end_ = 0;
+  double shift_ = 0;
+};
+
 struct Cell {
   int column = 0;
   int span = 1;
-  std::vector<CellLine> lines;
+  CellLines lines;
   double content_height = 0;
   std::optional<Color> fill;
   bool center_vertically = false;
@@ -65,10 +90,15 @@ struct TableData {
   double rule = 0.5;
   Color rule_color;
   double split_threshold = 0;    // rows taller than this may split
+  // A table of at most kSmallTableRows body rows no taller than this (the
+  // page body; 0: no such rule) is not split unless forced: it moves whole.
+  double keep_whole_height = 0;
   std::vector<Row> header;
   std::vector<Row> rows;
   std::vector<Row> continued_bands;  // per group
 };
+
+inline constexpr size_t kSmallTableRows = 6;
 
 // Sets row.height from its cells' content heights and the padding.
 void FinishRow(const TableData& data, Row* row);
@@ -79,6 +109,19 @@ void FinishRow(const TableData& data, Row* row);
 // service's validator uses this too, so it refuses exactly the tables
 // layout could not draw.
 std::vector<double> ColumnEdges(const std::vector<double>& shares, double width);
+
+// Column edges for a table `width` wide (CSS 2.1 §17.5.2.2, automatic
+// layout, with the request's shares as preferences): `edges` are the
+// preferred edges (ColumnEdges), `min` each column's minimum content width
+// (its widest unbreakable word plus padding), `floor` the narrowest any
+// column may be (MinColumnWidth; columns.size() * floor <= width).
+// * When the minimums fit, a column preferred narrower than its minimum gets
+//   its minimum and the others give way in proportion to their preferred
+//   widths (never below their own minimums).
+// * Otherwise every column gets `floor` and the rest of the width is shared
+//   in proportion to how far each minimum exceeds it (words then break).
+std::vector<double> FitColumns(const std::vector<double>& edges, const std::vector<double>& min,
+                               double floor, double width);
 
 // The narrowest a column may come out: its padding on both sides and one em
 // of text (narrower ones would push glyphs out of the cell and the page).
@@ -96,6 +139,7 @@ class TableFlow final : public Flowable {
   void Draw(DrawContext& ctx, double x, double top) const override;
 
   // Fragment introspection (tests).
+  const TableData& data() const { return *data_; }
   size_t begin() const { return begin_; }
   size_t end() const { return end_; }
   const Row& RowAt(size_t i) const;
@@ -106,6 +150,8 @@ class TableFlow final : public Flowable {
             std::shared_ptr<const std::vector<double>> prefix, size_t begin, size_t end,
             std::shared_ptr<const Row> first, std::shared_ptr<const Row> last);
   double TopHeight() const;
+  // The whole, unsplit table is small enough to move whole.
+  bool KeptWhole() const;
   void DrawRow(const Row& row, DrawContext& ctx, double x, double top) const;
 
   std::shared_ptr<const TableData> data_;

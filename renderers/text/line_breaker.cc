@@ -72,6 +72,10 @@ class LineSink {
     return std::move(lines_);
   }
 
+  // The current line ends inside a word (with a drawn hyphen).
+  void MarkBrokeWord() { lines_.back().broke_word = true; }
+  void MarkHyphen() { lines_.back().hyphen = true; }
+
   static double Width(const std::vector<Glyph>& g) {
     double w = 0;
     for (const Glyph& x : g) w += x.advance;
@@ -117,6 +121,11 @@ class Breaker {
   Breaker(const FontSet& fonts, double size, double width)
       : fonts_(fonts), scale_(size / 1000.0), width_(width), sink_(width) {}
 
+  // Measure mode: words are not placed; min_content() collects the widest
+  // stretch between a word's inner break points (MinContentWidth).
+  void MeasureOnly() { measure_only_ = true; }
+  double min_content() const { return min_content_; }
+
   void Run(std::span<const Span> spans) {
     for (const Span& span : spans) {
       size_t pos = 0;
@@ -138,7 +147,11 @@ class Breaker {
         }
         const FaceId face = fonts_.Resolve(span.style, cp);
         const Glyph g{cp, face, span.tag, fonts_.Advance(face, cp) * scale_};
-        if (cp == ' ' && DashPrefixOnly()) {
+        if (cp == ' ' && !word_.empty() && SpacedLongDashFollows(span.text, pos)) {
+          // A spaced en or em dash ("Red – Increasing") stays with the word
+          // before it: no line starts with one.
+          Push(g);
+        } else if (cp == ' ' && DashPrefixOnly()) {
           // A spaced dash ("service - Operation") stays with the word after
           // it: a line never ends with a lone dash (which text extraction
           // would take for a hyphenation and drop).
@@ -160,6 +173,17 @@ class Breaker {
       }
     }
     FlushWord();
+  }
+
+  // True when text[pos..] is spaces, an en or em dash, then a space or the
+  // end: the space just read is inside "word – ".
+  static bool SpacedLongDashFollows(std::string_view text, size_t pos) {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    if (text.substr(pos, 3) != "\xE2\x80\x93" && text.substr(pos, 3) != "\xE2\x80\x94") {
+      return false;
+    }
+    pos += 3;
+    return pos == text.size() || text[pos] == ' ' || text[pos] == '\n';
   }
 
   // True while word_ is a lone dash, possibly followed by spaces.
@@ -248,6 +272,16 @@ class Breaker {
 
   void FlushWord() {
     if (word_.empty()) return;
+    if (measure_only_) {
+      size_t from = 0;
+      for (size_t b : breaks_all_) {
+        min_content_ = std::max(min_content_, WidthOf(from, b));
+        from = b;
+      }
+      min_content_ = std::max(min_content_, WidthOf(from, word_.size()));
+      ClearWord();
+      return;
+    }
     const double space_w = LineSink::Width(spaces_);
     const double word_w = WidthOf(0, word_.size());
     if (sink_.empty() || at_line_start_) {
@@ -273,6 +307,10 @@ class Breaker {
       sink_.Add(word_.data(), word_.size());
     }
     at_line_start_ = false;
+    ClearWord();
+  }
+
+  void ClearWord() {
     spaces_.clear();
     word_.clear();
     cum_.resize(1);
@@ -330,16 +368,40 @@ class Breaker {
           sink_.NewLine(at_space);
           continue;
         }
-        size_t n = fit;
+        // Between characters, with a hyphen drawn after the last one
+        // (in that character's face), never leaving one character alone
+        // on the next line when the word has more.
+        const size_t left = word_.size() - from;
+        const Glyph before = word_[from + std::max<size_t>(fit, 1) - 1];
+        const Glyph hyphen{'-', before.face, before.tag, fonts_.Advance(before.face, '-') * scale_};
+        size_t n = FitCount(from, avail - hyphen.advance);
+        // A column too narrow for two letters and a hyphen gets no hyphen
+        // (one letter and a hyphen a line would double the lines).
+        const bool draw_hyphen = n >= 2;
+        if (!draw_hyphen) n = fit;
+        if (left - n < 2 && left >= 4) n = left - 2;
         const size_t min_cut = from == 0 ? std::max<size_t>(UnbreakablePrefix(), 1) : 1;
         if (n < min_cut) {
           if (!sink_.empty()) {
             sink_.NewLine(at_space);
             continue;
           }
-          n = std::min(min_cut, word_.size() - from);  // wider than the line: place it anyway
+          n = std::min(min_cut, left);  // wider than the line: place it anyway
         }
         cut = from + n;
+        sink_.Add(word_.data() + from, n);
+        if (cut < word_.size()) {
+          const Glyph& last = word_[cut - 1];
+          if (draw_hyphen && !IsDash(last.cp)) {  // after a dash, the dash does
+            const Glyph h{'-', last.face, last.tag, fonts_.Advance(last.face, '-') * scale_};
+            sink_.Add(&h, 1);
+            sink_.MarkHyphen();
+          }
+          sink_.MarkBrokeWord();
+        }
+        from = cut;
+        if (from < word_.size()) sink_.NewLine();
+        continue;
       }
       sink_.Add(word_.data() + from, cut - from);
       from = cut;
@@ -358,6 +420,8 @@ class Breaker {
   std::vector<SoftBreak> soft_;
   std::vector<Glyph> spaces_;
   bool at_line_start_ = true;
+  bool measure_only_ = false;
+  double min_content_ = 0;
 };
 
 }  // namespace
@@ -378,6 +442,13 @@ std::vector<Line> BreakLines(std::span<const Span> spans, const FontSet& fonts, 
   Breaker b(fonts, size, width);
   b.Run(spans);
   return b.Finish();
+}
+
+double MinContentWidth(std::span<const Span> spans, const FontSet& fonts, double size) {
+  Breaker b(fonts, size, 1e12);
+  b.MeasureOnly();
+  b.Run(spans);
+  return b.min_content();
 }
 
 Line SetLine(std::span<const Span> spans, const FontSet& fonts, double size) {

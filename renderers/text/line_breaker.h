@@ -14,8 +14,14 @@
 //   letters, at a slash or U+200B, and only if none of those helps, between
 //   characters. (Hyphen breaks are kept for this last resort because text
 //   extraction reads a hyphen at a line end as a hyphenation and drops it.)
-// * A spaced dash ("service - Operation") stays with the following word, so
-//   no line ends with a lone dash.
+//   A break between characters draws a hyphen at the line end (in the
+//   word's face) and marks the line `broke_word` and `hyphen` (no hyphen
+//   after a dash, nor on a line too narrow for two characters and the
+//   hyphen); it leaves at least two characters on the next line when the
+//   word allows.
+// * A spaced en or em dash ("Red – Increasing") stays with the word before
+//   it, so no line starts with one; a spaced hyphen ("service - Operation")
+//   stays with the following word, so no line ends with a lone hyphen.
 // * U+00AD (soft hyphen) and U+200B (zero-width space) are break
 //   opportunities used whenever a word does not fit on the rest of a line
 //   (before a slash or last-resort break); the soft hyphen is drawn as "-"
@@ -68,6 +74,8 @@ struct Line {
   // word or at the end): the text layer gives it a trailing space, so text
   // extraction keeps the words apart (layout::DrawLine).
   bool soft_end = false;
+  bool broke_word = false;  // ends inside a word (cut between characters)
+  bool hyphen = false;      // ... and a hyphen is drawn at its end
 };
 
 // Width of `text` in points at `size`, all in one style (no breaking).
@@ -77,6 +85,12 @@ double MeasureText(std::string_view text, Style style, const FontSet& fonts, dou
 // Always returns at least one line (an empty one for empty input).
 std::vector<Line> BreakLines(std::span<const Span> spans, const FontSet& fonts, double size,
                              double width);
+
+// The width of the widest stretch BreakLines never breaks when it has room
+// (a word between spaces, up to its inner break points: a hyphen or en dash
+// between letters, a slash, U+200B): with at least this width, BreakLines
+// never breaks between characters. 0 for empty text.
+double MinContentWidth(std::span<const Span> spans, const FontSet& fonts, double size);
 
 // One line, unbroken (for labels, headers and footers).
 Line SetLine(std::span<const Span> spans, const FontSet& fonts, double size);

@@ -180,6 +180,64 @@ void BM_RenderPack50Papers(benchmark::State& state) {
 }
 BENCHMARK(BM_RenderPack50Papers)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The worst shapes of issue 11 (a request within the limits): tables of
+// 4,999-character words (the longest word the validator allows), whose
+// cells run over many pages and split on every one. Each must render or be
+// refused within 1 s and 256 MB of peak RSS on one core. Peak RSS is the
+// process's: run one at a time for its own figure, e.g.
+//   render_benchmark --benchmark_filter=BM_WorstCase_WideTable
+// `rendered` is 1 when the PDF was made, 0 when the request was refused
+// (by the validator or the page limit).
+panelpaper::v1::RenderPaperRequest WordTable(int columns, int rows, double font_size) {
+  panelpaper::v1::RenderPaperRequest req = ReferenceRequest();
+  auto* paper = req.mutable_paper();
+  paper->clear_sections();
+  auto* sec = paper->add_sections();
+  sec->set_heading("Long words");
+  auto* table = sec->add_blocks()->mutable_table();
+  table->set_font_size(font_size);
+  for (int c = 0; c < columns; ++c) table->add_column_widths(1);
+  std::string word;
+  for (int i = 0; i < 4999; ++i) word += static_cast<char>('a' + (i * 7) % 26);
+  for (int r = 0; r < rows; ++r) {
+    auto* row = table->add_rows();
+    for (int c = 0; c < columns; ++c) {
+      row->add_cells()->add_paragraphs()->add_runs()->set_text(word);
+    }
+  }
+  return req;
+}
+
+void RenderWorst(benchmark::State& state, const panelpaper::v1::RenderPaperRequest& req) {
+  const auto& fonts = Fonts();
+  int pages = 0;
+  bool rendered = false;
+  for (auto _ : state) {
+    auto job = pp::service::ConvertRenderPaperRequest(req, fonts, pp::service::Limits{});
+    rendered = false;
+    if (!job.ok()) continue;
+    pp::RenderOptions options;
+    options.compress_content = job->compress_content;
+    auto pdf = pp::RenderPaper(job->paper, fonts, options);
+    if (!pdf.ok()) continue;
+    rendered = true;
+    pages = pdf->page_count;
+    benchmark::DoNotOptimize(pdf->bytes.data());
+  }
+  state.counters["rendered"] = rendered ? 1 : 0;
+  state.counters["pages"] = pages;
+  state.counters["request_KiB"] = static_cast<double>(req.ByteSizeLong()) / 1024.0;
+  state.counters["peak_RSS_MiB"] = PeakRssMiB();
+}
+
+// 30 columns at 7 pt, 8 rows of 30 words (1.2 MB).
+void BM_WorstCase_WideTable(benchmark::State& state) { RenderWorst(state, WordTable(30, 8, 7)); }
+BENCHMARK(BM_WorstCase_WideTable)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// 2 columns at 14 pt, 400 rows.
+void BM_WorstCase_LongTable(benchmark::State& state) { RenderWorst(state, WordTable(2, 400, 14)); }
+BENCHMARK(BM_WorstCase_LongTable)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -44,7 +44,10 @@
 #include "renderers/layout/compose.h"
 #include "renderers/layout/dump.h"
 #include "renderers/layout/page_layout.h"
+#include "renderers/layout/measure.h"
 #include "renderers/layout/style.h"
+#include "renderers/layout/table_flow.h"
+#include "renderers/layout/text_builder.h"
 #include "renderers/text/font_set.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/fake_fonts.h"
@@ -574,38 +577,82 @@ TEST(LayoutProperties, RandomPapersWithFakeFonts) {
   CheckSeeds(*test::FakeFonts(), 1, 200, "fake fonts");
 }
 
-TEST(LayoutPaper, AColumnTooNarrowForTextIsRejectedWithItsPath) {
-  // Widths 60:1 make the last column 467.72 / 61 = 7.67 pt wide: less than
-  // its padding (2 x 4 pt) plus one character. Its text could only spill out
-  // of the cell and the page, so layout refuses the table, naming the column.
-  doc::Paper paper = test::MinimalPaper();
-  doc::Table t;
-  t.path = "paper.sections[0].blocks[1].table";
-  t.column_widths = {60, 1};
-  doc::TableRow row;
-  row.path = t.path + ".rows[0]";
-  for (const char* text : {"left", "abc"}) {
-    doc::TableCell cell;
-    cell.paragraphs.push_back(test::Para(text));
-    row.cells.push_back(cell);
-  }
-  t.rows.push_back(row);
-  paper.sections[0].blocks.push_back(t);
-  absl::StatusOr<PageLayout> layout = LayoutPaper(paper, *test::FakeFonts(), {});
-  EXPECT_EQ(layout.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(layout.status().message()),
-              testing::HasSubstr("paper.sections[0].blocks[1].table.column_widths[1]"));
-  // Wide enough columns lay out, and their text stays inside the body.
-  std::get<doc::Table>(paper.sections[0].blocks.back()).column_widths = {6, 1};
-  layout = LayoutPaper(paper, *test::FakeFonts(), {});
-  ASSERT_THAT(layout.status(), test::IsOk());
+// Column widths come from content: no word that fits its column at the
+// widths layout chose is ever broken inside, and when every column's
+// minimum fits the body, no word is broken at all.
+void ExpectNoFittingWordBroken(const text::FontSet& fonts, int first, int last) {
   const HouseStyle s;
-  const double body_right = s.margin_left + s.body_width();
-  for (const TextItem& item : layout->pages[0].texts) {
-    if (IsFurniture(item, *layout, s)) continue;
-    EXPECT_LE(item.x + item.width, body_right + kEps)
-        << "\"" << item.text << "\" at x = " << item.x << ", w = " << item.width;
+  int tables = 0, broken_cells = 0;
+  for (int seed = first; seed <= last; ++seed) {
+    const Generated g = RandomPaper(static_cast<unsigned>(seed));
+    absl::StatusOr<std::vector<FlowPtr>> flows = MeasurePaper(g.paper, fonts, s);
+    ASSERT_THAT(flows.status(), test::IsOk()) << "seed " << seed;
+    std::vector<const doc::Table*> docs;
+    for (const doc::Section& sec : g.paper.sections) {
+      for (const doc::Block& b : sec.blocks) {
+        if (const auto* t = std::get_if<doc::Table>(&b)) docs.push_back(t);
+      }
+    }
+    for (const FlowPtr& f : *flows) {
+      const auto* tf = dynamic_cast<const TableFlow*>(f.get());
+      if (tf == nullptr) continue;
+      const doc::Table* t = nullptr;
+      for (const doc::Table* d : docs) {
+        if (d->path == tf->path) t = d;
+      }
+      if (t == nullptr) continue;  // an improvement table
+      ++tables;
+      const TableData& data = tf->data();
+      std::vector<double> mins(data.column_x.size() - 1, 0.0);
+      bool any_broken = false, spans = false;
+      for (size_t r = 0; r < t->rows.size(); ++r) {
+        const bool header = r < static_cast<size_t>(t->header_rows);
+        const Row& row = header ? data.header[r] : data.rows[r - data.header.size()];
+        ASSERT_EQ(row.cells.size(), t->rows[r].cells.size()) << t->rows[r].path;
+        for (size_t k = 0; k < row.cells.size(); ++k) {
+          const Cell& cell = row.cells[k];
+          const doc::TableCell& tc = t->rows[r].cells[k];
+          double min = 0;
+          for (const doc::Paragraph& p : tc.paragraphs) {
+            SpanBuilder sb;
+            sb.AddRuns(p.runs, header || tc.bold);
+            min = std::max(min, text::MinContentWidth(sb.spans(), fonts, t->font_size));
+          }
+          spans = spans || cell.span > 1;
+          if (cell.span == 1) {
+            double& m = mins[static_cast<size_t>(cell.column)];
+            m = std::max(m, min + 2 * data.padding_x);
+          }
+          const double inner = data.column_x[static_cast<size_t>(cell.column + cell.span)] -
+                               data.column_x[static_cast<size_t>(cell.column)] -
+                               2 * data.padding_x;
+          for (const CellLine& l : cell.lines) {
+            if (!l.line.broke_word) continue;
+            any_broken = true;
+            ++broken_cells;
+            EXPECT_GT(min, inner + text::kEpsilon)
+                << "seed " << seed << ", " << tc.path << ": a word broken although the cell's "
+                << "widest word (" << min << " pt) fits its " << inner << " pt";
+            break;
+          }
+        }
+      }
+      double need = 0;
+      for (double m : mins) need += std::max(m, MinColumnWidth(t->font_size, data.padding_x));
+      if (!spans && need <= s.body_width()) {
+        EXPECT_FALSE(any_broken) << "seed " << seed << ", " << t->path
+                                 << ": the columns' minimums fit, yet a word broke";
+      }
+      if (::testing::Test::HasFailure()) return;
+    }
   }
+  // Guards the test itself: tables were checked, and some words broke.
+  EXPECT_GT(tables, 50);
+  EXPECT_GT(broken_cells, 0);
+}
+
+TEST(LayoutProperties, NoWordThatFitsItsColumnIsBroken) {
+  ExpectNoFittingWordBroken(*test::FakeFonts(), 1, 200);
 }
 
 // LAYOUT.md §14: bullets by nesting level "•", "–", a drawn circle, then

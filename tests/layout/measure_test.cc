@@ -429,5 +429,116 @@ TEST(LayoutPaper, MorePagesThanTheLimitIsResourceExhausted) {
               test::IsOk());
 }
 
+// ---- Table column widths from content ------------------------------------------------
+
+// A table of one header row and one body row; `texts[r][c]` is row r,
+// column c. With the fake fonts every character is 5 pt at 10 pt.
+doc::Table TextTable(const std::vector<double>& widths,
+                     const std::vector<std::vector<std::string>>& texts) {
+  doc::Table t;
+  t.path = BlockPath(0, 0) + ".table";
+  t.column_widths = widths;
+  t.header_rows = 1;
+  for (size_t r = 0; r < texts.size(); ++r) {
+    doc::TableRow row;
+    row.path = absl::StrCat(t.path, ".rows[", r, "]");
+    for (size_t c = 0; c < texts[r].size(); ++c) {
+      doc::TableCell cell;
+      cell.path = absl::StrCat(row.path, ".cells[", c, "]");
+      cell.paragraphs.push_back(test::Para(texts[r][c]));
+      row.cells.push_back(std::move(cell));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+const TableFlow* OnlyTable(const std::vector<FlowPtr>& flows) {
+  for (const FlowPtr& f : flows) {
+    if (const auto* t = dynamic_cast<const TableFlow*>(f.get())) return t;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> CellTexts(const Cell& cell) {
+  std::vector<std::string> out;
+  for (const CellLine& l : cell.lines) out.push_back(test::LineText(l.line));
+  return out;
+}
+
+TEST(MeasureTable, AColumnNarrowerThanItsLongestWordIsWidenedAndTheOthersGiveWay) {
+  // Body 467.72 pt; shares 6:94 would give column 0 28.06 pt, but its header
+  // word "Direction" (9 characters, 45 pt, bold included) needs 45 + 8 pt.
+  doc::Paper paper = test::MinimalPaper();
+  paper.sections[0].blocks = {TextTable({6, 94}, {{"Direction of travel", "Detail"},
+                                                   {"Increasing", "Text"}})};
+  std::vector<LayoutNote> notes;
+  auto flows = MeasurePaper(paper, *test::FakeFonts(), HouseStyle{}, nullptr, &notes);
+  ASSERT_THAT(flows.status(), test::IsOk());
+  const TableFlow* t = OnlyTable(*flows);
+  ASSERT_NE(t, nullptr);
+  const std::vector<double>& x = t->data().column_x;
+  ASSERT_THAT(x, SizeIs(3));
+  // "Increasing" (10 characters, 50 pt) is the widest word of column 0.
+  EXPECT_NEAR(x[1], 50 + 2 * HouseStyle{}.cell_padding_x, 1e-9);
+  EXPECT_NEAR(x[2], HouseStyle{}.body_width(), 1e-9);
+  EXPECT_THAT(CellTexts(t->data().header[0].cells[0]), ElementsAre("Direction", "of travel"));
+  EXPECT_THAT(CellTexts(t->RowAt(0).cells[0]), ElementsAre("Increasing"));
+  EXPECT_THAT(notes, SizeIs(0));
+}
+
+TEST(MeasureTable, ColumnsThatFitKeepTheirPreferredShares) {
+  doc::Paper paper = test::MinimalPaper();
+  paper.sections[0].blocks = {TextTable({1, 3}, {{"a", "b"}, {"c", "d"}})};
+  const std::vector<FlowPtr> flows = MustMeasure(paper);
+  const TableFlow* t = OnlyTable(flows);
+  ASSERT_NE(t, nullptr);
+  EXPECT_NEAR(t->data().column_x[1], HouseStyle{}.body_width() / 4, 1e-9);
+}
+
+TEST(MeasureTable, OnlyWhenTheMinimumsExceedTheBodyDoWordsBreakWithAHyphenAndAWarning) {
+  // Two columns whose words need 60 characters (300 pt + padding) each:
+  // together more than the body, so both break, hyphenated, and a warning
+  // names each cell.
+  doc::Paper paper = test::MinimalPaper();
+  const std::string long_word(60, 'a');
+  paper.sections[0].blocks = {TextTable({1, 1}, {{"h", "h"}, {long_word, long_word + " b"}})};
+  std::vector<LayoutNote> notes;
+  auto flows = MeasurePaper(paper, *test::FakeFonts(), HouseStyle{}, nullptr, &notes);
+  ASSERT_THAT(flows.status(), test::IsOk());
+  const TableFlow* t = OnlyTable(*flows);
+  ASSERT_NE(t, nullptr);
+  const std::vector<std::string> lines = CellTexts(t->RowAt(0).cells[0]);
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_TRUE(lines[0].ends_with("-")) << lines[0];
+  EXPECT_TRUE(t->RowAt(0).cells[0].lines[0].line.broke_word);
+  ASSERT_THAT(notes, SizeIs(2));
+  EXPECT_EQ(notes[0].field, BlockPath(0, 0) + ".table.rows[1].cells[0]");
+  EXPECT_EQ(notes[1].field, BlockPath(0, 0) + ".table.rows[1].cells[1]");
+  EXPECT_THAT(notes[0].message, HasSubstr("broken inside"));
+}
+
+TEST(MeasureTable, ASpanningCellWidensTheColumnsItSpans) {
+  // Row 1's cell spans both columns and holds a 70-character word (350 pt):
+  // the two columns together are widened to hold it; it does not break.
+  doc::Paper paper = test::MinimalPaper();
+  doc::Table t = TextTable({1, 1, 4}, {{"a", "b", "c"}, {"x", "y", "z"}});
+  doc::TableRow row;
+  row.path = t.path + ".rows[2]";
+  doc::TableCell wide;
+  wide.column_span = 2;
+  wide.paragraphs.push_back(test::Para(std::string(70, 'w')));
+  doc::TableCell last;
+  last.paragraphs.push_back(test::Para("q"));
+  row.cells = {wide, last};
+  t.rows.push_back(row);
+  paper.sections[0].blocks = {t};
+  const std::vector<FlowPtr> flows = MustMeasure(paper);
+  const TableFlow* tf = OnlyTable(flows);
+  ASSERT_NE(tf, nullptr);
+  EXPECT_GE(tf->data().column_x[2], 350 + 8 - 1e-9);
+  EXPECT_THAT(CellTexts(tf->RowAt(1).cells[0]), ElementsAre(std::string(70, 'w')));
+}
+
 }  // namespace
 }  // namespace pp::layout

@@ -189,17 +189,18 @@ TEST(LayoutPack, AnUnlayoutablePaperNamesTheItem) {
   doc::Pack pack = Meeting(doc::Edition::kPublic, false);
   doc::Table t;
   t.path = "paper.sections[0].blocks[1].table";
-  t.column_widths = {100, 1};
+  // 30 columns at 10 pt cannot fit (18 pt each; 467.7 pt of body).
+  t.column_widths.assign(30, 1.0);
   doc::TableRow row;
   doc::TableCell cell;
   cell.paragraphs.push_back(test::Para("x"));
-  row.cells = {cell, cell};
+  row.cells.assign(30, cell);
   t.rows = {row};
   pack.items[2].paper->sections[0].blocks.push_back(t);
   auto layout = LayoutPack(pack, *test::FakeFonts(), {});
   EXPECT_EQ(layout.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(layout.status().message()),
-              HasSubstr("items[2].paper.sections[0].blocks[1].table.column_widths[1]"));
+              HasSubstr("items[2].paper.sections[0].blocks[1].table.column_widths"));
 }
 
 TEST(LayoutPack, ReportsProgressPerItemAndHonoursThePageLimit) {

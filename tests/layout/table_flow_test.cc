@@ -344,7 +344,7 @@ TEST(SplitRow, CutsEveryCellAtTheSameHeight) {
   EXPECT_THAT(CellLineCounts(halves->second), ElementsAre(5, 0));
   EXPECT_EQ(halves->first.height, 56);
   EXPECT_EQ(halves->second.height, 56);
-  EXPECT_EQ(halves->second.cells[0].lines[0].top, 0);
+  EXPECT_EQ(halves->second.cells[0].lines.Top(0), 0);
   EXPECT_EQ(test::LineText(halves->second.cells[0].lines[0].line), "r0.c0.l5");
   EXPECT_FALSE(halves->first.keep_with_next);
 }
@@ -537,6 +537,66 @@ TEST(TableFlow, HundredThousandRowsPaginateAndAllRowsArrive) {
     rows += p.fragment->end() - p.fragment->begin();
   }
   EXPECT_EQ(rows, static_cast<size_t>(kRows));
+}
+
+// ---- Small tables ------------------------------------------------------------------------
+
+TEST(TableFlow, ATableOfUpToSixBodyRowsThatFitsAPageMovesWhole) {
+  for (int rows : {1, 4, 6}) {
+    SCOPED_TRACE(rows);
+    std::shared_ptr<TableData> d = BuildTable(std::vector<RowSpec>(rows, RowSpec{{1, 1}}), 2, 1000);
+    d->keep_whole_height = 500;
+    const TableFlow t(d);
+    // Room for the header and one row: a small table does not split...
+    EXPECT_FALSE(t.Split(32, false).has_value());
+    EXPECT_DOUBLE_EQ(t.MinHeadHeight(), t.Height());
+    // ... unless forced (the top of an empty page).
+    if (rows > 1) EXPECT_TRUE(t.Split(32, true).has_value());
+  }
+  // Seven rows, or a small table taller than a page, split as before.
+  std::shared_ptr<TableData> seven = BuildTable(std::vector<RowSpec>(7, RowSpec{{1, 1}}), 2, 1000);
+  seven->keep_whole_height = 500;
+  EXPECT_TRUE(TableFlow(seven).Split(32, false).has_value());
+  std::shared_ptr<TableData> tall = BuildTable(std::vector<RowSpec>(4, RowSpec{{1, 1}}), 2, 1000);
+  tall->keep_whole_height = 50;
+  EXPECT_TRUE(TableFlow(tall).Split(32, false).has_value());
+}
+
+// ---- FitColumns ------------------------------------------------------------------------
+
+TEST(FitColumns, PreferredWidthsStandWhenEveryColumnHoldsItsMinimum) {
+  const std::vector<double> edges = ColumnEdges({1, 3}, 400);
+  const std::vector<double> out = FitColumns(edges, {50, 50}, 18, 400);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_DOUBLE_EQ(out[1], 100);
+  EXPECT_DOUBLE_EQ(out[2], 400);
+}
+
+TEST(FitColumns, ANarrowColumnIsWidenedAndTheOthersGiveWayInProportion) {
+  // Preferred 20 / 180 / 200; column 0 needs 60: the others share 340 as
+  // 180:200.
+  const std::vector<double> out = FitColumns({0, 20, 200, 400}, {60, 10, 10}, 18, 400);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_DOUBLE_EQ(out[1], 60);
+  EXPECT_DOUBLE_EQ(out[2] - out[1], 340.0 * 180 / 380);
+  EXPECT_DOUBLE_EQ(out[3], 400);
+}
+
+TEST(FitColumns, ColumnsGivingWayNeverGoBelowTheirOwnMinimum) {
+  // Column 0 needs 300; column 1 (preferred 40) needs 60 and is pinned too.
+  const std::vector<double> out = FitColumns({0, 10, 50, 400}, {300, 60, 20}, 18, 400);
+  EXPECT_DOUBLE_EQ(out[1], 300);
+  EXPECT_DOUBLE_EQ(out[2] - out[1], 60);
+  EXPECT_DOUBLE_EQ(out[3] - out[2], 40);
+}
+
+TEST(FitColumns, WhenTheMinimumsExceedTheWidthTheExcessIsSharedByNeed) {
+  // Minimums 318 + 118 + 18 = 454 > 400: each column gets 18 and the rest
+  // (346) goes 300:100:0.
+  const std::vector<double> out = FitColumns({0, 200, 300, 400}, {318, 118, 10}, 18, 400);
+  EXPECT_DOUBLE_EQ(out[1], 18 + 346 * 0.75);
+  EXPECT_DOUBLE_EQ(out[2] - out[1], 18 + 346 * 0.25);
+  EXPECT_NEAR(out[3] - out[2], 18, 1e-9);
 }
 
 }  // namespace

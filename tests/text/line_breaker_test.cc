@@ -44,6 +44,15 @@ bool EndsWithDash(const std::string& s) {
   return s.ends_with("-") || s.ends_with("\xE2\x80\x93");  // '-' or en dash
 }
 
+// The lines not ending inside a word (whose drawn hyphen is no dash).
+std::vector<std::string> WholeWordLines(std::string_view s, double width) {
+  std::vector<std::string> out;
+  for (const Line& l : Break(s, width)) {
+    if (!l.hyphen) out.push_back(test::LineText(l));
+  }
+  return out;
+}
+
 // ---- First fit -------------------------------------------------------------------
 
 TEST(LineBreaker, WordsFillLinesFirstFit) {
@@ -95,7 +104,7 @@ TEST(LineBreaker, LineWidthExcludesTrailingSpacesWhenTheNextWordBreaksElsewhere)
   // "abcdefgh " is followed by a word longer than the line whose first
   // hyphen part only fits on a fresh line: the space stays behind, trimmed.
   const std::vector<Line> lines = Break("abcdefgh aaaa-bbbbbbbbbbbbbbb", 50);
-  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefgh", "aaaa-", "bbbbbbbbbb", "bbbbb"));
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefgh", "aaaa-", "bbbbbbbbb-", "bbbbbb"));
   ASSERT_THAT(lines[0].pieces, SizeIs(1));
   EXPECT_EQ(lines[0].width, 40);
   EXPECT_EQ(lines[0].pieces[0].width, 40);
@@ -116,18 +125,55 @@ TEST(LineBreaker, TrailingSpaceInItsOwnPieceIsRemoved) {
 // ---- Long words --------------------------------------------------------------------
 
 TEST(LineBreaker, WordLongerThanALineBreaksBetweenCharacters) {
+  // Each cut line ends with a drawn hyphen (9 letters and the hyphen).
   const std::vector<Line> lines = Break("abcdefghijklmnopqrstuvwxy", 50);
-  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefghij", "klmnopqrst", "uvwxy"));
-  EXPECT_THAT(Widths(lines), ElementsAre(50, 50, 25));
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefghi-", "jklmnopqr-", "stuvwxy"));
+  EXPECT_THAT(Widths(lines), ElementsAre(50, 50, 35));
+}
+
+TEST(LineBreaker, ABreakBetweenCharactersDrawsAHyphenAndMarksTheLine) {
+  // 10 characters a line: 9 letters and the hyphen.
+  const std::vector<Line> lines = Break("abcdefghijklmnopqrstuvwxy", 50);
+  EXPECT_THAT(test::LineTexts(lines), ElementsAre("abcdefghi-", "jklmnopqr-", "stuvwxy"));
+  EXPECT_TRUE(lines[0].broke_word && lines[0].hyphen);
+  EXPECT_TRUE(lines[1].broke_word && lines[1].hyphen);
+  EXPECT_FALSE(lines[2].broke_word || lines[2].hyphen);
+  // Too narrow for two letters and a hyphen: cut without one.
+  EXPECT_THAT(BreakTexts("abcdef", 12), ElementsAre("ab", "cd", "ef"));
+  // Words that fit, and breaks at hyphens or slashes, are not marked.
+  for (const Line& l : Break("aaaa bbb-ccc aaaaaaa-bbbbbbb ab/cd", 50)) EXPECT_FALSE(l.broke_word);
+}
+
+TEST(LineBreaker, MinContentWidthIsTheWidestUnbreakableStretch) {
+  const auto min = [](std::string_view s) {
+    const Span span{s, Style::kRegular, -1};
+    return MinContentWidth({&span, 1}, *test::FakeFonts(), 10);
+  };
+  EXPECT_EQ(min(""), 0);
+  EXPECT_EQ(min("a bb ccc"), 15);
+  EXPECT_EQ(min("Inherent score"), 40);
+  EXPECT_EQ(min("self-assessment"), 50);       // "assessment"; "self-" is 25
+  EXPECT_EQ(min("Professionalism/AC"), 80);    // "Professionalism/"
+  EXPECT_EQ(min("one\nthreeee"), 35);
+  EXPECT_EQ(min("x\xC2\xAD"), 5);              // soft hyphen not drawn
+  // With that width no word breaks between characters; a hair less, the
+  // widest one does.
+  for (std::string_view s : {"Red \xE2\x80\x93 Increasing", "a Suspended b", "ab-cdefgh/ij kl"}) {
+    for (const Line& l : Break(s, min(s))) EXPECT_FALSE(l.broke_word) << s;
+    bool broke = false;
+    for (const Line& l : Break(s, min(s) - 0.01)) broke = broke || l.broke_word;
+    EXPECT_TRUE(broke) << s;
+  }
 }
 
 TEST(LineBreaker, LongWordFillsTheRestOfTheCurrentLineFirst) {
-  // 2 + 1 + 7 characters on the first line, then 10 and 8.
+  // 2 + 1 + 6 characters and a hyphen on the first line, then 9 and a
+  // hyphen, then 10.
   EXPECT_THAT(BreakTexts("ab abcdefghijklmnopqrstuvwxy", 50),
-              ElementsAre("ab abcdefg", "hijklmnopq", "rstuvwxy"));
+              ElementsAre("ab abcdef-", "ghijklmno-", "pqrstuvwxy"));
   // 52 pt still holds 10 characters, not 10.4.
   EXPECT_THAT(BreakTexts("ab abcdefghijklmnopqrstuvwxy", 52),
-              ElementsAre("ab abcdefg", "hijklmnopq", "rstuvwxy"));
+              ElementsAre("ab abcdef-", "ghijklmno-", "pqrstuvwxy"));
 }
 
 TEST(LineBreaker, HyphenIsNotABreakForAWordThatFitsALine) {
@@ -146,7 +192,8 @@ TEST(LineBreaker, WordLongerThanALineBreaksAfterAHyphenBetweenLetters) {
 }
 
 TEST(LineBreaker, HyphenBetweenDigitsIsNotABreak) {
-  EXPECT_THAT(BreakTexts("1234567-8901234", 50), ElementsAre("1234567-89", "01234"));
+  // (Cut between characters instead, with a drawn hyphen.)
+  EXPECT_THAT(BreakTexts("1234567-8901234", 50), ElementsAre("1234567-8-", "901234"));
 }
 
 TEST(LineBreaker, LongSlashCompoundFillsTheLineAtItsSlash) {
@@ -169,19 +216,28 @@ TEST(LineBreaker, ZeroWidthSpaceIsABreakAndIsNotDrawn) {
 
 // ---- Dashes --------------------------------------------------------------------------
 
-TEST(LineBreaker, SpacedDashStaysWithTheFollowingWord) {
+TEST(LineBreaker, SpacedHyphenStaysWithTheFollowingWord) {
   EXPECT_THAT(BreakTexts("aaaaaaa - bbb", 50), ElementsAre("aaaaaaa", "- bbb"));
-  EXPECT_THAT(BreakTexts("aaaaaaa \xE2\x80\x93 bbb", 50),
-              ElementsAre("aaaaaaa", "\xE2\x80\x93 bbb"));
 }
 
-TEST(LineBreaker, NoLineEndsWithASpacedDashAtAnyWidth) {
+TEST(LineBreaker, SpacedEnOrEmDashStaysWithTheWordBefore) {
+  // "Red – Increasing" in a narrow status column: never "Red" / "– Increasing".
+  EXPECT_THAT(BreakTexts("aaaaaaa \xE2\x80\x93 bbb", 50),
+              ElementsAre("aaaaaaa \xE2\x80\x93", "bbb"));
+  EXPECT_THAT(BreakTexts("Red \xE2\x80\x93 Increasing", 50),
+              ElementsAre("Red \xE2\x80\x93", "Increasing"));
+  EXPECT_THAT(BreakTexts("aa bbb \xE2\x80\x94 cc", 40), ElementsAre("aa bbb \xE2\x80\x94", "cc"));
+}
+
+TEST(LineBreaker, NoLineEndsWithASpacedHyphenOrStartsWithASpacedLongDashAtAnyWidth) {
   const std::string text =
       "service - Operation alpha \xE2\x80\x93 beta gamma - delta epsilon \xE2\x80\x94 zeta "
       "eta - theta iota kappa - lambda";
-  for (int w = 20; w <= 400; ++w) {
-    for (const std::string& line : BreakTexts(text, w)) {
-      EXPECT_FALSE(EndsWithDash(line)) << "width " << w << ": \"" << line << "\"";
+  for (int w = 50; w <= 400; ++w) {
+    for (const std::string& line : WholeWordLines(text, w)) {
+      EXPECT_FALSE(line.ends_with(" -")) << "width " << w << ": \"" << line << "\"";
+      EXPECT_FALSE(line.starts_with("\xE2\x80\x93") || line.starts_with("\xE2\x80\x94"))
+          << "width " << w << ": \"" << line << "\"";
     }
   }
 }
@@ -189,12 +245,12 @@ TEST(LineBreaker, NoLineEndsWithASpacedDashAtAnyWidth) {
 TEST(LineBreaker, SpacedDashBeforeAWordLongerThanTheLineIsNotLeftAtTheLineEnd) {
   // The word after the dash is longer than a line, so it is cut between
   // characters; the dash must still not end a line on its own.
-  const std::vector<std::string> lines = BreakTexts("aaaaaaa - bbbbbbbbbbbbbbbbbbbb", 50);
+  const std::vector<std::string> lines = WholeWordLines("aaaaaaa - bbbbbbbbbbbbbbbbbbbb", 50);
   for (const std::string& line : lines) EXPECT_FALSE(EndsWithDash(line)) << "\"" << line << "\"";
 }
 
 TEST(LineBreaker, SpacedDashWithDoubleSpaceIsNotLeftAtTheLineEnd) {
-  const std::vector<std::string> lines = BreakTexts("aaaaaa -  bbbbbbb", 50);
+  const std::vector<std::string> lines = WholeWordLines("aaaaaa -  bbbbbbb", 50);
   for (const std::string& line : lines) EXPECT_FALSE(EndsWithDash(line)) << "\"" << line << "\"";
 }
 
@@ -421,7 +477,14 @@ TEST(LineBreaker, RandomTextKeepsEveryCharacterAndFitsTheWidth) {
       EXPECT_FALSE(t.starts_with(" ")) << "seed " << seed;
       EXPECT_FALSE(t.ends_with(" ")) << "seed " << seed;
       EXPECT_DOUBLE_EQ(l.width, 5.0 * static_cast<double>(t.size())) << "seed " << seed;
-      joined += t;
+      // A line cut inside a word ends with a drawn hyphen, not in the text.
+      EXPECT_TRUE(l.broke_word || !l.hyphen) << "seed " << seed;
+      if (l.hyphen) {
+        EXPECT_TRUE(t.ends_with("-")) << "seed " << seed << ": \"" << t << "\"";
+        joined += t.substr(0, t.size() - 1);
+      } else {
+        joined += t;
+      }
     }
     EXPECT_EQ(WithoutSpaces(joined), WithoutSpaces(text)) << "seed " << seed;
   }
@@ -468,11 +531,12 @@ namespace {
 TEST(LineBreaker, AVeryLongWordBreaksInLinearTime) {
   const std::string word(2'000'000, 'x');
   const Span span{word, Style::kRegular, -1};
-  // Fake metrics: 5 pt per character at 10 pt; 100 characters per 500 pt line.
+  // Fake metrics: 5 pt per character at 10 pt; 99 characters and a hyphen
+  // per 500 pt line, 2 left for the last.
   const std::vector<Line> lines = BreakLines({&span, 1}, *test::FakeFonts(), 10, 500);
-  ASSERT_EQ(lines.size(), 20'000u);
+  ASSERT_EQ(lines.size(), 20'203u);
   EXPECT_EQ(lines.front().pieces.front().text.size(), 100u);
-  EXPECT_EQ(lines.back().pieces.front().text.size(), 100u);
+  EXPECT_EQ(lines.back().pieces.front().text.size(), 2u);
 }
 
 }  // namespace
