@@ -141,7 +141,10 @@ grpc::Status ToGrpcStatus(const absl::Status& renderer_status) {
   // A renderer's field error becomes BadRequest / QuotaFailure here.
   absl::Status status = WithRequestDetails(renderer_status);
   if (!status.GetPayload(kErrorInfoTypeUrl).has_value()) {
-    status = WithErrorInfo(std::move(status), DefaultReason(status.code()));
+    // The reason first: the order in which arguments are evaluated is
+    // unspecified, and a moved-from Status reads as INTERNAL (clang).
+    const std::string_view reason = DefaultReason(status.code());
+    status = WithErrorInfo(std::move(status), reason);
   }
   const grpc::StatusCode code = GrpcCode(status.code());
 

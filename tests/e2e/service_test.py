@@ -44,6 +44,9 @@ FIXTURE = "tests/testdata/requests/met-governance-2020-01-08.json"
 SERVICE = "panelpaper.v1.PaperService"
 CI = os.environ.get("CI", "").lower() == "true"
 MiB = 1 << 20
+# Set by tests/fuzz/e2e_service_sanitized.py: the server runs under ASan, whose
+# allocator keeps freed memory in quarantine, so RSS says nothing about leaks.
+SANITIZED = False
 
 # Filled in by setup_stubs().
 grpc = None
@@ -676,7 +679,8 @@ class UnreadStreamsTest(ServerTest):
             # under way). Without the cap it was 150 PDFs: 200 MB. Held calls stall
             # out in rounds: each round frees the budget for queued calls.
             self.assertGreaterEqual(held, 1)
-            self.assertLess(peak - baseline, self.CAP / MiB + 48)
+            if not SANITIZED:
+                self.assertLess(peak - baseline, self.CAP / MiB + 48)
             for a in ended:
                 self.assertEqual(a["code"], "RESOURCE_EXHAUSTED" if a["outcome"] == "busy" else
                                  "CANCELLED", a)
@@ -692,7 +696,8 @@ class UnreadStreamsTest(ServerTest):
             self.assertEqual(codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED), 150 - held)
         # The stalled calls' memory is back with the operating system.
         time.sleep(1.5)
-        self.assertLess(self.server.rss_mib() - baseline, 16)
+        if not SANITIZED:
+            self.assertLess(self.server.rss_mib() - baseline, 16)
         self.assert_still_serving()
 
 
@@ -726,7 +731,8 @@ class CancelledStreamsTest(ServerTest):
         print("%d cancelled unread streams of %d bytes: RSS %.0f -> %.0f -> %.0f MiB"
               % (n, size, baseline, holding, after), file=sys.stderr)
         self.assertGreater(holding - baseline, n * size / MiB / 2)  # they were held
-        self.assertLess(after - baseline, 16)
+        if not SANITIZED:
+            self.assertLess(after - baseline, 16)
         self.assert_still_serving()
 
 
