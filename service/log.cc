@@ -93,7 +93,12 @@ bool ParseLogFormat(std::string_view text, LogFormat* out) {
 void SetLogFormat(LogFormat format) { g_format.store(static_cast<int>(format)); }
 LogFormat GetLogFormat() { return static_cast<LogFormat>(g_format.load()); }
 
-std::string JsonString(std::string_view v) {
+namespace {
+
+// `v` in double quotes, with '"' and '\\' escaped by a backslash and every
+// byte outside printable ASCII as `escape` followed by two hex digits
+// (JSON: "\\u00", logfmt: "\\x").
+std::string Quoted(std::string_view v, std::string_view escape) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   out.reserve(v.size() + 2);
@@ -102,7 +107,7 @@ std::string JsonString(std::string_view v) {
       out += '\\';
       out += static_cast<char>(c);
     } else if (c < 0x20 || c >= 0x7F) {
-      out += "\\u00";
+      out += escape;
       out += kHex[c >> 4];
       out += kHex[c & 0xF];
     } else {
@@ -112,6 +117,10 @@ std::string JsonString(std::string_view v) {
   out += '"';
   return out;
 }
+
+}  // namespace
+
+std::string JsonString(std::string_view v) { return Quoted(v, "\\u00"); }
 
 std::string FormatLogfmt(std::string_view message, const std::vector<LogField>& fields) {
   std::string out(message);
@@ -196,22 +205,7 @@ std::string LogfmtValue(std::string_view v) {
     if (c <= 0x20 || c == '"' || c == '\\' || c == '=' || c >= 0x7F) bare = false;
   }
   if (bare) return std::string(v);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : v) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7F) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
+  return Quoted(v, "\\x");
 }
 
 void SetLogSinkForTesting(std::function<void(std::string_view line)> sink) {
