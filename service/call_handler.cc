@@ -306,6 +306,9 @@ bool CallHandler::WaitIdle(std::chrono::system_clock::time_point deadline) {
 }
 
 void CallHandler::CallEnded(const CallRecord& record) {
+  // The access line first: whoever sees the call counted (stats, tests
+  // waiting on them) finds its line already written.
+  if (LogEnabled(LogLevel::kInfo)) LogEvent(LogLevel::kInfo, "access", AccessFields(record));
   calls_.fetch_add(1, std::memory_order_relaxed);
   counts_[OutcomeIndex(record.outcome)].fetch_add(1, std::memory_order_relaxed);
   if (options_.metrics != nullptr) {
@@ -314,7 +317,6 @@ void CallHandler::CallEnded(const CallRecord& record) {
                                record.queue_ms / 1000.0, record.render_ms / 1000.0, record.pages,
                                record.bytes_out});
   }
-  if (LogEnabled(LogLevel::kInfo)) LogEvent(LogLevel::kInfo, "access", AccessFields(record));
   // The last use of `this`: once idle, the service may be destroyed.
   if (in_flight_.fetch_sub(1) == 1) {
     std::lock_guard<std::mutex> lock(idle_mu_);
