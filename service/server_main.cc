@@ -3,8 +3,8 @@
 //   panelpaperd [--listen=127.0.0.1:50051] [--fonts=DIR]
 //               [--max_concurrent_renders=N] [--max_queued_renders=N]
 //               [--max_request_bytes=N] [--max_unsent_bytes=N] [--stream_stall_timeout=60s]
-//               [--tls_cert=PEM --tls_key=PEM
-//               [--tls_client_ca=PEM]] [--log_level=info] [--log_format=text|json]
+//               [--tls_cert=PEM --tls_key=PEM [--tls_client_ca=PEM]
+//               [--tls_reload_interval=60s]] [--log_level=info] [--log_format=text|json]
 //               [--metrics_listen=HOST:PORT] [--busy_retry_delay=100ms] ...
 //               [--archive_dir=DIR [--archive_token_file=F] [--archive_writers=ID,...]
 //                [--archive_reads=authenticated|open]]   (service/archive/archive_setup.h)
@@ -21,6 +21,13 @@
 // --shutdown_grace, after which the rest are cancelled — then the listener
 // and connections close and the process exits 0. A second signal exits at
 // once with status 1.
+//
+// SIGHUP reloads without a restart: the archive's token file is read again
+// (archive_setup.h: an invalid file keeps the old tokens), and the TLS files
+// are checked (service/tls_files.h) and what changed or what is wrong is
+// logged; gRPC's FileWatcherCertificateProvider itself re-reads the TLS
+// files every --tls_reload_interval (gRPC 1.51 cannot be told to reload at
+// once). No call is dropped.
 //
 // Exit status: 0 after a graceful shutdown; 1 start-up failure (fonts,
 // TLS files, port); 2 bad flags.
@@ -54,8 +61,11 @@
 #include "service/address.h"
 #include "service/files.h"
 #include "service/archive/archive_setup.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "service/log.h"
 #include "service/paper_service.h"
+#include "service/tls_files.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT to listen on; port 0 picks a free port (printed at start-up). "
@@ -96,6 +106,9 @@ ABSL_FLAG(std::string, tls_cert, "",
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle: require and verify a client certificate signed by it (mTLS)");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(60),
+          "how often gRPC re-reads --tls_cert, --tls_key and --tls_client_ca (a new certificate "
+          "is served to new connections); 0 = read them once at start-up");
 ABSL_FLAG(std::string, log_level, "info",
           "debug | info (one access-log line per call) | warning | error | off");
 ABSL_FLAG(std::string, log_format, "text",
@@ -146,6 +159,8 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigset_t stop_signals = signals;
+  sigaddset(&signals, SIGHUP);  // reload (below), never the default: terminate
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::SetProgramUsageMessage(
@@ -231,21 +246,51 @@ int main(int argc, char** argv) {
   if (!client_ca_path.empty() && cert_path.empty()) {
     return Fail(2, "--tls_client_ca (mTLS) needs --tls_cert and --tls_key");
   }
+  const absl::Duration tls_reload = absl::GetFlag(FLAGS_tls_reload_interval);
+  if (tls_reload != absl::ZeroDuration() && tls_reload < absl::Seconds(1)) {
+    return Fail(2, "--tls_reload_interval must be 0 (no reload) or at least 1s");
+  }
+  const pp::service::TlsFilePaths tls_paths{cert_path, key_path, client_ca_path};
+  pp::service::TlsFilesState tls_state;
   if (!cert_path.empty()) {
-    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-    if (!ReadFile(cert_path, &pair.cert_chain)) return Fail(1, "cannot read --tls_cert " + cert_path);
-    if (!ReadFile(key_path, &pair.private_key)) return Fail(1, "cannot read --tls_key " + key_path);
-    ssl.pem_key_cert_pairs.push_back(std::move(pair));
-    security = "tls";
-    if (!client_ca_path.empty()) {
-      if (!ReadFile(client_ca_path, &ssl.pem_root_certs)) {
+    // Our own check first: gRPC's watcher would start with bad files and
+    // fail every handshake instead.
+    absl::StatusOr<pp::service::TlsFilesState> checked =
+        pp::service::CheckTlsFiles(tls_paths, absl::Now());
+    if (!checked.ok()) return Fail(1, absl::StrCat("TLS: ", checked.status().message()));
+    tls_state = *std::move(checked);
+    security = client_ca_path.empty() ? "tls" : "mtls";
+    const grpc_ssl_client_certificate_request_type client_certificates =
+        client_ca_path.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                               : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    if (tls_reload > absl::ZeroDuration()) {
+      auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          key_path, cert_path, client_ca_path,
+          static_cast<unsigned int>(absl::ToInt64Seconds(tls_reload)));
+      grpc::experimental::TlsServerCredentialsOptions tls(provider);
+      tls.watch_identity_key_cert_pairs();
+      if (!client_ca_path.empty()) tls.watch_root_certs();
+      tls.set_cert_request_type(client_certificates);
+      credentials = grpc::experimental::TlsServerCredentials(tls);
+    } else {
+      grpc::SslServerCredentialsOptions ssl(client_certificates);
+      grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+      if (!ReadFile(cert_path, &pair.cert_chain)) return Fail(1, "cannot read --tls_cert " + cert_path);
+      if (!ReadFile(key_path, &pair.private_key)) return Fail(1, "cannot read --tls_key " + key_path);
+      ssl.pem_key_cert_pairs.push_back(std::move(pair));
+      if (!client_ca_path.empty() && !ReadFile(client_ca_path, &ssl.pem_root_certs)) {
         return Fail(1, "cannot read --tls_client_ca " + client_ca_path);
       }
-      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-      security = "mtls";
+      credentials = grpc::SslServerCredentials(ssl);
     }
-    credentials = grpc::SslServerCredentials(ssl);
+    Log(LogLevel::kInfo,
+        absl::StrCat("TLS: ", tls_state.chain.front().ToString(),
+                     client_ca_path.empty() ? std::string()
+                                            : absl::StrCat("; client CA: ", tls_state.client_cas.size(),
+                                                           " certificates"),
+                     tls_reload > absl::ZeroDuration()
+                         ? absl::StrCat("; re-read every ", absl::FormatDuration(tls_reload))
+                         : std::string("; read once (--tls_reload_interval=0)")));
   } else {
     credentials = grpc::InsecureServerCredentials();
   }
@@ -336,15 +381,51 @@ int main(int argc, char** argv) {
                       static_cast<int>(getpid())));
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    // Reload. Calls keep running on gRPC's and the workers' threads.
+    Log(LogLevel::kInfo, "received SIGHUP: reloading");
+    pp::service::archive::ReloadArchiveTokens(archive->get());
+    if (!cert_path.empty()) {
+      absl::StatusOr<pp::service::TlsFilesState> now = pp::service::CheckTlsFiles(tls_paths, absl::Now());
+      if (!now.ok()) {
+        Log(LogLevel::kError,
+            absl::StrCat("reload: TLS files: ", now.status().message(),
+                         tls_reload > absl::ZeroDuration()
+                             ? "; gRPC's watcher loads the files as they are (an unreadable "
+                               "file excepted): new TLS connections fail until the files are put "
+                               "right; open connections are not affected"
+                             : "; not in use (--tls_reload_interval=0)"));
+        continue;
+      }
+      std::vector<std::string> changes = pp::service::DescribeTlsChange(tls_state, *now);
+      if (changes.empty()) {
+        Log(LogLevel::kInfo, "reload: TLS files unchanged");
+      } else {
+        for (const std::string& change : changes) {
+          Log(LogLevel::kInfo,
+              absl::StrCat("reload: TLS ", change,
+                           tls_reload > absl::ZeroDuration()
+                               ? absl::StrCat(" (new connections get it within ",
+                                              absl::FormatDuration(tls_reload), ")")
+                               : std::string(" (not in use: --tls_reload_interval=0 reads the "
+                                             "files only at start-up)")));
+        }
+        // With no watcher the served files stay those of start-up.
+        if (tls_reload > absl::ZeroDuration()) tls_state = *std::move(now);
+      }
+    }
+    Log(LogLevel::kInfo, "reload: done");
+  }
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   Log(LogLevel::kInfo, absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
                                        ": shutting down (in-flight calls get up to ",
                                        absl::FormatDuration(grace), ")"));
   // A second signal does not wait for the grace period.
-  std::thread([signals] {
+  std::thread([stop_signals] {
     int again = 0;
-    sigwait(&signals, &again);
+    sigwait(&stop_signals, &again);
     const char kMessage[] = "panelpaperd: second signal: exiting without waiting\n";
     (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
     _exit(1);

@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <utility>
 
@@ -115,6 +117,78 @@ absl::StatusOr<std::vector<Token>> LoadTokenFile(const std::string& path) {
   return tokens;
 }
 
+std::shared_ptr<const std::vector<Token>> TokenSet::Get() const {
+  absl::MutexLock lock(&mu_);
+  return tokens_;
+}
+
+void TokenSet::Replace(std::vector<Token> tokens) {
+  auto next = std::make_shared<const std::vector<Token>>(std::move(tokens));
+  absl::MutexLock lock(&mu_);
+  tokens_.swap(next);
+  // The old set is released outside the lock (or by its last reader).
+}
+
+namespace {
+
+std::string CountTokens(const std::vector<Token>& tokens) {
+  size_t writers = 0;
+  for (const Token& t : tokens) writers += t.may_write ? 1 : 0;
+  return absl::StrCat(tokens.size(), tokens.size() == 1 ? " token (" : " tokens (", writers,
+                      " may write)");
+}
+
+}  // namespace
+
+std::string DescribeTokenChange(const std::vector<Token>& before, const std::vector<Token>& after) {
+  std::map<std::string, const Token*> old_by_name;
+  for (const Token& t : before) old_by_name[t.name] = &t;
+  std::vector<std::string> added, removed, replaced, now_read_only, now_writer;
+  std::set<std::string> new_names;
+  for (const Token& t : after) {
+    new_names.insert(t.name);
+    auto it = old_by_name.find(t.name);
+    if (it == old_by_name.end()) {
+      added.push_back(t.name);
+      continue;
+    }
+    if (it->second->digest != t.digest) replaced.push_back(t.name);
+    if (it->second->may_write && !t.may_write) now_read_only.push_back(t.name);
+    if (!it->second->may_write && t.may_write) now_writer.push_back(t.name);
+  }
+  for (const Token& t : before) {
+    if (new_names.count(t.name) == 0) removed.push_back(t.name);
+  }
+  std::string out = CountTokens(after);
+  bool changed = false;
+  auto add = [&](const char* what, std::vector<std::string>& names) {
+    if (names.empty()) return;
+    std::sort(names.begin(), names.end());
+    absl::StrAppend(&out, "; ", what, ": ", absl::StrJoin(names, ", "));
+    changed = true;
+  };
+  add("added", added);
+  add("removed", removed);
+  add("replaced", replaced);
+  add("now read-only", now_read_only);
+  add("now may write", now_writer);
+  if (!changed) absl::StrAppend(&out, ", unchanged");
+  return out;
+}
+
+absl::StatusOr<std::string> ReloadTokenFile(const std::string& path, TokenSet* set) {
+  const std::shared_ptr<const std::vector<Token>> before = set->Get();
+  absl::StatusOr<std::vector<Token>> tokens = LoadTokenFile(path);
+  if (!tokens.ok()) {
+    return absl::Status(tokens.status().code(),
+                        absl::StrCat(tokens.status().message(), "; kept the ", before->size(),
+                                     before->size() == 1 ? " token" : " tokens", " loaded before"));
+  }
+  std::string change = DescribeTokenChange(*before, *tokens);
+  set->Replace(*std::move(tokens));
+  return change;
+}
+
 absl::StatusOr<std::string> Authorize(const AuthConfig& config, const Caller& caller,
                                       Access access) {
   if (access == Access::kRead && config.reads_open) return std::string("anonymous");
@@ -134,7 +208,9 @@ absl::StatusOr<std::string> Authorize(const AuthConfig& config, const Caller& ca
     if (value.empty()) return absl::UnauthenticatedError("the bearer token is empty");
     const std::string digest = RawSha256(SV(value));
     const Token* match = nullptr;
-    for (const Token& t : config.tokens) {
+    // A snapshot: a reload during the call does not change what it is judged by.
+    const std::shared_ptr<const std::vector<Token>> tokens = config.tokens->Get();
+    for (const Token& t : *tokens) {
       // Constant time per comparison; every entry is compared.
       if (t.digest.size() == digest.size() &&
           CRYPTO_memcmp(t.digest.data(), digest.data(), digest.size()) == 0) {

@@ -30,18 +30,30 @@
 // present credentials, and the server cannot tell a mistyped token from a
 // revoked one; what it knows is that these credentials may not do this.
 //
+// Reload (SIGHUP): the tokens live in a TokenSet that every copy of an
+// AuthConfig shares; ReloadTokenFile re-reads the file and swaps the whole
+// set at once. A call authorises against the set it read when it began
+// (a snapshot), so a reload never fails a call; an invalid file changes
+// nothing.
+//
 //   AuthConfig auth;
-//   PP_ASSIGN_OR_RETURN(auth.tokens, LoadTokenFile("/etc/panelpaper/archive-tokens"));
+//   PP_ASSIGN_OR_RETURN(std::vector<Token> tokens, LoadTokenFile("/etc/panelpaper/archive-tokens"));
+//   auth.tokens->Replace(std::move(tokens));
 //   absl::StatusOr<std::string> who = Authorize(auth, caller, Access::kWrite);
+//   ...on SIGHUP:
+//   absl::StatusOr<std::string> change = ReloadTokenFile(path, auth.tokens.get());
 #ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_AUTH_H_
 #define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_AUTH_H_
 
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 namespace pp::service::archive {
 
@@ -67,8 +79,40 @@ absl::StatusOr<std::vector<Token>> ParseTokenFile(std::string_view text);
 // Reads and parses `path` (NOT_FOUND / INVALID_ARGUMENT naming it).
 absl::StatusOr<std::vector<Token>> LoadTokenFile(const std::string& path);
 
+// The tokens a server accepts now: read by every call, replaced whole by a
+// reload. Thread-safe.
+class TokenSet {
+ public:
+  TokenSet() : tokens_(std::make_shared<const std::vector<Token>>()) {}
+  explicit TokenSet(std::vector<Token> tokens)
+      : tokens_(std::make_shared<const std::vector<Token>>(std::move(tokens))) {}
+  TokenSet(const TokenSet&) = delete;
+  TokenSet& operator=(const TokenSet&) = delete;
+
+  // The current set; a caller keeps it for as long as it needs it.
+  std::shared_ptr<const std::vector<Token>> Get() const ABSL_LOCKS_EXCLUDED(mu_);
+  void Replace(std::vector<Token> tokens) ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const std::vector<Token>> tokens_ ABSL_GUARDED_BY(mu_);
+};
+
+// What changed between two token lists, by name only (never a token):
+// "3 tokens (2 may write); added: auditor; removed: clerk; replaced: ops;
+// now read-only: bot; now may write: x" — or "3 tokens (2 may write),
+// unchanged". "replaced" is a name whose token changed.
+std::string DescribeTokenChange(const std::vector<Token>& before, const std::vector<Token>& after);
+
+// Re-reads `path` (LoadTokenFile). Valid: `set` holds the new tokens and the
+// result says what changed (DescribeTokenChange). Invalid, unreadable or
+// empty: `set` is left as it was and the status says why, ending with
+// "; kept the N tokens loaded before".
+absl::StatusOr<std::string> ReloadTokenFile(const std::string& path, TokenSet* set);
+
 struct AuthConfig {
-  std::vector<Token> tokens;
+  // Shared by every copy of the config (a reload reaches them all).
+  std::shared_ptr<TokenSet> tokens = std::make_shared<TokenSet>();
   std::set<std::string> writers;  // mTLS identities allowed to write
   bool reads_open = false;        // --archive_reads=open
 };

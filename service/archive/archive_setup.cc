@@ -49,7 +49,27 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
+void WarnIfReadableByOthers(const std::string& token_file) {
+  struct stat st;
+  if (::stat(token_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    Log(LogLevel::kWarning, absl::StrCat("archive: the token file ", token_file,
+                                         " is readable by group or others (chmod 600 it)"));
+  }
+}
+
 }  // namespace
+
+void ReloadArchiveTokens(ArchiveServiceImpl* archive) {
+  const std::string token_file = absl::GetFlag(FLAGS_archive_token_file);
+  if (archive == nullptr || token_file.empty()) return;
+  absl::StatusOr<std::string> change = ReloadTokenFile(token_file, archive->options().auth.tokens.get());
+  if (!change.ok()) {
+    Log(LogLevel::kError, absl::StrCat("reload: archive tokens: ", change.status().message()));
+    return;
+  }
+  Log(LogLevel::kInfo, absl::StrCat("reload: archive tokens from ", token_file, ": ", *change));
+  WarnIfReadableByOthers(token_file);
+}
 
 absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const ArchiveSetup& setup) {
   const std::string dir = absl::GetFlag(FLAGS_archive_dir);
@@ -100,19 +120,15 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
   if (!token_file.empty()) {
     absl::StatusOr<std::vector<Token>> tokens = LoadTokenFile(token_file);
     if (!tokens.ok()) return absl::FailedPreconditionError(tokens.status().message());
-    options.auth.tokens = *std::move(tokens);
-    struct stat st;
-    if (::stat(token_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-      Log(LogLevel::kWarning, absl::StrCat("archive: the token file ", token_file,
-                                           " is readable by group or others (chmod 600 it)"));
-    }
+    options.auth.tokens->Replace(*std::move(tokens));
+    WarnIfReadableByOthers(token_file);
     if (!setup.tls) {
       Log(LogLevel::kWarning,
           "archive: bearer tokens are accepted over plaintext (no --tls_cert): anyone who can see "
           "the traffic can copy them; use TLS beyond loopback");
     }
   }
-  if (!options.auth.reads_open && options.auth.tokens.empty() && !setup.mtls) {
+  if (!options.auth.reads_open && options.auth.tokens->Get()->empty() && !setup.mtls) {
     return absl::InvalidArgumentError(
         "--archive_reads=authenticated needs --archive_token_file or mTLS (--tls_client_ca); "
         "or pass --archive_reads=open");
@@ -163,7 +179,7 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
   }
 
   size_t writer_tokens = 0;
-  for (const Token& t : options.auth.tokens) writer_tokens += t.may_write ? 1 : 0;
+  for (const Token& t : *options.auth.tokens->Get()) writer_tokens += t.may_write ? 1 : 0;
   const bool writable = writer_tokens > 0 || !options.auth.writers.empty();
   const std::string summary = absl::StrCat(
       "archive: ", where, "; writes: ",

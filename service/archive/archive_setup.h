@@ -62,6 +62,13 @@ struct ArchiveSetup {
 // not this build's) make it exit 1.
 absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const ArchiveSetup& setup);
 
+// SIGHUP: re-reads --archive_token_file (when set) into the archive's
+// tokens — calls in flight keep the set they began with, later calls get the
+// new one — and logs what changed (by token name) at INFO; an unreadable,
+// invalid or empty file changes nothing and is logged at ERROR with the
+// reason ("...; kept the 3 tokens loaded before").
+void ReloadArchiveTokens(ArchiveServiceImpl* archive);
+
 // Calls `report(true)` at once, then, from a thread of its own,
 // `report(serving)` whenever the archive's index health changes. Stops when
 // destroyed.

@@ -1,6 +1,12 @@
 // Archive authorisation: the token file and every row of Authorize's table.
 #include "service/archive/archive_auth.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/sha256.h"
@@ -20,7 +26,7 @@ AuthConfig Config(bool reads_open = false) {
   auto tokens = ParseTokenFile(std::string("# archive writers\n\nclerk ") + kClerkToken + "\n" +
                                kOtherToken + "\nauditor " + kReaderToken + " read\n");
   if (!tokens.ok()) std::abort();
-  c.tokens = *tokens;
+  c.tokens->Replace(*tokens);
   c.writers = {"reports.example.org", "panel-client-1"};
   c.reads_open = reads_open;
   return c;
@@ -128,6 +134,101 @@ TEST(Authorize, OpenReadsNeedNothing) {
   EXPECT_EQ(*Authorize(Config(/*reads_open=*/true), Caller{}, Access::kRead), "anonymous");
   EXPECT_EQ(Authorize(Config(true), Caller{}, Access::kWrite).status().code(),
             absl::StatusCode::kUnauthenticated);
+}
+
+// ---- reload (SIGHUP) ----
+
+std::string WriteTokens(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + "/" + name + "." + std::to_string(getpid());
+  std::ofstream(path, std::ios::trunc) << text;
+  return path;
+}
+
+std::vector<Token> Tokens(const std::string& text) {
+  auto tokens = ParseTokenFile(text);
+  if (!tokens.ok()) std::abort();
+  return *tokens;
+}
+
+TEST(TokenReload, ANewFileReplacesEveryTokenAndSaysWhatChangedByName) {
+  AuthConfig config = Config();
+  const std::string path = WriteTokens(
+      "tokens-new", std::string("clerk ") + kOtherToken + "\nauditor " + kReaderToken +
+                        " write\nnewcomer newcomer-token-0123456789 read\n");
+  absl::StatusOr<std::string> change = ReloadTokenFile(path, config.tokens.get());
+  ASSERT_TRUE(change.ok()) << change.status();
+  // The unnamed token's name is the first 12 hex digits of its digest.
+  EXPECT_EQ(*change, "3 tokens (2 may write); added: newcomer; removed: " +
+                         Sha256Hex(kOtherToken).substr(0, 12) +
+                         "; replaced: clerk; now may write: auditor");
+  // Never a token in the description.
+  EXPECT_THAT(*change, Not(HasSubstr(kOtherToken)));
+  // The new tokens are accepted at once, the old one is refused.
+  EXPECT_EQ(*Authorize(config, Bearer(kOtherToken), Access::kWrite), "token:clerk");
+  EXPECT_EQ(Authorize(config, Bearer(kClerkToken), Access::kRead).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(*Authorize(config, Bearer(kReaderToken), Access::kWrite), "token:auditor");
+  EXPECT_EQ(Authorize(config, Bearer("newcomer-token-0123456789"), Access::kWrite).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // Reloading the same file again: unchanged.
+  EXPECT_EQ(*ReloadTokenFile(path, config.tokens.get()), "3 tokens (2 may write), unchanged");
+  // A copy of the config shares the tokens (the service holds a copy).
+  AuthConfig copy = config;
+  ASSERT_TRUE(ReloadTokenFile(WriteTokens("tokens-one", std::string("solo ") + kClerkToken + "\n"),
+                              config.tokens.get())
+                  .ok());
+  EXPECT_EQ(*Authorize(copy, Bearer(kClerkToken), Access::kWrite), "token:solo");
+}
+
+TEST(TokenReload, AnInvalidMissingOrEmptyFileKeepsTheOldTokens) {
+  const std::vector<std::string> bad_files = {
+      WriteTokens("tokens-short", "name short\n"),
+      WriteTokens("tokens-repeat", std::string(kClerkToken) + "\n" + kClerkToken + "\n"),
+      WriteTokens("tokens-role", std::string("a ") + kClerkToken + " admin\n"),
+      WriteTokens("tokens-empty", "# nothing yet\n\n"),
+      testing::TempDir() + "/no-such-token-file",
+      testing::TempDir(),  // a folder
+  };
+  for (const std::string& path : bad_files) {
+    AuthConfig config = Config();
+    const auto before = config.tokens->Get();
+    absl::StatusOr<std::string> change = ReloadTokenFile(path, config.tokens.get());
+    ASSERT_FALSE(change.ok()) << path;
+    EXPECT_THAT(change.status().message(), HasSubstr("kept the 3 tokens loaded before")) << path;
+    EXPECT_THAT(change.status().message(), Not(HasSubstr(kClerkToken))) << path;
+    // The very same set is still in use, and still works.
+    EXPECT_EQ(config.tokens->Get(), before) << path;
+    EXPECT_EQ(*Authorize(config, Bearer(kClerkToken), Access::kWrite), "token:clerk") << path;
+  }
+}
+
+TEST(TokenReload, AuthorisingWhileTheSetIsReplacedNeverFailsATokenInBoth) {
+  // Two sets that both hold the clerk's token (under other names) and differ
+  // otherwise; readers authorise without pause while a writer swaps them.
+  AuthConfig config;
+  const std::vector<Token> a = Tokens(std::string("clerk ") + kClerkToken + "\n" + kOtherToken + "\n");
+  const std::vector<Token> b = Tokens(std::string("clerk2 ") + kClerkToken + "\n");
+  config.tokens->Replace(a);
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0}, calls{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        if (!Authorize(config, Bearer(kClerkToken), Access::kWrite).ok()) failures.fetch_add(1);
+        calls.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 2000; ++i) config.tokens->Replace(i % 2 == 0 ? b : a);
+  while (calls.load() < 2000) std::this_thread::yield();
+  stop = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  // A snapshot taken before a swap stays whole.
+  auto snapshot = config.tokens->Get();
+  config.tokens->Replace(b);
+  EXPECT_EQ(snapshot->size(), 2u);
 }
 
 }  // namespace

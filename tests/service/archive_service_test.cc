@@ -102,7 +102,7 @@ struct Server {
     options.icc_profile = ReadFile(PP_FONTS_DIR "/icc/sRGB.icc");
     auto tokens = ParseTokenFile(std::string("clerk ") + kToken);
     if (!tokens.ok()) std::abort();
-    options.auth.tokens = *tokens;
+    options.auth.tokens->Replace(*tokens);
     options.auth.reads_open = reads_open;
     options.send_budget = std::move(send_budget);
     auto svc = ArchiveServiceImpl::Create(Fonts(), store, options);
