@@ -1,4 +1,4 @@
-// Renders a RenderPaperRequest (JSON) on a panelpaperd; prints BadRequest violations on failure.
+// Renders a RenderPaperRequest (JSON) on a panelpaperd; prints the ErrorInfo reason and BadRequest violations on failure.
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
     google::rpc::Status details;
     details.ParseFromString(status.error_details());
     for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
       google::rpc::BadRequest bad;
+      if (any.UnpackTo(&info)) std::cerr << "  reason: " << info.reason() << " (" << info.domain() << ")\n";
       if (!any.UnpackTo(&bad)) continue;
       for (const auto& v : bad.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
     }

@@ -1,4 +1,4 @@
-# Renders a RenderPaperRequest (JSON) on a panelpaperd; prints BadRequest violations on failure.
+# Renders a RenderPaperRequest (JSON) on a panelpaperd; prints the ErrorInfo reason and BadRequest violations on failure.
 # Stubs: protoc -I proto --python_out=. --grpc_python_out=. --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin \
 #          panelpaper/v1/{paper,pack,paper_service}.proto google/rpc/{status,error_details}.proto
 import sys, grpc
@@ -13,8 +13,10 @@ try:
 except grpc.RpcError as e:
     print(e.code().name + ": " + e.details(), file=sys.stderr)
     for detail in status_pb2.Status.FromString(dict(e.trailing_metadata()).get("grpc-status-details-bin", b"")).details:
-        bad = error_details_pb2.BadRequest()
-        if detail.Unpack(bad):
+        info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+        if detail.Unpack(info):
+            print("  reason: %s (%s)" % (info.reason, info.domain), file=sys.stderr)
+        elif detail.Unpack(bad):
             for v in bad.field_violations:
                 print("  " + v.field + ": " + v.description, file=sys.stderr)
     sys.exit(1)

@@ -67,6 +67,8 @@ class Examples(unittest.TestCase):
         r = subprocess.run(command + [self.server.address, self.bad, out + ".bad"], capture_output=True,
                            text=True, env=env(), timeout=120)
         self.assertEqual(r.returncode, 1)
+        # The ErrorInfo first (it is the first detail), then every violation.
+        self.assertIn("\n  reason: INVALID_REQUEST (panelpaper.v1)\n  paper.", r.stderr)
         self.assertIn("  paper.title: required\n", r.stderr)
         self.assertIn("  paper.meeting_date: 2020-02-30 is not a real date\n", r.stderr)
 
