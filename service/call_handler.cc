@@ -118,6 +118,7 @@ std::vector<LogField> AccessFields(const CallRecord& r) {
   f.push_back({"ms", absl::StrFormat("%.2f", MillisSince(r.start)), true});
   f.push_back({"code", absl::StatusCodeToString(r.code)});
   f.push_back({"outcome", std::string(r.outcome)});
+  if (!r.verdict.empty()) f.push_back({"verdict", std::string(r.verdict)});
   f.push_back({"request_id", r.request_id.empty() ? "-" : r.request_id});
   return f;
 }
@@ -316,6 +317,7 @@ void CallHandler::CallEnded(const CallRecord& record) {
     options_.metrics->Observe({options_.service_name, record.method, code, record.outcome,
                                record.queue_ms / 1000.0, record.render_ms / 1000.0, record.pages,
                                record.bytes_out});
+    if (!record.verdict.empty()) options_.metrics->ObserveVerdict(record.verdict);
   }
   // The last use of `this`: once idle, the service may be destroyed.
   if (in_flight_.fetch_sub(1) == 1) {

@@ -111,6 +111,9 @@ struct CallRecord {
   int pages = 0;
   absl::StatusCode code = absl::StatusCode::kOk;
   std::string_view outcome = "ok";
+  // VerifyArchivedPaper: ok | not_comparable | mismatch | damaged (logged as
+  // verdict=, counted in panelpaper_archive_verify_total); empty otherwise.
+  std::string_view verdict;
 };
 
 // The access line of a record (without the "<time> INFO " prefix):

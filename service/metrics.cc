@@ -104,6 +104,21 @@ struct Metrics::Impl {
           .Name("panelpaper_response_bytes_total")
           .Help("Response bytes sent.")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& verdicts =
+      prometheus::BuildCounter()
+          .Name("panelpaper_archive_verify_total")
+          .Help("VerifyArchivedPaper verdicts: ok, not_comparable, mismatch, damaged.")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& store_check =
+      prometheus::BuildGauge()
+          .Name("panelpaper_archive_store_check_findings")
+          .Help("What the archive store's start-up check found, by kind.")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& archive_healthy =
+      prometheus::BuildGauge()
+          .Name("panelpaper_archive_index_healthy")
+          .Help("1 while the archive index is healthy (health SERVING), 0 once found corrupt.")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& build =
       prometheus::BuildGauge()
           .Name("panelpaper_build_info")
@@ -165,6 +180,17 @@ void Metrics::Observe(const CallSample& s) {
   if (s.pages > 0) per->pages->Increment(s.pages);
   if (s.bytes_out > 0) per->bytes->Increment(static_cast<double>(s.bytes_out));
 }
+
+void Metrics::ObserveVerdict(std::string_view verdict) {
+  // Family::Add returns the existing metric for labels it has seen.
+  impl_->verdicts.Add({{"verdict", std::string(verdict)}}).Increment();
+}
+
+void Metrics::SetStoreCheckFinding(std::string_view kind, double count) {
+  impl_->store_check.Add({{"kind", std::string(kind)}}).Set(count);
+}
+
+void Metrics::SetArchiveHealthy(bool healthy) { impl_->archive_healthy.Add({}).Set(healthy ? 1 : 0); }
 
 int Metrics::AddPool(std::string service, std::function<PoolState()> read) {
   return impl_->pools->Add(std::move(service), std::move(read));

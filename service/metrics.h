@@ -14,6 +14,9 @@
 //   panelpaper_workers_busy{service}                       gauge
 //   panelpaper_workers{service}                            gauge
 //   panelpaper_build_info{version,renderer_identity}       gauge, always 1
+//   panelpaper_archive_verify_total{verdict}                counter
+//   panelpaper_archive_store_check_findings{kind}           gauge (start-up check)
+//   panelpaper_archive_index_healthy                        gauge, 1 or 0
 //
 // Every label value is a fixed name (method, status code, outcome, service)
 // or the server's build: never request content. The call metrics are
@@ -70,6 +73,13 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   void Observe(const CallSample& sample);
+  // A VerifyArchivedPaper verdict (ok, not_comparable, mismatch, damaged);
+  // called from CallEnded with the call's other metrics.
+  void ObserveVerdict(std::string_view verdict);
+  // What the archive store's start-up check found, by kind (a fixed name).
+  void SetStoreCheckFinding(std::string_view kind, double count);
+  // The archive's health (archive_setup.h's watch): 1 serving, 0 not.
+  void SetArchiveHealthy(bool healthy);
 
   // A service's pool, read at scrape time until RemovePool(id).
   int AddPool(std::string service, std::function<PoolState()> read);

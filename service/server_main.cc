@@ -358,9 +358,11 @@ int main(int argc, char** argv) {
   // The archive's health follows its index (NOT_SERVING once found corrupt).
   std::unique_ptr<pp::service::archive::ArchiveHealthWatch> archive_health;
   if (health != nullptr && *archive != nullptr) {
-    archive_health = pp::service::archive::WatchArchiveHealth(archive->get(), [health](bool serving) {
-      health->SetServingStatus(pp::service::archive::kArchiveServiceName, serving);
-    });
+    archive_health = pp::service::archive::WatchArchiveHealth(
+        archive->get(), [health, metrics = options.metrics](bool serving) {
+          health->SetServingStatus(pp::service::archive::kArchiveServiceName, serving);
+          if (metrics != nullptr) metrics->SetArchiveHealthy(serving);
+        });
   }
 
   const std::string address = BoundAddress(listen, port);

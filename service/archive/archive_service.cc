@@ -326,6 +326,20 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoVerify(const grpc::ByteBuffer&
     absl::StrAppend(&render_detail, " with the same renderer identity");
   }
   out.set_detail(absl::StrCat(bytes_detail, "; ", render_detail));
+  switch (out.verdict()) {
+    case Response::VERDICT_OK:
+      log->verdict = "ok";
+      break;
+    case Response::VERDICT_NOT_COMPARABLE:
+      log->verdict = "not_comparable";
+      break;
+    case Response::VERDICT_MISMATCH:
+      log->verdict = "mismatch";
+      break;
+    default:
+      log->verdict = "damaged";
+      break;
+  }
   if (out.verdict() == Response::VERDICT_DAMAGED || out.verdict() == Response::VERDICT_MISMATCH) {
     log->outcome = "mismatch";
   }

@@ -171,6 +171,15 @@ absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const Archi
                        " is missing, not a regular file, or has the wrong size (reads will answer "
                        "DATA_LOSS)"));
     }
+    if (setup.metrics != nullptr) {
+      setup.metrics->SetStoreCheckFinding("interrupted_writes", static_cast<double>(report.temp_files.size()));
+      setup.metrics->SetStoreCheckFinding("unindexed_pdfs",
+                                          static_cast<double>(report.unindexed_objects.size()));
+      setup.metrics->SetStoreCheckFinding("symbolic_links", static_cast<double>(report.symlinks.size()));
+      setup.metrics->SetStoreCheckFinding("unknown_files", static_cast<double>(report.unknown_files.size()));
+      setup.metrics->SetStoreCheckFinding("damaged_papers",
+                                          static_cast<double>(report.missing_or_damaged.size()));
+    }
     where = absl::StrCat(
         dir, ", ", report.entries, " papers, check: ", report.temp_files.size(),
         " interrupted writes, ", report.unindexed_objects.size(), " unindexed PDFs and ",

@@ -636,6 +636,79 @@ class RestartTest(unittest.TestCase):
             self.assertEqual(server.stop(), 0)
 
 
+class ArchiveMetricsTest(unittest.TestCase):
+    """--metrics_listen with the archive: writes, reads and verify verdicts,
+    what the start-up store check found, the index health; promtool accepts
+    the scrape; the access line of a verify names its verdict."""
+
+    def scrape(self, server):
+        import urllib.request
+        m = re.search(r"metrics on (\S+)/metrics", server.text())
+        self.assertIsNotNone(m, server.text())
+        with urllib.request.urlopen("http://%s/metrics" % m.group(1), timeout=10) as r:
+            return r.read().decode("utf-8")
+
+    def test_archive_results_and_store_check_findings_are_metrics(self):
+        data = fresh_dir("metrics-data")
+        server = Server("ArchiveMetricsTest", data)
+        try:
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                stub.ArchivePaper(small_request("metrics-1"), metadata=bearer(), timeout=60)
+                r = stub.ArchivePaper(small_request("metrics-2"), metadata=bearer(), timeout=60)
+        finally:
+            self.assertEqual(server.stop(), 0)
+        # What a crash and a stray file leave: found by the next start-up.
+        with open(os.path.join(data, "tmp", "interrupted.part"), "wb") as f:
+            f.write(b"half a PDF")
+        with open(os.path.join(data, "objects", "notes.txt"), "w") as f:
+            f.write("not the store's\n")
+        path = object_path(data, r.sha256)
+        os.chmod(path, 0o640)
+        with open(path, "r+b") as f:
+            f.seek(300)
+            b = f.read(1)
+            f.seek(300)
+            f.write(bytes([b[0] ^ 0x20]))
+        server = Server("ArchiveMetricsTest", data, "--metrics_listen=127.0.0.1:0")
+        try:
+            with server.channel() as ch:
+                stub = archive_grpc.ArchiveServiceStub(ch)
+                stub.ArchivePaper(small_request("metrics-1"), metadata=bearer(), timeout=60)  # existing
+                get_pdf(stub, "metrics-1")
+                for pid in ("metrics-1", "metrics-1", "metrics-2"):
+                    stub.VerifyArchivedPaper(archive_pb2.VerifyArchivedPaperRequest(paper_id=pid),
+                                             metadata=bearer(), timeout=60)
+            deadline = time.time() + 10
+            while time.time() < deadline and server.text().count("method=VerifyArchivedPaper") < 3:
+                time.sleep(0.05)
+            text = self.scrape(server)
+            self.assertNotIn("metrics-1", text)  # never request content
+            self.assertRegex(text, r'panelpaper_archive_verify_total\{verdict="ok"\} 2\b')
+            self.assertRegex(text, r'panelpaper_archive_verify_total\{verdict="damaged"\} 1\b')
+            self.assertRegex(text, r'panelpaper_calls_total\{[^}]*code="OK"[^}]*method="ArchivePaper"'
+                                   r'[^}]*outcome="existing"[^}]*service="archive"\} 1\b')
+            self.assertRegex(text, r'panelpaper_calls_total\{[^}]*method="GetArchivedPaper"'
+                                   r'[^}]*outcome="ok"[^}]*service="archive"\} 1\b')
+            self.assertRegex(text, r'panelpaper_calls_total\{[^}]*method="VerifyArchivedPaper"'
+                                   r'[^}]*outcome="mismatch"[^}]*\} 1\b')
+            self.assertRegex(text, r'panelpaper_archive_store_check_findings\{kind="interrupted_writes"\} 1\b')
+            self.assertRegex(text, r'panelpaper_archive_store_check_findings\{kind="unknown_files"\} 1\b')
+            self.assertRegex(text, r'panelpaper_archive_store_check_findings\{kind="unindexed_pdfs"\} 0\b')
+            self.assertRegex(text, r'panelpaper_archive_index_healthy 1\b')
+            verdicts = re.findall(r"method=VerifyArchivedPaper .* outcome=(\S+) verdict=(\S+)", server.text())
+            self.assertEqual(sorted(verdicts), [("mismatch", "damaged"), ("ok", "ok"), ("ok", "ok")])
+            promtool = shutil.which("promtool")
+            if promtool is not None:
+                run = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                                     text=True)
+                self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            elif CI:
+                self.fail("promtool (Debian prometheus) is needed under CI=true")
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
 class CrashTest(unittest.TestCase):
     """SIGKILL while archive calls are in flight, then restart."""
 
