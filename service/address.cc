@@ -45,4 +45,23 @@ absl::Status CheckAddress(absl::string_view address, AddressUse use) {
   return absl::OkStatus();
 }
 
+bool IsLoopbackAddress(absl::string_view address) {
+  if (absl::StartsWith(address, "unix:") || absl::StartsWith(address, "unix-abstract:")) return true;
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  const absl::string_view host = address.substr(0, colon);
+  if (host == "[::1]" || absl::EqualsIgnoreCase(host, "localhost")) return true;
+  // 127.a.b.c: four decimal parts, the first 127.
+  if (!absl::StartsWith(host, "127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
 }  // namespace pp::service

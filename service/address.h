@@ -25,6 +25,11 @@ enum class AddressUse {
 
 absl::Status CheckAddress(absl::string_view address, AddressUse use);
 
+// Whether a --listen address (checked by CheckAddress) only accepts clients
+// on this machine: a 127.0.0.0/8 or [::1] host, "localhost", or a Unix
+// socket. 0.0.0.0, [::] and any other host: false.
+bool IsLoopbackAddress(absl::string_view address);
+
 }  // namespace pp::service
 
 #endif  // PANELPAPER_SERVICE_ADDRESS_H_

@@ -329,7 +329,17 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
 }
 
 template <typename Call, typename Work>
-Call* PaperServiceImpl::Start(Call* call, Work work) {
+Call* PaperServiceImpl::Start(grpc::CallbackServerContext* context, Call* call, Work work) {
+  if (options_.authorize != nullptr) {
+    if (!handler_.Admit(call, /*sends_pdf=*/false)) return call;  // draining
+    absl::StatusOr<std::string> who = options_.authorize(*context);
+    if (!who.ok()) {
+      call->record().outcome = "denied";
+      call->Fail(who.status());
+      return call;
+    }
+    call->record().client = *std::move(who);
+  }
   if (handler_.Admit(call, /*sends_pdf=*/true)) {
     handler_.Submit(call, std::move(work), /*sends_pdf=*/true);
   }
@@ -369,7 +379,7 @@ grpc::ServerUnaryReactor* PaperServiceImpl::RenderPaper(grpc::CallbackServerCont
     grpc::Slice slices[2] = {grpc::Slice(prefix), OwningSlice(std::move(rendered->pdf))};
     call->Succeed(grpc::ByteBuffer(slices, 2));
   };
-  return Start(new UnaryCall(&handler_, handler_.NewRecord("RenderPaper", *context, *request),
+  return Start(context, new UnaryCall(&handler_, handler_.NewRecord("RenderPaper", *context, *request),
                              context, response),
                std::move(work));
 }
@@ -392,7 +402,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::StreamPaper(
     call->Send(std::move(chunks));
   };
   return Start(
-      new StreamCall(&handler_, handler_.NewRecord("StreamPaper", *context, *request), context),
+      context, new StreamCall(&handler_, handler_.NewRecord("StreamPaper", *context, *request), context),
       std::move(work));
 }
 
@@ -456,7 +466,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PaperServiceImpl::RenderAgendaPack(
     if (!call->Reserve(TotalLength(chunks))) return;
     call->Send(std::move(chunks));
   };
-  return Start(new StreamCall(&handler_,
+  return Start(context, new StreamCall(&handler_,
                               handler_.NewRecord("RenderAgendaPack", *context, *request), context),
                std::move(work));
 }

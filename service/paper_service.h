@@ -101,6 +101,11 @@ struct PaperServiceOptions {
   std::chrono::milliseconds busy_retry_delay = kDefaultBusyRetryDelay;
   // Prometheus metrics (--metrics_listen); null: none.
   std::shared_ptr<Metrics> metrics;
+  // Who may render (--render_auth, set up by panelpaperd): the caller's
+  // identity for the access log's client=, or UNAUTHENTICATED /
+  // PERMISSION_DENIED to answer (outcome denied). Runs on gRPC's thread
+  // before admission to the pool. Null: anyone who reaches the port.
+  std::function<absl::StatusOr<std::string>(const grpc::CallbackServerContext&)> authorize;
   // Tests only: runs in the worker after validation, just before rendering.
   std::function<void()> before_render_for_testing;
 };
@@ -168,10 +173,11 @@ class PaperServiceImpl final : public PaperServiceBase {
                                           const std::function<void(int, int)>& progress);
   absl::Status Busy() const;
   // Every RPC's entry, given the call's reactor with its access-log record:
-  // admits it (call_handler.h: refused while draining, busy while
-  // the send budget is full), then queues `work(call)` on the render pool.
+  // authorises it (options.authorize), admits it (call_handler.h: refused
+  // while draining, busy while the send budget is full), then queues
+  // `work(call)` on the render pool.
   template <typename Call, typename Work>
-  Call* Start(Call* call, Work work);
+  Call* Start(grpc::CallbackServerContext* context, Call* call, Work work);
 
   std::shared_ptr<const text::FontSet> fonts_;
   PaperServiceOptions options_;

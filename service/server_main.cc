@@ -5,7 +5,8 @@
 //               [--max_request_bytes=N] [--max_unsent_bytes=N] [--stream_stall_timeout=60s]
 //               [--tls_cert=PEM --tls_key=PEM [--tls_client_ca=PEM]
 //               [--tls_reload_interval=60s]] [--log_level=info] [--log_format=text|json]
-//               [--metrics_listen=HOST:PORT] [--busy_retry_delay=100ms] ...
+//               [--metrics_listen=HOST:PORT] [--busy_retry_delay=100ms]
+//               [--render_auth=none|token|mtls [--render_token_file=F]] ...
 //               [--archive_dir=DIR [--archive_token_file=F] [--archive_writers=ID,...]
 //                [--archive_reads=authenticated|open]]   (service/archive/archive_setup.h)
 //
@@ -329,6 +330,15 @@ int main(int argc, char** argv) {
       static_cast<size_t>(absl::GetFlag(FLAGS_max_unsent_bytes)),
       absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_stream_stall_timeout)));
   options.busy_retry_delay = absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_busy_retry_delay));
+  // Who may render (--render_auth, service/archive/archive_setup.h).
+  absl::StatusOr<pp::service::archive::RenderAuth> render_auth =
+      pp::service::archive::RenderAuthFromFlags(security != "plaintext", security == "mtls",
+                                                 pp::service::IsLoopbackAddress(absl::GetFlag(FLAGS_listen)));
+  if (!render_auth.ok()) {
+    return Fail(render_auth.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1,
+                std::string(render_auth.status().message()));
+  }
+  options.authorize = render_auth->authorize;
   auto service = std::make_unique<pp::service::PaperServiceImpl>(*fonts, options);
   // The archive (--archive_*, service/archive/archive_setup.h): null when off.
   absl::StatusOr<std::unique_ptr<pp::service::archive::ArchiveServiceImpl>> archive =
@@ -389,6 +399,7 @@ int main(int argc, char** argv) {
     // Reload. Calls keep running on gRPC's and the workers' threads.
     Log(LogLevel::kInfo, "received SIGHUP: reloading");
     pp::service::archive::ReloadArchiveTokens(archive->get());
+    pp::service::archive::ReloadRenderTokens(*render_auth);
     if (!cert_path.empty()) {
       absl::StatusOr<pp::service::TlsFilesState> now = pp::service::CheckTlsFiles(tls_paths, absl::Now());
       if (!now.ok()) {

@@ -192,7 +192,9 @@ absl::StatusOr<std::string> ReloadTokenFile(const std::string& path, TokenSet* s
 absl::StatusOr<std::string> Authorize(const AuthConfig& config, const Caller& caller,
                                       Access access) {
   if (access == Access::kRead && config.reads_open) return std::string("anonymous");
-  const char* what = access == Access::kWrite ? "archiving" : "reading the archive";
+  const char* what = access == Access::kWrite    ? "archiving"
+                     : access == Access::kRender ? "rendering"
+                                                 : "reading the archive";
 
   if (!caller.authorization.empty()) {
     if (caller.authorization.size() > 1) {
@@ -229,7 +231,7 @@ absl::StatusOr<std::string> Authorize(const AuthConfig& config, const Caller& ca
   }
 
   if (!caller.peer_identities.empty()) {
-    if (access == Access::kRead) return absl::StrCat("mtls:", caller.peer_identities.front());
+    if (access != Access::kWrite) return absl::StrCat("mtls:", caller.peer_identities.front());
     for (const std::string& id : caller.peer_identities) {
       if (config.writers.count(id) > 0) return absl::StrCat("mtls:", id);
     }

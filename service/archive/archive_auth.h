@@ -17,7 +17,7 @@
 //     matched exactly against the writer allow-list (--archive_writers).
 //
 // Decisions (Authorize):
-//   reads, when open           allowed, identity "anonymous"
+//   reads, when open           allowed, identity "anonymous" (not renders)
 //   a bearer token is present  in the file: allowed ("token:<name>"), except
 //                              a write with a read-only token: PERMISSION_DENIED;
 //                              not in the file: PERMISSION_DENIED;
@@ -117,7 +117,9 @@ struct AuthConfig {
   bool reads_open = false;        // --archive_reads=open
 };
 
-enum class Access { kRead, kWrite };
+// kRender: PaperService calls under --render_auth (as a read, but never
+// open: reads_open does not apply).
+enum class Access { kRead, kWrite, kRender };
 
 // What one call presented.
 struct Caller {

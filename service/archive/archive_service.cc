@@ -24,8 +24,10 @@ namespace {
 
 namespace pb = ::panelpaper::v1;
 
-// What the call presented: `authorization` metadata and the verified mTLS
-// identities (certificate SANs, else CN: gRPC's peer identity).
+std::string Flatten(const grpc::ByteBuffer& buffer);
+
+}  // namespace
+
 Caller CallerOf(const grpc::CallbackServerContext& context) {
   Caller caller;
   const auto& metadata = context.client_metadata();
@@ -41,6 +43,8 @@ Caller CallerOf(const grpc::CallbackServerContext& context) {
   }
   return caller;
 }
+
+namespace {
 
 std::string Flatten(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;

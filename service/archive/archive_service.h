@@ -83,6 +83,10 @@ using ArchiveServiceBase = panelpaper::v1::ArchiveService::WithRawCallbackMethod
             panelpaper::v1::ArchiveService::WithRawCallbackMethod_VerifyArchivedPaper<
                 panelpaper::v1::ArchiveService::Service>>>>;
 
+// What a call presented: its `authorization` metadata values and the
+// verified mTLS identities of its peer (certificate SANs, else CN).
+Caller CallerOf(const grpc::CallbackServerContext& context);
+
 class ArchiveServiceImpl final : public ArchiveServiceBase {
  public:
   // Fails when the fonts digest cannot be computed (unreadable font files).

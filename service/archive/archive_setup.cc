@@ -34,6 +34,13 @@ ABSL_FLAG(std::string, archive_writers, "",
           "needs --tls_client_ca");
 ABSL_FLAG(std::string, archive_reads, "authenticated",
           "authenticated (reads need a valid token or a verified client certificate) | open");
+ABSL_FLAG(std::string, render_auth, "none",
+          "who may render: none (anyone who reaches the port; warned about beyond loopback), "
+          "token (a bearer token from --render_token_file) or mtls (a verified client "
+          "certificate: needs --tls_client_ca)");
+ABSL_FLAG(std::string, render_token_file, "",
+          "bearer tokens allowed to render with --render_auth=token (the archive's token file "
+          "format; may be the same file as --archive_token_file)");
 ABSL_FLAG(int, archive_workers, 0, "archive worker threads; 0 = one per CPU core");
 ABSL_FLAG(absl::Duration, archive_health_probe, absl::Seconds(60),
           "how often the archive index is consistency-checked (PRAGMA quick_check) for health; "
@@ -49,15 +56,84 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
-void WarnIfReadableByOthers(const std::string& token_file) {
+void WarnIfReadableByOthers(const std::string& token_file, const char* who = "archive") {
   struct stat st;
   if (::stat(token_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    Log(LogLevel::kWarning, absl::StrCat("archive: the token file ", token_file,
+    Log(LogLevel::kWarning, absl::StrCat(who, ": the token file ", token_file,
                                          " is readable by group or others (chmod 600 it)"));
   }
 }
 
 }  // namespace
+
+absl::StatusOr<RenderAuth> RenderAuthFromFlags(bool tls, bool mtls, bool loopback) {
+  const std::string mode = absl::GetFlag(FLAGS_render_auth);
+  const std::string token_file = absl::GetFlag(FLAGS_render_token_file);
+  if (mode != "none" && mode != "token" && mode != "mtls") {
+    return absl::InvalidArgumentError("--render_auth must be none, token or mtls");
+  }
+  if (mode == "token" && token_file.empty()) {
+    return absl::InvalidArgumentError("--render_auth=token needs --render_token_file");
+  }
+  if (mode != "token" && !token_file.empty()) {
+    return absl::InvalidArgumentError("--render_token_file is used with --render_auth=token only");
+  }
+  if (mode == "mtls" && !mtls) {
+    return absl::InvalidArgumentError("--render_auth=mtls needs --tls_client_ca (mutual TLS)");
+  }
+  RenderAuth auth;
+  if (mode == "none") {
+    if (!loopback && !mtls) {
+      Log(LogLevel::kWarning,
+          "render: anyone who can reach this server may render (--render_auth=none, listening "
+          "beyond loopback): use --render_auth=token or mtls");
+    }
+    return auth;
+  }
+  if (mode == "token") {
+    absl::StatusOr<std::vector<Token>> tokens = LoadTokenFile(token_file);
+    if (!tokens.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("--render_token_file: ", tokens.status().message()));
+    }
+    auth.tokens = std::make_shared<TokenSet>(*std::move(tokens));
+    WarnIfReadableByOthers(token_file, "render");
+    if (!tls) {
+      Log(LogLevel::kWarning,
+          "render: bearer tokens are accepted over plaintext (no --tls_cert): anyone who can see "
+          "the traffic can copy them; use TLS beyond loopback");
+    }
+    Log(LogLevel::kInfo, absl::StrCat("render: a bearer token is needed (", auth.tokens->Get()->size(),
+                                      " tokens from ", token_file, ")"));
+  } else {
+    Log(LogLevel::kInfo, "render: a verified client certificate is needed (--render_auth=mtls)");
+  }
+  AuthConfig config;
+  if (auth.tokens != nullptr) config.tokens = auth.tokens;
+  const bool by_token = mode == "token";
+  auth.authorize = [config, by_token](const grpc::CallbackServerContext& context) {
+    Caller caller = CallerOf(context);
+    // Only the credential the mode names counts.
+    if (by_token) {
+      caller.peer_identities.clear();
+    } else {
+      caller.authorization.clear();
+    }
+    return Authorize(config, caller, Access::kRender);
+  };
+  return auth;
+}
+
+void ReloadRenderTokens(const RenderAuth& auth) {
+  const std::string token_file = absl::GetFlag(FLAGS_render_token_file);
+  if (auth.tokens == nullptr || token_file.empty()) return;
+  absl::StatusOr<std::string> change = ReloadTokenFile(token_file, auth.tokens.get());
+  if (!change.ok()) {
+    Log(LogLevel::kError, absl::StrCat("reload: render tokens: ", change.status().message()));
+    return;
+  }
+  Log(LogLevel::kInfo, absl::StrCat("reload: render tokens from ", token_file, ": ", *change));
+  WarnIfReadableByOthers(token_file, "render");
+}
 
 void ReloadArchiveTokens(ArchiveServiceImpl* archive) {
   const std::string token_file = absl::GetFlag(FLAGS_archive_token_file);

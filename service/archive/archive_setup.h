@@ -62,6 +62,29 @@ struct ArchiveSetup {
 // not this build's) make it exit 1.
 absl::StatusOr<std::unique_ptr<ArchiveServiceImpl>> ArchiveFromFlags(const ArchiveSetup& setup);
 
+// Who may render (issue 13 item 7), with the archive's credential rules
+// (archive_auth.h, Access::kRender):
+//   --render_auth=none|token|mtls   none (the default): anyone who reaches the
+//                                   port; token: a bearer token from
+//                                   --render_token_file (either role);
+//                                   mtls: a verified client certificate
+//                                   (needs --tls_client_ca)
+//   --render_token_file=FILE        the archive's token file format; may be
+//                                   the same file as --archive_token_file
+// RenderAuthFromFlags validates them (INVALID_ARGUMENT: exit 2; an
+// unreadable or invalid token file: FAILED_PRECONDITION, exit 1), logs the
+// choice, and warns when a server reachable beyond loopback (`loopback`
+// false) lets anyone render (none without mTLS), or takes tokens over
+// plaintext.
+struct RenderAuth {
+  // For PaperServiceOptions::authorize; null with --render_auth=none.
+  std::function<absl::StatusOr<std::string>(const grpc::CallbackServerContext&)> authorize;
+  std::shared_ptr<TokenSet> tokens;  // --render_auth=token; else null
+};
+absl::StatusOr<RenderAuth> RenderAuthFromFlags(bool tls, bool mtls, bool loopback);
+// SIGHUP: re-reads --render_token_file as ReloadArchiveTokens does.
+void ReloadRenderTokens(const RenderAuth& auth);
+
 // SIGHUP: re-reads --archive_token_file (when set) into the archive's
 // tokens — calls in flight keep the set they began with, later calls get the
 // new one — and logs what changed (by token name) at INFO; an unreadable,

@@ -9,6 +9,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
+TEST(IsLoopbackAddressTest, OnlyHostsThatStayOnThisMachine) {
+  for (const char* a : {"127.0.0.1:50051", "127.1.2.3:0", "[::1]:50051", "localhost:1",
+                        "LOCALHOST:1", "unix:/run/panelpaperd.sock", "unix-abstract:pp"}) {
+    EXPECT_TRUE(IsLoopbackAddress(a)) << a;
+  }
+  for (const char* a : {"0.0.0.0:50051", "[::]:50051", "10.0.0.1:50051", "127.0.0.1.example.org:1",
+                        "127.0.0:1", "localhost.example.org:1", "[::ffff:127.0.0.1]:1", "no-port"}) {
+    EXPECT_FALSE(IsLoopbackAddress(a)) << a;
+  }
+}
+
 TEST(CheckAddressTest, AcceptsPortsInRange) {
   for (const char* a : {"127.0.0.1:1", "127.0.0.1:50051", "localhost:65535", "[::1]:443",
                         "unix:/tmp/pp.sock"}) {

@@ -295,6 +295,89 @@ class TlsReloadTest(unittest.TestCase):
         self.assertIn("--tls_client_ca %s: no PEM certificate in it" % os.path.join(bad, "ca.pem"), message)
 
 
+class RenderAuthTest(unittest.TestCase):
+    """--render_auth (issue 13 item 7): the archive's credential rules for
+    rendering; its token file reloads on SIGHUP like the archive's."""
+
+    def render_code(self, server, token=None, creds=None):
+        from panelpaper.v1 import paper_service_pb2_grpc as sg
+        ch = (at.grpc.secure_channel("localhost:%d" % server.port, creds) if creds
+              else at.grpc.insecure_channel(server.address))
+        with ch:
+            try:
+                sg.PaperServiceStub(ch).RenderPaper(at.small_request("r").render, timeout=60,
+                                                    metadata=at.bearer(token) if token else ())
+                return "OK"
+            except at.grpc.RpcError as e:
+                return e.code().name
+
+    def test_token_mode_needs_a_token_from_its_file_and_reloads_it(self):
+        tokens = os.path.join(ARGS.work_dir, "render-tokens")
+        write_atomically(tokens, "app %s read\n" % OLD)
+        server = st.Server("RenderAuthTest", "--render_auth=token", "--render_token_file=" + tokens)
+        try:
+            self.assertIn("render: a bearer token is needed (1 tokens from", server.text())
+            self.assertEqual(self.render_code(server), "UNAUTHENTICATED")
+            self.assertEqual(self.render_code(server, NEW), "PERMISSION_DENIED")
+            self.assertEqual(self.render_code(server, OLD), "OK")  # a read-only token may render
+            write_atomically(tokens, "app %s\n" % NEW)
+            mark = len(server.text())
+            server.proc.send_signal(signal.SIGHUP)
+            line = wait_for(server, r"INFO reload: render tokens from .*$", mark)
+            self.assertIn("1 token (1 may write); replaced: app; now may write: app", line)
+            self.assertEqual(self.render_code(server, NEW), "OK")
+            self.assertEqual(self.render_code(server, OLD), "PERMISSION_DENIED")
+            write_atomically(tokens, "")
+            mark = len(server.text())
+            server.proc.send_signal(signal.SIGHUP)
+            wait_for(server, r"ERROR reload: render tokens: .*no tokens; kept the 1 token loaded before", mark)
+            self.assertEqual(self.render_code(server, NEW), "OK")
+            end = time.time() + 10  # a call's line is written once gRPC is done with it
+            while time.time() < end and len([a for a in server.access()]) < 6:
+                time.sleep(0.05)
+            access = [a for a in server.access() if a["method"] == "RenderPaper"]
+            self.assertEqual([a["outcome"] for a in access],
+                             ["denied", "denied", "ok", "ok", "denied", "ok"])
+            self.assertEqual(access[2]["client"], "token:app")
+            self.assertNotIn(OLD, server.text())
+        finally:
+            self.assertEqual(server.stop(), 0, server.text())
+
+    def test_mtls_mode_names_the_certificate(self):
+        certs = st.make_certificates(os.path.join(ARGS.work_dir, "certs-render"))
+        c = lambda name: os.path.join(certs, name)  # noqa: E731
+        server = st.Server("RenderAuthMtlsTest", "--render_auth=mtls", "--tls_cert=" + c("server.pem"),
+                           "--tls_key=" + c("server.key"), "--tls_client_ca=" + c("ca.pem"))
+        try:
+            creds = at.grpc.ssl_channel_credentials(
+                root_certificates=at.read(c("ca.pem")), private_key=at.read(c("client.key")),
+                certificate_chain=at.read(c("client.pem")))
+            self.assertEqual(self.render_code(server, creds=creds), "OK")
+            self.assertEqual(server.wait_access(lambda a: True)[-1]["client"], "mtls:panel-client-1")
+        finally:
+            self.assertEqual(server.stop(), 0, server.text())
+
+    def test_bad_render_auth_flags(self):
+        import subprocess
+        missing = os.path.join(ARGS.work_dir, "no-such-render-tokens")
+        for flags, status, message in (
+                (["--render_auth=open"], 2, "--render_auth must be none, token or mtls"),
+                (["--render_auth=token"], 2, "--render_auth=token needs --render_token_file"),
+                (["--render_token_file=" + missing], 2, "--render_token_file is used with --render_auth=token only"),
+                (["--render_auth=mtls"], 2, "--render_auth=mtls needs --tls_client_ca"),
+                (["--render_auth=token", "--render_token_file=" + missing], 1, "--render_token_file: ")):
+            run = subprocess.run([ARGS.server, "--listen=127.0.0.1:0", *flags], capture_output=True,
+                                 text=True, timeout=60)
+            self.assertEqual(run.returncode, status, (flags, run.stderr))
+            self.assertIn(message, run.stderr, flags)
+        # On loopback, no warning about open rendering.
+        server = st.Server("RenderAuthNoneTest")
+        try:
+            self.assertNotIn("anyone who can reach", server.text())
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()

@@ -136,6 +136,18 @@ TEST(Authorize, OpenReadsNeedNothing) {
             absl::StatusCode::kUnauthenticated);
 }
 
+TEST(Authorize, RenderingNeedsCredentialsEvenWhenReadsAreOpen) {
+  // --render_auth: any token (read-only ones too) or any verified certificate.
+  EXPECT_EQ(*Authorize(Config(), Bearer(kReaderToken), Access::kRender), "token:auditor");
+  EXPECT_EQ(*Authorize(Config(), Mtls({"stranger"}), Access::kRender), "mtls:stranger");
+  auto none = Authorize(Config(/*reads_open=*/true), Caller{}, Access::kRender);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(none.status().message(), HasSubstr("rendering needs credentials"));
+  auto wrong = Authorize(Config(true), Bearer("wrong-token-wrong-token"), Access::kRender);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("accepts for rendering"));
+}
+
 // ---- reload (SIGHUP) ----
 
 std::string WriteTokens(const std::string& name, const std::string& text) {

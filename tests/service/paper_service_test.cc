@@ -667,6 +667,47 @@ TEST(PaperService, RequestIdsAreEchoedAndLogged) {
   }
 }
 
+TEST(PaperService, AnAuthorizeHookRefusesBeforeAnythingRunsAndNamesTheClient) {
+  LogCapture log;
+  std::atomic<int> renders{0};
+  PaperServiceOptions options;
+  options.before_render_for_testing = [&renders] { renders.fetch_add(1); };
+  options.authorize = [](const grpc::CallbackServerContext& context) -> absl::StatusOr<std::string> {
+    auto it = context.client_metadata().find("authorization");
+    if (it == context.client_metadata().end()) return absl::UnauthenticatedError("rendering needs a token");
+    if (std::string(it->second.data(), it->second.size()) != "Bearer good") {
+      return absl::PermissionDeniedError("not a token for rendering");
+    }
+    return std::string("token:good");
+  };
+  TestServer server(options);
+  auto render = [&](const char* token) {
+    grpc::ClientContext ctx;
+    if (token != nullptr) ctx.AddMetadata("authorization", token);
+    pb::RenderPaperResponse resp;
+    return server.stub().RenderPaper(&ctx, Reference(), &resp);
+  };
+  EXPECT_EQ(render(nullptr).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(render("Bearer bad").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  {
+    grpc::ClientContext ctx;
+    auto reader = server.stub().StreamPaper(&ctx, Reference());
+    pb::PaperChunk chunk;
+    EXPECT_FALSE(reader->Read(&chunk));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(renders.load(), 0);
+  EXPECT_TRUE(render("Bearer good").ok());
+  EXPECT_EQ(renders.load(), 1);
+  server.WaitForStats([](const ServiceStats& s) { return s.calls == 4; });
+  const auto lines = log.AccessLines();
+  ASSERT_THAT(lines, SizeIs(4));
+  EXPECT_THAT(lines[0], AllOf(HasSubstr("code=UNAUTHENTICATED"), HasSubstr("outcome=denied")));
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("code=PERMISSION_DENIED"), HasSubstr("outcome=denied")));
+  EXPECT_THAT(lines[2], AllOf(HasSubstr("method=StreamPaper"), HasSubstr("outcome=denied")));
+  EXPECT_THAT(lines[3], AllOf(HasSubstr("client=token:good"), HasSubstr("outcome=ok")));
+}
+
 TEST(PaperService, OneAccessLinePerCallAndNoDocumentText) {
   LogCapture log;
   TestServer server;
