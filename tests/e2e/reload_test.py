@@ -18,6 +18,11 @@ Covered:
     SIGHUP, fails new handshakes (gRPC 1.51 loads what it finds) but not an
     open connection, and serving resumes once the files are put right; bad
     files at start-up are refused with every problem named.
+  * --render_auth (item 7): token mode refuses calls without a token or
+    with one not in --render_token_file, accepts read-only tokens, and
+    reloads the file on SIGHUP (an empty file keeps the old tokens); mtls
+    mode names the certificate; bad flag combinations exit 2 (1 for an
+    unreadable token file).
 
 Uses archive_test.py's stubs and server, service_test.py's certificates
 (openssl). Missing tools skip (exit 77), except under CI=true.
