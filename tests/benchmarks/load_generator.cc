@@ -22,6 +22,12 @@
 //
 // When it starts panelpaperd itself it drains the server's stderr and counts
 // access-log lines, which must equal the number of calls made.
+//
+// --method=ArchivePaper archives the request (with a fixed sign-off) under a
+// new paper id per call ("load-<pid>-<n>") with the bearer token in
+// --token_file; each answer must say created. --server=HOST:PORT,HOST:PORT
+// balances every client's channel over the servers (round_robin): the
+// replicas of tests/benchmarks/fleet_figures.py.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -48,6 +54,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/client_unary_call.h"
+#include "panelpaper/v1/archive_service.pb.h"
 #include "panelpaper/v1/paper_service.grpc.pb.h"
 #include "renderers/renderer.h"
 #include "service/request_converter.h"
@@ -60,7 +67,8 @@ ABSL_FLAG(std::string, server_args, "", "extra flags for the started server, spa
 ABSL_FLAG(int, clients, 16, "concurrent clients (threads, one channel each)");
 ABSL_FLAG(int, calls, 100000, "calls to measure (after warm-up)");
 ABSL_FLAG(int, warmup, 500, "calls before measuring");
-ABSL_FLAG(std::string, method, "RenderPaper", "RenderPaper or StreamPaper");
+ABSL_FLAG(std::string, method, "RenderPaper", "RenderPaper, StreamPaper or ArchivePaper");
+ABSL_FLAG(std::string, token_file, "", "ArchivePaper: file holding the bearer token");
 ABSL_FLAG(std::string, request, PP_LOAD_FIXTURE, "RenderPaperRequest JSON to send");
 ABSL_FLAG(int, checkpoint_every, 10000, "sample the server's RSS every N calls");
 ABSL_FLAG(int, verify_every, 1000, "check the full PDF's SHA-256 every N calls");
@@ -199,12 +207,19 @@ struct Totals {
 
 class Client {
  public:
-  Client(const std::string& address, int id, const std::string& method, std::string request)
-      : method_(method), request_(std::move(request)) {
+  // `address`: HOST:PORT, or several comma-separated (round_robin over them).
+  Client(const std::string& address, int id, const std::string& method, std::string request,
+         std::string token = "")
+      : method_(method), request_(std::move(request)), token_(std::move(token)), id_(id) {
     grpc::ChannelArguments args;
     args.SetInt("pp.load_generator.client", id);  // distinct args: own connection
     args.SetMaxReceiveMessageSize(-1);
-    channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    std::string target = address;
+    if (address.find(',') != std::string::npos) {
+      target = "ipv4:" + address;
+      args.SetLoadBalancingPolicyName("round_robin");
+    }
+    channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
     stub_ = pb::PaperService::NewStub(channel_);
   }
 
@@ -213,6 +228,7 @@ class Client {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::microseconds(static_cast<long>(timeout_s * 1e6)));
+    if (method_ == "ArchivePaper") return Archive(&ctx, size);
     if (method_ == "StreamPaper") {
       // Typed: the stream reads PaperChunks.
       if (parsed_.ByteSizeLong() == 0) parsed_.ParseFromString(request_);
@@ -247,8 +263,43 @@ class Client {
   }
 
  private:
+  // ArchivePaper under a new id (request_ is the render request's bytes).
+  grpc::Status Archive(grpc::ClientContext* ctx, long* size) {
+    pb::ArchivePaperRequest req;
+    req.set_paper_id(absl::StrCat("load-", getpid(), "-", id_, "-", ++archived_));
+    if (!req.mutable_render()->ParseFromString(request_)) std::abort();
+    pb::SignOffRecord* so = req.mutable_sign_off();
+    so->set_approved_by("Load Generator");
+    so->set_decision_date("2020-01-08");
+    so->set_decision_reference("LOAD/1");
+    ctx->AddMetadata("authorization", "Bearer " + token_);
+    const std::string bytes = req.SerializeAsString();
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer in(&slice, 1), out;
+    grpc::Status s = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        channel_.get(),
+        grpc::internal::RpcMethod("/panelpaper.v1.ArchiveService/ArchivePaper",
+                                  grpc::internal::RpcMethod::NORMAL_RPC),
+        ctx, in, &out);
+    *size = -1;
+    if (!s.ok()) return s;
+    std::vector<grpc::Slice> slices;
+    (void)out.Dump(&slices);
+    std::string answer;
+    for (auto& sl : slices) answer.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    pb::ArchivePaperResponse resp;
+    if (!resp.ParseFromString(answer) || !resp.created()) {
+      return grpc::Status(grpc::StatusCode::UNKNOWN, "not created");
+    }
+    *size = static_cast<long>(resp.size_bytes());
+    return s;
+  }
+
   std::string method_;
   std::string request_;
+  std::string token_;
+  int id_;
+  long archived_ = 0;
   pb::RenderPaperRequest parsed_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pb::PaperService::Stub> stub_;
@@ -271,10 +322,22 @@ int main(int argc, char** argv) {
   }
   const std::string request_bytes = req.SerializeAsString();
   const std::string method = absl::GetFlag(FLAGS_method);
-  if (method != "RenderPaper" && method != "StreamPaper") {
-    std::fprintf(stderr, "--method must be RenderPaper or StreamPaper\n");
+  if (method != "RenderPaper" && method != "StreamPaper" && method != "ArchivePaper") {
+    std::fprintf(stderr, "--method must be RenderPaper, StreamPaper or ArchivePaper\n");
     return 2;
   }
+  std::string token;
+  if (method == "ArchivePaper") {
+    std::ifstream token_in(absl::GetFlag(FLAGS_token_file));
+    std::getline(token_in, token);
+    if (token.empty()) {
+      std::fprintf(stderr, "--method=ArchivePaper needs --token_file (a file holding the token)\n");
+      return 2;
+    }
+  }
+  // ArchivePaper answers name the PDF (every paper differs by its id): no
+  // byte comparison, only "created" and the size.
+  const bool compare_pdfs = method != "ArchivePaper";
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   double ms_per_paper = 0;
@@ -304,7 +367,7 @@ int main(int argc, char** argv) {
 
   const int n_clients = std::max(1, absl::GetFlag(FLAGS_clients));
   std::vector<std::unique_ptr<Client>> clients;
-  for (int i = 0; i < n_clients; ++i) clients.push_back(std::make_unique<Client>(address, i, method, request_bytes));
+  for (int i = 0; i < n_clients; ++i) clients.push_back(std::make_unique<Client>(address, i, method, request_bytes, token));
 
   // Reference answer: the first response's PDF.
   std::string reference_pdf;
@@ -330,7 +393,7 @@ int main(int argc, char** argv) {
         while (true) {
           const long i = next.fetch_add(1);
           if (i >= total) break;
-          const bool verify = i % verify_every == 0;
+          const bool verify = compare_pdfs && i % verify_every == 0;
           std::string pdf;
           long got = 0;
           const auto start = Clock::now();
@@ -341,7 +404,7 @@ int main(int argc, char** argv) {
             t.errors[absl::StrCat("code ", s.error_code())]++;
           } else if (verify && pp::service::Sha256Hex(pdf) != reference_sha) {
             t.errors["wrong PDF"]++;
-          } else if (got < static_cast<long>(reference_pdf.size())) {
+          } else if (got < static_cast<long>(reference_pdf.size()) || got <= 0) {
             t.errors["short response"]++;
           }
           if (record) t.latencies_ms.push_back(ms);
