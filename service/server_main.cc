@@ -23,8 +23,8 @@
 // and connections close and the process exits 0. A second signal exits at
 // once with status 1.
 //
-// SIGHUP reloads without a restart: the archive's token file is read again
-// (archive_setup.h: an invalid file keeps the old tokens), and the TLS files
+// SIGHUP reloads without a restart: the archive's and the render token files
+// are read again (archive_setup.h: an invalid file keeps the old tokens), and the TLS files
 // are checked (service/tls_files.h) and what changed or what is wrong is
 // logged; gRPC's FileWatcherCertificateProvider itself re-reads the TLS
 // files every --tls_reload_interval (gRPC 1.51 cannot be told to reload at
@@ -44,6 +44,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -57,13 +58,13 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "renderers/renderer.h"
 #include "renderers/text/font_set.h"
 #include "service/address.h"
 #include "service/files.h"
 #include "service/archive/archive_setup.h"
-#include "grpcpp/security/tls_certificate_provider.h"
-#include "grpcpp/security/tls_credentials_options.h"
 #include "service/log.h"
 #include "service/paper_service.h"
 #include "service/tls_files.h"
@@ -288,7 +289,9 @@ int main(int argc, char** argv) {
         absl::StrCat("TLS: ", tls_state.chain.front().ToString(),
                      client_ca_path.empty() ? std::string()
                                             : absl::StrCat("; client CA: ", tls_state.client_cas.size(),
-                                                           " certificates"),
+                                                           tls_state.client_cas.size() == 1
+                                                               ? " certificate"
+                                                               : " certificates"),
                      tls_reload > absl::ZeroDuration()
                          ? absl::StrCat("; re-read every ", absl::FormatDuration(tls_reload))
                          : std::string("; read once (--tls_reload_interval=0)")));

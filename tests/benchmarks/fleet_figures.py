@@ -5,7 +5,9 @@
       call) through one panelpaperd and through two replicas sharing one
       PostgreSQL database (a round_robin channel per client over both);
   (b) RenderPaper throughput with --metrics_listen on against off (the
-      metrics must cost < 2 %), runs alternated, median of each.
+      metrics must cost < 2 %), runs alternated, median of each; also the
+      server's CPU time per call (load_generator reads /proc), which other
+      load on the machine disturbs far less than throughput.
 
   /usr/bin/python3 tests/benchmarks/fleet_figures.py --bin build/bin \\
       [--archive_calls 2000] [--render_calls 20000] [--rounds 3] [--clients 16]
@@ -62,7 +64,8 @@ def stop(proc):
 
 
 def load(args, *flags):
-    """Runs load_generator; its papers/s (and the whole output on failure)."""
+    """Runs load_generator; its papers/s and the server's CPU ms per call
+    (None when it did not start the server) (the whole output on failure)."""
     cmd = [os.path.join(args.bin, "load_generator"), "--clients=%d" % args.clients,
            "--ceiling_renders=0", *flags]
     run = subprocess.run(cmd, capture_output=True, text=True)
@@ -70,7 +73,8 @@ def load(args, *flags):
     if run.returncode != 0 or m is None:
         raise SystemExit("load_generator failed (%d): %s\n%s%s" % (run.returncode, " ".join(cmd),
                                                                   run.stdout, run.stderr))
-    return float(m.group(1))
+    cpu = re.search(r"CPU per call: server ([0-9.]+) ms", run.stdout)
+    return float(m.group(1)), (float(cpu.group(1)) if cpu and float(cpu.group(1)) > 0 else None)
 
 
 def archive_figures(args, work):
@@ -99,7 +103,7 @@ def archive_figures(args, work):
                                     "--archive_postgres=" + conninfo, "--archive_token_file=" + tokens)
                        for i in range(replicas)]
             try:
-                rate = load(args, "--method=ArchivePaper", "--token_file=" + token_file,
+                rate, _ = load(args, "--method=ArchivePaper", "--token_file=" + token_file,
                             "--server=" + ",".join(a for _, a in servers),
                             "--calls=%d" % args.archive_calls, "--warmup=%d" % (args.archive_calls // 10),
                             "--verify_every=1000000")
@@ -118,17 +122,25 @@ def archive_figures(args, work):
 
 def render_figures(args):
     results = {"off": [], "on": []}
+    cpu = {"off": [], "on": []}
     for _ in range(args.rounds):
         for mode in ("off", "on"):
             flags = ["--calls=%d" % args.render_calls, "--warmup=%d" % (args.render_calls // 10)]
             if mode == "on":
                 flags.append("--server_args=--metrics_listen=127.0.0.1:0")
-            rate = load(args, *flags)
+            rate, ms = load(args, *flags)
             results[mode].append(rate)
-            print("  render, metrics %s: %.1f papers/s" % (mode, rate), flush=True)
+            cpu[mode].append(ms)
+            print("  render, metrics %s: %.1f papers/s, server CPU %.3f ms/call" % (mode, rate, ms),
+                  flush=True)
     off, on = statistics.median(results["off"]), statistics.median(results["on"])
     print("(b) RenderPaper: metrics off %.1f papers/s, on %.1f papers/s (%+.1f %%)"
           % (off, on, 100.0 * (on - off) / off))
+    # The server's CPU per call is what the metrics cost; it is far less
+    # sensitive than throughput to other load on the machine.
+    c_off, c_on = statistics.median(cpu["off"]), statistics.median(cpu["on"])
+    print("    server CPU per call: metrics off %.3f ms, on %.3f ms (%+.1f %%)"
+          % (c_off, c_on, 100.0 * (c_on - c_off) / c_off))
 
 
 def main():
