@@ -28,7 +28,8 @@
 // are checked (service/tls_files.h) and what changed or what is wrong is
 // logged; gRPC's FileWatcherCertificateProvider itself re-reads the TLS
 // files every --tls_reload_interval (gRPC 1.51 cannot be told to reload at
-// once). No call is dropped.
+// once); panelpaperd also checks them on that interval and logs a change or
+// a problem when it sees one. No call is dropped.
 //
 // Exit status: 0 after a graceful shutdown; 1 start-up failure (fonts,
 // TLS files, port); 2 bad flags.
@@ -36,11 +37,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -144,6 +147,32 @@ bool ReadFile(const std::string& path, std::string* out) {
 int Fail(int code, const std::string& message) {
   std::cerr << "panelpaperd: " << message << "\n";
   return code;
+}
+
+// Logs what TlsFilesMonitor found: the changes (INFO) or the problem
+// (ERROR), each saying what it means for the server.
+void LogTlsReport(const pp::service::TlsFilesMonitor::Report& report, absl::string_view prefix,
+                  absl::Duration reload) {
+  const bool watched = reload > absl::ZeroDuration();
+  for (const std::string& line : report.lines) {
+    if (!report.ok) {
+      Log(LogLevel::kError,
+          absl::StrCat(prefix, "TLS files: ", line,
+                       watched ? "; gRPC's watcher loads the files as they are (an unreadable file "
+                                 "excepted): new TLS connections fail until the files are put "
+                                 "right; open connections are not affected"
+                               : "; not in use (--tls_reload_interval=0)"));
+    } else if (line == "unchanged") {
+      Log(LogLevel::kInfo, absl::StrCat(prefix, "TLS files unchanged"));
+    } else {
+      Log(LogLevel::kInfo,
+          absl::StrCat(prefix, "TLS ", line,
+                       watched ? absl::StrCat(" (new connections get it within ",
+                                              absl::FormatDuration(reload), ")")
+                               : std::string(" (not in use: --tls_reload_interval=0 reads the "
+                                             "files only at start-up)")));
+    }
+  }
 }
 
 // HOST:PORT with the port the server actually bound.
@@ -254,6 +283,7 @@ int main(int argc, char** argv) {
   }
   const pp::service::TlsFilePaths tls_paths{cert_path, key_path, client_ca_path};
   pp::service::TlsFilesState tls_state;
+  std::unique_ptr<pp::service::TlsFilesMonitor> tls_monitor;
   if (!cert_path.empty()) {
     // Our own check first: gRPC's watcher would start with bad files and
     // fail every handshake instead.
@@ -295,6 +325,7 @@ int main(int argc, char** argv) {
                      tls_reload > absl::ZeroDuration()
                          ? absl::StrCat("; re-read every ", absl::FormatDuration(tls_reload))
                          : std::string("; read once (--tls_reload_interval=0)")));
+    tls_monitor = std::make_unique<pp::service::TlsFilesMonitor>(tls_paths, tls_state);
   } else {
     credentials = grpc::InsecureServerCredentials();
   }
@@ -395,6 +426,24 @@ int main(int argc, char** argv) {
                       options.max_queued_renders, static_cast<long long>(max_request_bytes),
                       static_cast<int>(getpid())));
 
+  // The TLS files looked at whenever gRPC's watcher re-reads them, so that a
+  // rotation (or a broken file) shows in the log without a SIGHUP.
+  std::mutex tls_check_mu;
+  std::condition_variable tls_check_cv;
+  bool tls_check_stop = false;
+  std::thread tls_check;
+  if (tls_monitor != nullptr && tls_reload > absl::ZeroDuration()) {
+    tls_check = std::thread([&] {
+      std::unique_lock<std::mutex> lock(tls_check_mu);
+      while (!tls_check_cv.wait_for(lock, absl::ToChronoMilliseconds(tls_reload),
+                                    [&] { return tls_check_stop; })) {
+        lock.unlock();
+        LogTlsReport(tls_monitor->Check(absl::Now(), /*sighup=*/false), "", tls_reload);
+        lock.lock();
+      }
+    });
+  }
+
   int signal_number = 0;
   for (;;) {
     sigwait(&signals, &signal_number);
@@ -403,36 +452,18 @@ int main(int argc, char** argv) {
     Log(LogLevel::kInfo, "received SIGHUP: reloading");
     pp::service::archive::ReloadArchiveTokens(archive->get());
     pp::service::archive::ReloadRenderTokens(*render_auth);
-    if (!cert_path.empty()) {
-      absl::StatusOr<pp::service::TlsFilesState> now = pp::service::CheckTlsFiles(tls_paths, absl::Now());
-      if (!now.ok()) {
-        Log(LogLevel::kError,
-            absl::StrCat("reload: TLS files: ", now.status().message(),
-                         tls_reload > absl::ZeroDuration()
-                             ? "; gRPC's watcher loads the files as they are (an unreadable "
-                               "file excepted): new TLS connections fail until the files are put "
-                               "right; open connections are not affected"
-                             : "; not in use (--tls_reload_interval=0)"));
-        continue;
-      }
-      std::vector<std::string> changes = pp::service::DescribeTlsChange(tls_state, *now);
-      if (changes.empty()) {
-        Log(LogLevel::kInfo, "reload: TLS files unchanged");
-      } else {
-        for (const std::string& change : changes) {
-          Log(LogLevel::kInfo,
-              absl::StrCat("reload: TLS ", change,
-                           tls_reload > absl::ZeroDuration()
-                               ? absl::StrCat(" (new connections get it within ",
-                                              absl::FormatDuration(tls_reload), ")")
-                               : std::string(" (not in use: --tls_reload_interval=0 reads the "
-                                             "files only at start-up)")));
-        }
-        // With no watcher the served files stay those of start-up.
-        if (tls_reload > absl::ZeroDuration()) tls_state = *std::move(now);
-      }
+    if (tls_monitor != nullptr) {
+      LogTlsReport(tls_monitor->Check(absl::Now(), /*sighup=*/true), "reload: ", tls_reload);
     }
     Log(LogLevel::kInfo, "reload: done");
+  }
+  if (tls_check.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(tls_check_mu);
+      tls_check_stop = true;
+    }
+    tls_check_cv.notify_all();
+    tls_check.join();
   }
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   Log(LogLevel::kInfo, absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",

@@ -213,4 +213,25 @@ std::vector<std::string> DescribeTlsChange(const TlsFilesState& before, const Tl
   return out;
 }
 
+TlsFilesMonitor::TlsFilesMonitor(TlsFilePaths paths, TlsFilesState start)
+    : paths_(std::move(paths)), last_good_(std::move(start)) {}
+
+TlsFilesMonitor::Report TlsFilesMonitor::Check(absl::Time now, bool sighup) {
+  absl::StatusOr<TlsFilesState> state = CheckTlsFiles(paths_, now);
+  absl::MutexLock lock(&mu_);
+  Report report;
+  if (!state.ok()) {
+    report.ok = false;
+    const std::string problem(state.status().message());
+    if (sighup || problem != last_problem_) report.lines.push_back(problem);
+    last_problem_ = problem;
+    return report;
+  }
+  last_problem_.clear();
+  report.lines = DescribeTlsChange(last_good_, *state);
+  last_good_ = *std::move(state);
+  if (report.lines.empty() && sighup) report.lines.push_back("unchanged");
+  return report;
+}
+
 }  // namespace pp::service

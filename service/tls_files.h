@@ -15,15 +15,24 @@
 // message: certificates are named by subject and SHA-256 fingerprint, the
 // key only as "changed".
 //
+// TlsFilesMonitor keeps the last good state and tells what is news: run
+// every --tls_reload_interval (so a rotation shows in the log when gRPC's
+// watcher takes it, with no SIGHUP) and on SIGHUP (which also says
+// "unchanged" and repeats a known problem).
+//
 //   PP_ASSIGN_OR_RETURN(TlsFilesState now, CheckTlsFiles({cert, key, ca}, absl::Now()));
 //   for (const std::string& line : DescribeTlsChange(before, now)) Log(kInfo, line);
+//   TlsFilesMonitor monitor(paths, now);
+//   TlsFilesMonitor::Report r = monitor.Check(absl::Now(), /*sighup=*/false);
 #ifndef PANELPAPER_SERVICE_TLS_FILES_H_
 #define PANELPAPER_SERVICE_TLS_FILES_H_
 
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace pp::service {
@@ -58,6 +67,30 @@ absl::StatusOr<TlsFilesState> CheckTlsFiles(const TlsFilePaths& paths, absl::Tim
 // ("certificate: <old> -> <new>", "private key: changed", "client CA: 1
 // certificate -> 2 certificates (<subjects>)"); empty when nothing did.
 std::vector<std::string> DescribeTlsChange(const TlsFilesState& before, const TlsFilesState& after);
+
+class TlsFilesMonitor {
+ public:
+  struct Report {
+    bool ok = true;                  // the files are valid now
+    std::vector<std::string> lines;  // to log: the changes (INFO) or the problem (ERROR)
+  };
+
+  TlsFilesMonitor(TlsFilePaths paths, TlsFilesState start);
+  TlsFilesMonitor(const TlsFilesMonitor&) = delete;
+  TlsFilesMonitor& operator=(const TlsFilesMonitor&) = delete;
+
+  // Checks the files at `now` against the last good state (which a valid
+  // check replaces). Periodic (`sighup` false): only news — the changes
+  // once, a problem once until it changes or goes away. SIGHUP: always a
+  // report ("unchanged" when nothing changed, a known problem again).
+  Report Check(absl::Time now, bool sighup) ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  const TlsFilePaths paths_;
+  absl::Mutex mu_;
+  TlsFilesState last_good_ ABSL_GUARDED_BY(mu_);
+  std::string last_problem_ ABSL_GUARDED_BY(mu_);  // empty: none reported
+};
 
 }  // namespace pp::service
 

@@ -165,5 +165,43 @@ TEST_F(TlsFilesTest, ChangesAreListedPerFile) {
               ElementsAre("client CA: 1 certificate -> 1 certificate (CN=client-ca-2)"));
 }
 
+TEST_F(TlsFilesTest, TheMonitorReportsNewsOnceAndEverythingOnSighup) {
+  const TlsFilePaths paths{Write("m-cert.pem", server_.cert), Write("m-key.pem", server_.key), ""};
+  absl::StatusOr<TlsFilesState> start = CheckTlsFiles(paths, absl::Now());
+  ASSERT_TRUE(start.ok()) << start.status();
+  TlsFilesMonitor monitor(paths, *start);
+  // Nothing new: a periodic check is silent, SIGHUP says so.
+  EXPECT_THAT(monitor.Check(absl::Now(), false).lines, IsEmpty());
+  EXPECT_THAT(monitor.Check(absl::Now(), true).lines, ElementsAre("unchanged"));
+  // A rotation: reported once.
+  Write("m-cert.pem", other_.cert);
+  Write("m-key.pem", other_.key);
+  TlsFilesMonitor::Report r = monitor.Check(absl::Now(), false);
+  EXPECT_TRUE(r.ok);
+  ASSERT_EQ(r.lines.size(), 2u);
+  EXPECT_THAT(r.lines[0], HasSubstr("-> CN=server-b"));
+  EXPECT_THAT(monitor.Check(absl::Now(), false).lines, IsEmpty());
+  // A broken key: the problem once (periodic), again on SIGHUP; the last
+  // good state is kept, so putting the key back is no change.
+  Write("m-key.pem", server_.key);
+  r = monitor.Check(absl::Now(), false);
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.lines.size(), 1u);
+  EXPECT_THAT(r.lines[0], HasSubstr("does not belong to the certificate CN=server-b"));
+  EXPECT_THAT(monitor.Check(absl::Now(), false).lines, IsEmpty());
+  r = monitor.Check(absl::Now(), true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.lines, ElementsAre(HasSubstr("does not belong")));
+  Write("m-key.pem", "garbage");  // another problem: news again
+  EXPECT_THAT(monitor.Check(absl::Now(), false).lines, ElementsAre(HasSubstr("not a PEM private key")));
+  Write("m-key.pem", other_.key);
+  r = monitor.Check(absl::Now(), false);
+  EXPECT_TRUE(r.ok);
+  EXPECT_THAT(r.lines, IsEmpty());
+  // The same problem after a good spell is news again.
+  Write("m-key.pem", "garbage");
+  EXPECT_THAT(monitor.Check(absl::Now(), false).lines, ElementsAre(HasSubstr("not a PEM private key")));
+}
+
 }  // namespace
 }  // namespace pp::service
