@@ -387,8 +387,17 @@ std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
     halves.reset();
   }
   if (!halves) {
-    // Never end a page on a band or an area header.
-    while (k > begin_ && RowAt(k - 1).keep_with_next) --k;
+    // Never end a page on a band or an area header, nor inside rows joined
+    // by a span -- unless those rows fill more than a page anyway: then
+    // moving them on would only leave this page's foot empty.
+    size_t back = k;
+    while (back > begin_ && RowAt(back - 1).keep_with_next) --back;
+    if (back < k && !RowAt(k).spanned_from.empty() && data_->keep_whole_height > 0) {
+      size_t e = k;
+      while (e + 1 < end_ && RowAt(e).keep_with_next) ++e;
+      if (!text::Fits(TopHeight() + RowsHeight(back, e + 1), data_->keep_whole_height)) back = k;
+    }
+    k = back;
     if (k == begin_ && force) {
       // Waiting cannot help: place the rows that fit, keep rules aside.
       k = begin_;
