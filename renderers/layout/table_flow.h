@@ -28,6 +28,7 @@
 #ifndef PANELPAPER_RENDERERS_LAYOUT_TABLE_FLOW_H_
 #define PANELPAPER_RENDERERS_LAYOUT_TABLE_FLOW_H_
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -184,6 +185,11 @@ class TableFlow final : public Flowable {
   size_t end() const { return end_; }
   const Row& RowAt(size_t i) const;
   const Row* ContinuedBand() const;
+  // The rows `cell` of body row i covers in this fragment (its row_span,
+  // cut at the fragment's end): what a tagged TD's /RowSpan says.
+  int RowSpanAt(size_t i, const Cell& cell) const {
+    return static_cast<int>(std::min(static_cast<size_t>(std::max(1, cell.row_span)), end_ - i));
+  }
 
  private:
   TableFlow(std::shared_ptr<const TableData> data,

@@ -238,6 +238,9 @@ TEST(TableFlow, AGroupTallerThanAPageSplitsBetweenRowsAndTheTextContinues) {
   EXPECT_EQ(cont.row_span, 7);
   EXPECT_TRUE(cont.continued);
   EXPECT_FALSE(cont.repeated);
+  // In the first fragment the spanning cell covers its five rows.
+  EXPECT_EQ(fragments[0]->RowSpanAt(0, fragments[0]->RowAt(0).cells.back()), 5);
+  EXPECT_EQ(fragments[1]->RowSpanAt(5, cont), 5);
   const Cell& again = fragments[2]->RowAt(10).cells.back();
   EXPECT_EQ(again.row_span, 2);
   EXPECT_TRUE(again.repeated);
