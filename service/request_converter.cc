@@ -586,7 +586,15 @@ class Converter {
                  bool required, int depth, std::vector<doc::ListItem>* out);
   void List(const pb::List& in, FieldPath p, int depth, doc::List* out);
   void Table(const pb::Table& in, FieldPath p, doc::Table* out);
-  void TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out);
+  // Row spans in force while a table's rows are converted.
+  struct RowSpans {
+    int columns = 0;
+    int header_rows = 0;
+    int rows = 0;                   // rows converted
+    std::vector<int> spanned;       // per column: rows below still covered
+    std::vector<std::string> from;  // per column: the covering cell's path
+  };
+  void TableRow(const pb::TableRow& in, FieldPath p, int r, RowSpans* spans, doc::TableRow* out);
   // Room for every column at MinColumnWidth on the page (what layout
   // needs), or the table refused.
   void ColumnRoom(const std::vector<double>& shares, double font_size, const FieldPath& p);
@@ -747,10 +755,18 @@ void Converter::Table(const pb::Table& in, FieldPath p, doc::Table* out) {
     convert = limits_.max_table_rows;
   }
   out->rows.reserve(static_cast<size_t>(std::max(convert, 0)));
+  // Row spans (the HTML model): spanned[c] counts the rows below the current
+  // one still covered by a cell from above in column c; `from[c]` names it.
+  RowSpans spans;
+  spans.columns = columns;
+  spans.header_rows = out->header_rows;
+  spans.rows = convert;
+  spans.spanned.assign(static_cast<size_t>(std::max(columns, 0)), 0);
+  spans.from.assign(static_cast<size_t>(std::max(columns, 0)), std::string());
   for (int r = 0; r < convert; ++r) {
     FieldPath rp = p.Field("rows", r);
     if (!CountNode([&] { return rp.str(); })) break;
-    TableRow(in.rows(r), std::move(rp), columns, &out->rows.emplace_back());
+    TableRow(in.rows(r), std::move(rp), r, &spans, &out->rows.emplace_back());
   }
   out->path = std::move(p).str();
 }
@@ -776,9 +792,16 @@ void Converter::ColumnRoom(const std::vector<double>& shares, double font_size,
   // column is refused for its share.
 }
 
-void Converter::TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::TableRow* out) {
+void Converter::TableRow(const pb::TableRow& in, FieldPath p, int r, RowSpans* spans,
+                         doc::TableRow* out) {
+  const int columns = spans->columns;
   if (in.cells().empty()) Invalid(p.Field("cells").str(), kRequiredRepeated);
-  int64_t spans = 0;
+  // Columns covered by cells of rows above, before this row's cells.
+  int64_t from_above = 0;
+  for (int n : spans->spanned) from_above += n > 0 ? 1 : 0;
+  int64_t spans_total = 0;
+  size_t col = 0;  // the next column a cell of this row may start in
+  std::vector<int> starts(static_cast<size_t>(in.cells_size()), -1);
   out->cells.reserve(static_cast<size_t>(in.cells_size()));
   for (int c = 0; c < in.cells_size(); ++c) {
     const pb::TableCell& cell = in.cells(c);
@@ -791,8 +814,47 @@ void Converter::TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::
     } else if (span == 0) {
       span = 1;
     }
-    spans += span;
+    spans_total += span;
     o.column_span = span;
+    int row_span = cell.row_span();
+    if (row_span < 0) {
+      Invalid(cp.Field("row_span").str(), "must not be negative (0 means 1)");
+      row_span = 1;
+    } else if (row_span == 0) {
+      row_span = 1;
+    }
+    // A span stays inside its part of the table: the header rows repeat on
+    // every page, the body rows split between pages.
+    const bool header = r < spans->header_rows;
+    const int part_end = header ? spans->header_rows : spans->rows;
+    if (row_span > part_end - r) {
+      Invalid(cp.Field("row_span").str(),
+              header ? absl::StrCat(row_span, " rows from header row ", r,
+                                    " cross into the body: a header cell may span only the ",
+                                    spans->header_rows - r, " header rows from here (header_rows ",
+                                    spans->header_rows, ")")
+                     : absl::StrCat(row_span, " rows from row ", r, " run past the table's last row (",
+                                    spans->rows - r, spans->rows - r == 1 ? " row" : " rows",
+                                    " from here)"));
+      row_span = std::max(1, part_end - r);
+    }
+    o.row_span = row_span;
+    // Place the cell in the next column not covered from above.
+    while (col < spans->spanned.size() && spans->spanned[col] > 0) ++col;
+    if (col < spans->spanned.size()) {
+      starts[static_cast<size_t>(c)] = static_cast<int>(col);
+      const size_t end = std::min(spans->spanned.size(), col + static_cast<size_t>(span));
+      for (size_t k = col; k < end; ++k) {
+        if (spans->spanned[k] > 0) {
+          Invalid(cp.Field("column_span").str(),
+                  absl::StrCat("columns ", col + 1, " to ", col + static_cast<size_t>(span),
+                               " overlap column ", k + 1, ", which ", spans->from[k],
+                               " spans down into this row"));
+          break;
+        }
+      }
+      col += static_cast<size_t>(span);
+    }
     Paragraphs(cell.paragraphs(), cp, "paragraphs", /*count=*/false, &o.paragraphs);
     if (!cell.fill().empty()) {
       auto path = [&] { return cp.Field("fill").str(); };
@@ -819,10 +881,28 @@ void Converter::TableRow(const pb::TableRow& in, FieldPath p, int columns, doc::
     o.bold = cell.bold();
     o.path = std::move(cp).str();
   }
-  if (!in.cells().empty() && columns > 0 && spans != columns) {
+  if (!in.cells().empty() && columns > 0 && spans_total + from_above != columns) {
     Invalid(p.Field("cells").str(),
-            absl::StrCat("column spans add up to ", spans, " but the table has ", columns,
-                         columns == 1 ? " column" : " columns"));
+            from_above == 0
+                ? absl::StrCat("column spans add up to ", spans_total, " but the table has ",
+                               columns, columns == 1 ? " column" : " columns")
+                : absl::StrCat("column spans add up to ", spans_total, " and ", from_above,
+                               from_above == 1 ? " column is" : " columns are",
+                               " spanned from rows above: ", spans_total + from_above,
+                               ", but the table has ", columns,
+                               columns == 1 ? " column" : " columns"));
+  }
+  // The rows below: one row fewer of the spans from above; this row's own.
+  for (int& n : spans->spanned) n = std::max(0, n - 1);
+  for (int c = 0; c < in.cells_size(); ++c) {
+    const int start = starts[static_cast<size_t>(c)];
+    if (start < 0 || out->cells[static_cast<size_t>(c)].row_span <= 1) continue;
+    const size_t end = std::min(spans->spanned.size(),
+                                static_cast<size_t>(start + out->cells[static_cast<size_t>(c)].column_span));
+    for (size_t k = static_cast<size_t>(start); k < end; ++k) {
+      spans->spanned[k] = out->cells[static_cast<size_t>(c)].row_span - 1;
+      spans->from[k] = out->cells[static_cast<size_t>(c)].path;
+    }
   }
   out->path = std::move(p).str();
 }

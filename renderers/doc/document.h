@@ -9,7 +9,9 @@
 // * all text is valid UTF-8 and every character is renderable by the bundled
 //   fonts (text::FontSet::CheckText);
 // * required fields are present (non-empty title, at least one section, ...);
-// * table rows' column spans add up to the column count; widths are > 0;
+// * table rows' column spans, with the columns spanned from rows above,
+//   add up to the column count; row spans stay inside the header or the
+//   body rows and never overlap; widths are > 0;
 // * enum-like fields hold one of their listed values.
 // Every node keeps `path`, its field path in the request
 // ("paper.sections[2].blocks[0]"), so later stages can name the culprit.
@@ -100,6 +102,7 @@ struct TableCell {
   Align align = Align::kLeft;
   bool bold = false;
   std::string path;
+  int row_span = 1;  // rows spanned downwards (the HTML model)
 };
 
 struct TableRow {

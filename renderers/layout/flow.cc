@@ -50,6 +50,8 @@ std::optional<SplitResult> TextBlock::Split(double avail, bool force) const {
   head->space_before = space_before;
   head->path = tail->path = path;
   tail->space_after = space_after;
+  tail->keep_with_next = keep_with_next;  // the last lines keep with the next
+  tail->keep_splits = keep_splits;
   return SplitResult{std::move(head), std::move(tail)};
 }
 

@@ -61,6 +61,10 @@ class Flowable {
   double space_before = 0;
   double space_after = 0;
   bool keep_with_next = false;
+  // With keep_with_next: only this flowable's last part must keep with the
+  // next (a list's lead-in paragraph, not a heading), so it may split at a
+  // page foot, its tail moving on with what follows.
+  bool keep_splits = false;
   std::string path;  // request field path, for errors
 };
 

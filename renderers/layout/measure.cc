@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "renderers/common/field_error.h"
@@ -244,6 +245,7 @@ class PaperBuilder {
         sb.AddRuns(rec.lead_in);
         auto b = Text(sb, MakeStyle(s_.body_size, 0, region_w));
         Space(*b, s_.paragraph_space, 4);
+        if (!rec.items.empty() && EndsWithColon(rec.lead_in)) LeadIn(*b);
         b->path = rec.path + ".lead_in";
         kids.push_back(std::move(b));
       }
@@ -303,11 +305,35 @@ class PaperBuilder {
       flows_.push_back(WithOutline(std::move(b), absl::StrCat(number, ". ", sec.heading), 0));
     }
     int para = 0;
-    for (const doc::Block& block : sec.blocks) {
+    for (size_t i = 0; i < sec.blocks.size(); ++i) {
       PollQuietly();
+      const doc::Block& block = sec.blocks[i];
+      lead_in_ = i + 1 < sec.blocks.size() &&
+                 std::holds_alternative<doc::List>(sec.blocks[i + 1]) &&
+                 std::holds_alternative<doc::Paragraph>(block) &&
+                 EndsWithColon(std::get<doc::Paragraph>(block).runs);
       std::visit(
           [&](const auto& b) { Block(b, sec, number, &para); }, block);
     }
+    lead_in_ = false;
+  }
+
+  // The text ends with ":" (trailing white space aside): a list's lead-in.
+  static bool EndsWithColon(const doc::Runs& runs) {
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+      absl::string_view t = absl::StripTrailingAsciiWhitespace(it->text);
+      if (t.empty()) continue;
+      return t.back() == ':';
+    }
+    return false;
+  }
+
+  // A list's lead-in keeps its last lines with the list's first item; its
+  // space after matches the gap it had without the rule.
+  void LeadIn(Flowable& b) const {
+    b.keep_with_next = true;
+    b.keep_splits = true;
+    b.space_after = std::max(b.space_after, s_.list_item_space);
   }
 
   void Block(const doc::Paragraph& p, const doc::Section& sec, int number, int* para) {
@@ -325,6 +351,7 @@ class PaperBuilder {
       b = Text(sb, MakeStyle(s_.body_size, indent, w - indent));
     }
     Space(*b, s_.paragraph_space, s_.paragraph_space);
+    if (lead_in_) LeadIn(*b);
     b->path = p.path;
     flows_.push_back(std::move(b));
   }
@@ -631,20 +658,26 @@ class PaperBuilder {
       std::vector<SpanBuilder> paras;
       int column = 0;
       int span = 1;
+      int row_span = 1;
       double min = 0;
     };
     std::vector<std::vector<Spec>> specs(t.rows.size());
     std::vector<double> mins(columns, 0.0);
-    std::vector<const Spec*> spanning;
+    // Rows below still covered by a cell spanning rows, per column (the
+    // HTML model: a row's cells take the columns not covered from above).
+    std::vector<int> covered(columns, 0);
     for (size_t i = 0; i < t.rows.size(); ++i) {
       PollQuietly();
+      if (i == header_rows) std::fill(covered.begin(), covered.end(), 0);  // validated upstream
       int col = 0;
       for (const doc::TableCell& tc : t.rows[i].cells) {
+        while (col < static_cast<int>(columns) && covered[static_cast<size_t>(col)] > 0) ++col;
         const int span = std::max(1, tc.column_span);
         if (col + span > static_cast<int>(columns)) break;  // validated upstream
         Spec& sp = specs[i].emplace_back();
         sp.column = col;
         sp.span = span;
+        sp.row_span = std::max(1, tc.row_span);
         for (const doc::Paragraph& p : tc.paragraphs) {
           SpanBuilder& sb = sp.paras.emplace_back();
           sb.AddRuns(p.runs, i < header_rows || tc.bold);
@@ -655,6 +688,12 @@ class PaperBuilder {
           mins[static_cast<size_t>(col)] = std::max(mins[static_cast<size_t>(col)], sp.min);
         }
         col += span;
+      }
+      for (int& n : covered) n = std::max(0, n - 1);
+      for (const Spec& sp : specs[i]) {
+        for (int c = sp.column; c < sp.column + sp.span; ++c) {
+          covered[static_cast<size_t>(c)] = sp.row_span - 1;
+        }
       }
     }
     for (const std::vector<Spec>& row : specs) {
@@ -680,6 +719,7 @@ class PaperBuilder {
         if (!fill && header) fill = s_.header_fill;
         r.cells.push_back(
             MeasureCell(*d, row[k].paras, row[k].column, row[k].span, size, tc.align, fill));
+        r.cells.back().row_span = row[k].row_span;
         if (BrokeWord(r.cells.back()) && ++broken <= kMaxCellNotes && notes_ != nullptr) {
           notes_->push_back(LayoutNote{
               tc.path,
@@ -702,6 +742,8 @@ class PaperBuilder {
       }
       specs[i].clear();
     }
+    JoinRowSpans(*d, &d->header);
+    JoinRowSpans(*d, &d->rows);
     if (broken > kMaxCellNotes && notes_ != nullptr) {
       notes_->push_back(LayoutNote{
           t.path, absl::StrFormat("words are broken inside %d more cells", broken - kMaxCellNotes)});
@@ -741,6 +783,7 @@ class PaperBuilder {
   TextFactory tf_;
   std::vector<FlowPtr> flows_;
   absl::Status pending_;
+  bool lead_in_ = false;  // the paragraph being measured leads in a list
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "renderers/layout/paginate.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "renderers/common/field_error.h"
 
@@ -13,7 +15,10 @@ double KeepGroupHeight(const std::deque<FlowPtr>& queue, size_t i) {
   double h = queue[i]->Height();
   for (size_t j = i + 1; j < queue.size(); ++j) {
     h += Gap(queue[j - 1].get(), *queue[j]);
-    if (queue[j]->keep_with_next) {
+    // A lead-in that can split keeps only its last lines with the next: it
+    // needs its smallest head here; one that cannot keeps whole.
+    if (queue[j]->keep_with_next &&
+        !(queue[j]->keep_splits && queue[j]->MinHeadHeight() < queue[j]->Height())) {
       h += queue[j]->Height();
       continue;
     }
@@ -36,7 +41,21 @@ FillResult Fill(std::deque<FlowPtr>* queue, double avail, bool fresh) {
     const bool force = at_top && fresh;
     if (f->keep_with_next && !force &&
         !text::Fits(y + gap + KeepGroupHeight(*queue, 0), avail)) {
-      break;  // the heading would be stranded: start the next region with it
+      // The heading would be stranded: start the next region with it. A
+      // lead-in splits instead (when it can), its last lines going on with
+      // what follows, even when all of it would fit here.
+      if (f->keep_splits) {
+        // Less than its height (by far less than a line): at least its last
+        // lines go on.
+        const double room = std::min(avail - y - gap, f->Height() - 1e-3);
+        std::optional<SplitResult> split = f->Split(room, false);
+        if (split && split->head) {
+          r.placed.push_back(Placed{split->head, y + gap});
+          y += gap + split->head->Height();
+          queue->front() = split->tail;
+        }
+      }
+      break;
     }
     if (text::Fits(y + gap + f->Height(), avail)) {
       r.placed.push_back(Placed{f, y + gap});

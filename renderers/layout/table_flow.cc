@@ -97,8 +97,49 @@ CellLines CellLines::Slice(size_t from, size_t to) const {
 
 void FinishRow(const TableData& data, Row* row) {
   double h = 0;
-  for (const Cell& c : row->cells) h = std::max(h, c.content_height);
-  row->height = h + 2 * data.padding_y;
+  for (const Cell& c : row->cells) {
+    if (!SpansRows(c)) h = std::max(h, c.content_height);
+  }
+  row->height = std::max(h + 2 * data.padding_y, row->min_height);
+}
+
+void JoinRowSpans(const TableData& data, std::vector<Row>* rows) {
+  struct Span {
+    size_t start, end;  // rows [start, end]
+    double need;
+  };
+  std::vector<Span> spans;
+  for (size_t s = 0; s < rows->size(); ++s) {
+    for (Cell& c : (*rows)[s].cells) {
+      if (c.row_span <= 1) continue;
+      const size_t end = std::min(rows->size(), s + static_cast<size_t>(c.row_span)) - 1;
+      c.row_span = static_cast<int>(end - s + 1);
+      c.whole = c.lines;
+      c.whole_height = c.content_height;
+      spans.push_back(Span{s, end, c.content_height + 2 * data.padding_y});
+      for (size_t r = s + 1; r <= end; ++r) (*rows)[r].spanned_from.emplace_back(s, c.column);
+      for (size_t r = s; r < end; ++r) (*rows)[r].keep_with_next = true;
+    }
+  }
+  // Shorter spans first where they end together, each growing its last row
+  // only by what the rows above it (already grown) leave short.
+  std::stable_sort(spans.begin(), spans.end(),
+                   [](const Span& a, const Span& b) { return a.end < b.end; });
+  for (const Span& sp : spans) {
+    double have = 0;
+    for (size_t r = sp.start; r <= sp.end; ++r) have += (*rows)[r].height;
+    if (text::Fits(sp.need, have)) continue;
+    Row& last = (*rows)[sp.end];
+    last.min_height = last.height + (sp.need - have);
+    FinishRow(data, &last);
+  }
+}
+
+size_t LinesThatFit(const TableData& data, const Cell& cell, double height) {
+  const double inner = height - 2 * data.padding_y;
+  size_t j = 0;
+  while (j < cell.lines.size() && text::Fits(cell.lines.Top(j) + cell.lines[j].leading, inner)) ++j;
+  return j;
 }
 
 std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& row, double avail,
@@ -108,9 +149,15 @@ std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& ro
   Row head = row, tail = row;
   head.keep_with_next = false;
   head.is_band = tail.is_band = false;
+  head.min_height = tail.min_height = 0;
   size_t most_head = 0, most_tail = 0;
+  double own = 0;  // the row's height from its own cells
   for (size_t ci = 0; ci < row.cells.size(); ++ci) {
     const Cell& cell = row.cells[ci];
+    // Cells spanning rows are cut where the fragment ends (Draw) and
+    // continued by the table (ContinueSpans), not here.
+    if (SpansRows(cell)) continue;
+    own = std::max(own, cell.content_height);
     const size_t n = cell.lines.size();
     size_t j = 0;
     while (j < n && text::Fits(cell.lines.Top(j) + cell.lines[j].leading, inner)) ++j;
@@ -140,8 +187,15 @@ std::optional<std::pair<Row, Row>> SplitRow(const TableData& data, const Row& ro
     most_tail = std::max(most_tail, n - j);
   }
   if (most_head < static_cast<size_t>(min_lines) || most_tail < static_cast<size_t>(min_lines)) {
-    return std::nullopt;
+    // A row grown for a span ending in it splits in the growth: its own
+    // lines stay above, the spanning cell continues below.
+    if (!(most_tail == 0 && row.min_height > own + 2 * data.padding_y &&
+          text::Fits(own, inner))) {
+      return std::nullopt;
+    }
+    head.min_height = avail;
   }
+  std::erase_if(tail.cells, [](const Cell& c) { return SpansRows(c); });
   FinishRow(data, &head);
   FinishRow(data, &tail);
   return std::make_pair(std::move(head), std::move(tail));
@@ -199,6 +253,96 @@ bool TableFlow::KeptWhole() const {
          text::Fits(Height(), data_->keep_whole_height);
 }
 
+double TableFlow::RowsHeight(size_t a, size_t b) const {
+  a = std::max(a, begin_);
+  b = std::min(b, end_);
+  if (a >= b) return 0;
+  double h = (*prefix_)[b] - (*prefix_)[a];
+  if (first_ && a == begin_) h += first_->height - data_->rows[begin_].height;
+  if (last_ && b == end_ && !(end_ - 1 == begin_ && first_)) {
+    h += last_->height - data_->rows[end_ - 1].height;
+  }
+  return h;
+}
+
+std::vector<TableFlow::Crossing> TableFlow::CrossingSpans(size_t k, bool inside) const {
+  const Row& at = RowAt(k);
+  std::vector<Crossing> out;
+  auto add = [&](size_t a, int column) {
+    const Row& from = RowAt(a);
+    auto it = std::find_if(from.cells.begin(), from.cells.end(), [&](const Cell& c) {
+      return c.column == column && SpansRows(c);
+    });
+    if (it == from.cells.end()) return;
+    const size_t end = std::min(a + static_cast<size_t>(std::max(1, it->row_span)), end_);
+    if (end > k) out.push_back(Crossing{a, end, &*it});
+  };
+  for (const auto& [s, column] : at.spanned_from) {
+    const size_t a = std::max(s, begin_);
+    if (a < k) add(a, column);
+  }
+  if (inside) {
+    for (const Cell& c : at.cells) {
+      if (SpansRows(c)) add(k, c.column);
+    }
+  }
+  return out;
+}
+
+bool TableFlow::EmptySpanAbove(size_t k, bool inside, double head_half, size_t* start) const {
+  for (const Crossing& x : CrossingSpans(k, inside)) {
+    const double shown = RowsHeight(x.row, k) + (inside ? head_half : 0);
+    if (!x.cell->lines.empty() && LinesThatFit(*data_, *x.cell, shown) == 0) {
+      *start = x.row;
+      return true;
+    }
+  }
+  return false;
+}
+
+Row TableFlow::ContinueSpans(Row tail_first, size_t k, bool inside, double head_half) const {
+  const std::vector<Crossing> crossing = CrossingSpans(k, inside);
+  tail_first.spanned_from.clear();
+  FinishRow(*data_, &tail_first);
+  const double own = tail_first.height;  // the first row's height from its own cells
+  for (const Crossing& x : crossing) {
+    const size_t a = x.row, end = x.end;  // rows [a, end)
+    const int column = x.cell->column;
+    const Cell& cell = *x.cell;
+    const double shown = RowsHeight(a, k) + (inside ? head_half : 0);
+    const double below = RowsHeight(k + 1, end);  // beside the rows after the first
+    const size_t j = LinesThatFit(*data_, cell, shown);
+    Cell cont = cell;
+    if (j < cell.lines.size()) {
+      cont.lines = cell.lines.Slice(j, cell.lines.size());
+      cont.content_height = cell.content_height - cell.lines.Top(j);
+      cont.continued = true;
+      cont.repeated = false;
+    } else {
+      // All of it was printed above the break: print again as much as fits
+      // beside the rows it still spans, at least its first line.
+      cont.lines = cell.whole;
+      cont.content_height = cell.whole_height;
+      const size_t fit = std::max<size_t>(1, LinesThatFit(*data_, cont, own + below));
+      if (fit < cont.lines.size()) {
+        cont.lines = cell.whole.Slice(0, fit);
+        cont.content_height = cont.lines.Top(fit - 1) + cont.lines[fit - 1].leading;
+      }
+      cont.continued = false;
+      cont.repeated = true;
+    }
+    cont.row_span = static_cast<int>(end - k);
+    // The first row grows for what the rows below leave short.
+    tail_first.min_height = std::max(tail_first.min_height,
+                                     cont.content_height + 2 * data_->padding_y - below);
+    auto pos = std::find_if(tail_first.cells.begin(), tail_first.cells.end(),
+                            [&](const Cell& c) { return c.column > column; });
+    tail_first.cells.insert(pos, std::move(cont));
+  }
+  FinishRow(*data_, &tail_first);
+  return tail_first;
+}
+
 double TableFlow::MinHeadHeight() const {
   if (KeptWhole()) return Height();
   double h = TopHeight();
@@ -208,7 +352,7 @@ double TableFlow::MinHeadHeight() const {
       // Two lines of the tallest cell and the padding.
       double two = 0;
       for (const Cell& c : r.cells) {
-        if (c.lines.size() >= 2) two = std::max(two, c.lines.Top(1) + c.lines[1].leading);
+        if (!SpansRows(c) && c.lines.size() >= 2) two = std::max(two, c.lines.Top(1) + c.lines[1].leading);
       }
       return h + std::min(r.height, two + 2 * data_->padding_y);
     }
@@ -236,14 +380,40 @@ std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
     halves = SplitRow(*data_, row, avail - y, 2);
     if (!halves && first_row_forced) halves = SplitRow(*data_, row, avail - y, 1);
   }
+  // A spanning cell never shows no line above a break: the break moves up
+  // to before the cell's row (unless nothing would come before it).
+  size_t start = 0;
+  if (halves && k > begin_ && EmptySpanAbove(k, true, halves->first.height, &start)) {
+    halves.reset();
+  }
   if (!halves) {
-    // Never end a page on a band or an area header.
-    while (k > begin_ && RowAt(k - 1).keep_with_next) --k;
+    // Never end a page on a band or an area header, nor inside rows joined
+    // by a span -- unless those rows fill more than a page anyway: then
+    // moving them on would only leave this page's foot empty.
+    size_t back = k;
+    while (back > begin_ && RowAt(back - 1).keep_with_next) --back;
+    if (back < k && !RowAt(k).spanned_from.empty() && data_->keep_whole_height > 0) {
+      size_t e = k;
+      while (e + 1 < end_ && RowAt(e).keep_with_next) ++e;
+      if (!text::Fits(TopHeight() + RowsHeight(back, e + 1), data_->keep_whole_height)) back = k;
+    }
+    k = back;
     if (k == begin_ && force) {
       // Waiting cannot help: place the rows that fit, keep rules aside.
       k = begin_;
       double yy = TopHeight();
       while (k < end_ && text::Fits(yy + RowAt(k).height, avail)) yy += RowAt(k++).height;
+    }
+    size_t kk = k;
+    while (kk > begin_ && EmptySpanAbove(kk, false, 0, &start)) kk = start;
+    if (kk > begin_ || !force) {
+      k = kk;
+    } else if (k > begin_ && k < end_) {
+      // Forced, and every break between rows leaves a span empty: cut row
+      // k itself where the page ends, if that shows the spans' lines.
+      const double used = TopHeight() + RowsHeight(begin_, k);
+      halves = SplitRow(*data_, RowAt(k), avail - used, 1);
+      if (halves && EmptySpanAbove(k, true, halves->first.height, &start)) halves.reset();
     }
     if (k == begin_) return std::nullopt;
   }
@@ -258,6 +428,14 @@ std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
   std::shared_ptr<const Row> head_last = (halves && k > begin_) ? head_half : nullptr;
   if (k == begin_ && halves) head_last = nullptr;
   std::shared_ptr<const Row> tail_first = halves ? tail_half : nullptr;
+  if (halves || !RowAt(k).spanned_from.empty()) {
+    // Cells spanning rows across the break continue in the tail's first row.
+    Row first = ContinueSpans(halves ? *tail_half : RowAt(k), k, halves.has_value(),
+                              halves ? head_half->height : 0);
+    if (first.cells.size() != (halves ? tail_half->cells.size() : RowAt(k).cells.size())) {
+      tail_first = std::make_shared<const Row>(std::move(first));
+    }
+  }
   std::shared_ptr<const Row> tail_last = (halves && k + 1 == end_) ? nullptr : last_;
 
   auto head = std::shared_ptr<TableFlow>(
@@ -270,42 +448,55 @@ std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
   return SplitResult{std::move(head), std::move(tail)};
 }
 
-void TableFlow::DrawRow(const Row& row, DrawContext& ctx, double x, double top) const {
+template <typename Heights>
+void TableFlow::DrawRow(const Row& row, size_t i, const Heights& heights, DrawContext& ctx,
+                        double x, double top) const {
   const TableData& d = *data_;
   for (const Cell& cell : row.cells) {
     const double x0 = x + d.column_x[static_cast<size_t>(cell.column)];
     const double x1 = x + d.column_x[static_cast<size_t>(cell.column + cell.span)];
-    const double bottom = top - row.height;
-    if (cell.fill) ctx.page->fills.push_back(FillItem{x0, bottom, x1 - x0, row.height, *cell.fill});
-    ctx.page->frames.push_back(
-        FrameItem{x0, bottom, x1 - x0, row.height, d.rule, d.rule_color});
+    const bool spans = SpansRows(cell);
+    const double height = spans ? heights(i, static_cast<size_t>(cell.row_span)) : row.height;
+    const double bottom = top - height;
+    if (cell.fill) ctx.page->fills.push_back(FillItem{x0, bottom, x1 - x0, height, *cell.fill});
+    ctx.page->frames.push_back(FrameItem{x0, bottom, x1 - x0, height, d.rule, d.rule_color});
     double content_top = top - d.padding_y;
     if (cell.center_vertically) {
-      content_top -= (row.height - 2 * d.padding_y - cell.content_height) / 2;
+      content_top -= (height - 2 * d.padding_y - cell.content_height) / 2;
     }
     static const std::vector<std::string> kNoUris;
     const std::vector<std::string>& uris = cell.uris ? *cell.uris : kNoUris;
-    for (size_t i = 0; i < cell.lines.size(); ++i) {
-      const CellLine& l = cell.lines[i];
+    // A spanning cell cut by the fragment's end shows the lines that fit;
+    // the next fragment continues it (ContinueSpans).
+    const size_t n = spans ? LinesThatFit(d, cell, height) : cell.lines.size();
+    for (size_t li = 0; li < n; ++li) {
+      const CellLine& l = cell.lines[li];
       DrawLine(l.line, uris, l.size, l.color, x0 + d.padding_x + l.x,
-               content_top - cell.lines.Top(i) - l.baseline, ctx.page);
+               content_top - cell.lines.Top(li) - l.baseline, ctx.page);
     }
   }
 }
 
 void TableFlow::Draw(DrawContext& ctx, double x, double top) const {
   double y = top;
-  for (const Row& r : data_->header) {
-    DrawRow(r, ctx, x, y);
-    y -= r.height;
+  const std::vector<Row>& header = data_->header;
+  auto header_heights = [&](size_t i, size_t n) {
+    double h = 0;
+    for (size_t r = i; r < std::min(header.size(), i + n); ++r) h += header[r].height;
+    return h;
+  };
+  for (size_t i = 0; i < header.size(); ++i) {
+    DrawRow(header[i], i, header_heights, ctx, x, y);
+    y -= header[i].height;
   }
   if (const Row* band = ContinuedBand()) {
-    DrawRow(*band, ctx, x, y);
+    DrawRow(*band, 0, [&](size_t, size_t) { return band->height; }, ctx, x, y);
     y -= band->height;
   }
+  auto body_heights = [&](size_t i, size_t n) { return RowsHeight(i, i + n); };
   for (size_t i = begin_; i < end_; ++i) {
     const Row& r = RowAt(i);
-    DrawRow(r, ctx, x, y);
+    DrawRow(r, i, body_heights, ctx, x, y);
     y -= r.height;
   }
 }

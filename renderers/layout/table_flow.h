@@ -3,6 +3,13 @@
 // TableFlow: a measured grid that splits across pages.
 //
 // Rules (the product's contract for every table, general or improvement):
+// * Rows joined by a cell spanning rows keep together: they move to the
+//   next page whole when they fit on one; otherwise the page breaks between
+//   them (or inside a tall row) and the spanning cell continues in the
+//   first row of the next fragment, spanning the rows it still covers: its
+//   text goes on where it was cut, or, if all of it was printed above the
+//   break, is printed again, as much as fits beside those rows and at least
+//   its first line (never an empty cell beside rows it spans).
 // * Header rows are drawn at the top of every fragment (repeated on each
 //   continuation page).
 // * A body row that does not fit in the space left moves whole to the next
@@ -21,6 +28,7 @@
 #ifndef PANELPAPER_RENDERERS_LAYOUT_TABLE_FLOW_H_
 #define PANELPAPER_RENDERERS_LAYOUT_TABLE_FLOW_H_
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,20 +74,42 @@ class CellLines {
 
 struct Cell {
   int column = 0;
-  int span = 1;
+  int span = 1;      // columns
+  // Rows this cell covers in its fragment, its own first (PDF /RowSpan). A
+  // cell spanning rows sits in its first row only; the rows below hold
+  // only their own cells.
+  int row_span = 1;
   CellLines lines;
   double content_height = 0;
   std::optional<Color> fill;
   bool center_vertically = false;
   std::shared_ptr<const std::vector<std::string>> uris;  // Piece::tag -> link
+  // Spanning cells continued after a page break (in the first row of the
+  // next fragment): `continued` when the text goes on where it was cut,
+  // `repeated` when all of it was printed above the break and is printed
+  // again (a tagger may make the repeat an artifact).
+  bool continued = false;
+  bool repeated = false;
+  // A spanning cell's whole text, for a repeat (row_span > 1 only).
+  CellLines whole;
+  double whole_height = 0;
 };
 
+// A cell spanning rows, or the continuation of one (which may be down to
+// its last row): its height is the rows', not its row's.
+inline bool SpansRows(const Cell& c) { return c.row_span > 1 || c.continued || c.repeated; }
+
 struct Row {
-  std::vector<Cell> cells;
+  std::vector<Cell> cells;    // by column
   double height = 0;          // including padding
+  // At least this tall (0: no floor): the last row of a row span grows so
+  // the spanning cell fits beside the rows it joins.
+  double min_height = 0;
   bool keep_with_next = false;
   int group = -1;             // index into TableData::continued_bands, or -1
   bool is_band = false;       // the group's own band row
+  // Cells of rows above spanning down into this row: (their row, column).
+  std::vector<std::pair<size_t, int>> spanned_from;
   std::string path;
 };
 
@@ -100,8 +130,19 @@ struct TableData {
 
 inline constexpr size_t kSmallTableRows = 6;
 
-// Sets row.height from its cells' content heights and the padding.
+// Sets row.height from its own cells' content heights (not those spanning
+// rows), the padding and row.min_height.
 void FinishRow(const TableData& data, Row* row);
+
+// Row spans of `rows` (the header or the body rows, row_span set on their
+// spanning cells, heights finished): the last row of each span grows until
+// the spanning cell fits, the rows of a span but its last keep with the
+// next (so they move together when they fit on a page), and each covered
+// row lists the span in spanned_from.
+void JoinRowSpans(const TableData& data, std::vector<Row>* rows);
+
+// How many of `cell`'s lines fit in a box `height` tall (padding included).
+size_t LinesThatFit(const TableData& data, const Cell& cell, double height);
 
 // Column left edges (and, last, `width`) of a table `width` wide whose
 // columns take the given relative shares (finite, > 0). Summed relative to
@@ -144,6 +185,11 @@ class TableFlow final : public Flowable {
   size_t end() const { return end_; }
   const Row& RowAt(size_t i) const;
   const Row* ContinuedBand() const;
+  // The rows `cell` of body row i covers in this fragment (its row_span,
+  // cut at the fragment's end): what a tagged TD's /RowSpan says.
+  int RowSpanAt(size_t i, const Cell& cell) const {
+    return static_cast<int>(std::min(static_cast<size_t>(std::max(1, cell.row_span)), end_ - i));
+  }
 
  private:
   TableFlow(std::shared_ptr<const TableData> data,
@@ -152,7 +198,27 @@ class TableFlow final : public Flowable {
   double TopHeight() const;
   // The whole, unsplit table is small enough to move whole.
   bool KeptWhole() const;
-  void DrawRow(const Row& row, DrawContext& ctx, double x, double top) const;
+  // The height of this fragment's rows [a, b).
+  double RowsHeight(size_t a, size_t b) const;
+  // `tail_first` (the first row of the fragment after a break before row
+  // k, or inside it when `inside`, `head_half` tall) with the cells that
+  // span across the break continued in it, and its height grown to hold
+  // them.
+  Row ContinueSpans(Row tail_first, size_t k, bool inside, double head_half) const;
+  // The cells spanning rows across a break before row k (or inside it):
+  // the row of the cell in this fragment, the end of its rows, the cell.
+  struct Crossing {
+    size_t row, end;
+    const Cell* cell;
+  };
+  std::vector<Crossing> CrossingSpans(size_t k, bool inside) const;
+  // Some cell spanning across that break would show no line above it;
+  // `start` is its row.
+  bool EmptySpanAbove(size_t k, bool inside, double head_half, size_t* start) const;
+  // `heights(i, n)`: the height of the n rows from row i of its part.
+  template <typename Heights>
+  void DrawRow(const Row& row, size_t i, const Heights& heights, DrawContext& ctx, double x,
+               double top) const;
 
   std::shared_ptr<const TableData> data_;
   // prefix_[i]: the height of rows [0, i), so a fragment's height is O(1)

@@ -171,6 +171,34 @@ TEST(MeasurePaper, NumberingRestartsInEachSectionAndSkipsUnnumberedSections) {
   EXPECT_EQ(LabelAt(flows, BlockPath(2, 2)), "3.2.");
 }
 
+TEST(MeasurePaper, AParagraphEndingWithAColonBeforeAListKeepsWithIt) {
+  doc::Paper paper = test::MinimalPaper();
+  doc::List list;
+  list.path = BlockPath(0, 2);
+  doc::ListItem item;
+  item.runs = test::Plain("An item");
+  item.path = list.path + ".items[0]";
+  list.items.push_back(item);
+  doc::Paragraph lead = Unnumbered("The Panel is asked to note:  ", BlockPath(0, 1));
+  doc::Paragraph colon_no_list = Unnumbered("Not a lead-in:", BlockPath(0, 4));
+  doc::Paragraph no_colon = Unnumbered("No colon here", BlockPath(0, 5));
+  paper.sections[0].blocks = {Unnumbered("Intro.", BlockPath(0, 0)), lead, list,
+                              Unnumbered("After.", BlockPath(0, 3)), colon_no_list, no_colon,
+                              list};
+  const std::vector<FlowPtr> flows = MustMeasure(paper);
+  const Flowable* l = FindByPath(flows, BlockPath(0, 1));
+  ASSERT_NE(l, nullptr);
+  EXPECT_TRUE(l->keep_with_next);
+  EXPECT_TRUE(l->keep_splits);
+  // The gap to the first item is the one it had without the rule.
+  EXPECT_DOUBLE_EQ(l->space_after, HouseStyle{}.paragraph_space);
+  for (int b : {0, 3, 4, 5}) {
+    const Flowable* other = FindByPath(flows, BlockPath(0, b));
+    ASSERT_NE(other, nullptr) << b;
+    EXPECT_FALSE(other->keep_with_next) << b;
+  }
+}
+
 TEST(MeasurePaper, ListItemsGetTheirStyleLabels) {
   doc::Paper paper = test::MinimalPaper();
   doc::List list;
@@ -538,6 +566,38 @@ TEST(MeasureTable, ASpanningCellWidensTheColumnsItSpans) {
   ASSERT_NE(tf, nullptr);
   EXPECT_GE(tf->data().column_x[2], 350 + 8 - 1e-9);
   EXPECT_THAT(CellTexts(tf->RowAt(1).cells[0]), ElementsAre(std::string(70, 'w')));
+}
+
+TEST(MeasureTable, RowSpansJoinRowsInTheHtmlModel) {
+  // A grouped header ("Priority" over two columns beside "Area" spanning
+  // both header rows) and "QA-05 to QA-08" spanning three body rows.
+  doc::Paper paper = test::MinimalPaper();
+  doc::Table t = TextTable({2, 1, 1}, {{"Area", "Priority"}, {"RED", "AMBER"},
+                                       {"QA-05 to QA-08", "QA-05", "x"}, {"QA-06", "y"},
+                                       {"QA-07", "z"}, {"QA-09", "n", "m"}});
+  t.header_rows = 2;
+  t.rows[0].cells[0].row_span = 2;
+  t.rows[0].cells[1].column_span = 2;
+  t.rows[2].cells[0].row_span = 3;
+  paper.sections[0].blocks = {t};
+  const std::vector<FlowPtr> flows = MustMeasure(paper);
+  const TableFlow* tf = OnlyTable(flows);
+  ASSERT_NE(tf, nullptr);
+  const TableData& d = tf->data();
+  ASSERT_THAT(d.header, SizeIs(2));
+  EXPECT_EQ(d.header[0].cells[0].row_span, 2);
+  EXPECT_EQ(d.header[1].cells[0].column, 1);
+  EXPECT_EQ(d.header[1].cells[1].column, 2);
+  ASSERT_THAT(d.rows, SizeIs(4));
+  EXPECT_EQ(d.rows[0].cells[0].row_span, 3);
+  EXPECT_THAT(CellTexts(d.rows[0].cells[0]), ElementsAre("QA-05 to QA-08"));
+  EXPECT_EQ(d.rows[1].cells[0].column, 1);
+  EXPECT_THAT(CellTexts(d.rows[1].cells[0]), ElementsAre("QA-06"));
+  EXPECT_THAT(d.rows[2].spanned_from, ElementsAre(std::make_pair(size_t{0}, 0)));
+  EXPECT_TRUE(d.rows[0].keep_with_next);
+  EXPECT_TRUE(d.rows[1].keep_with_next);
+  EXPECT_FALSE(d.rows[2].keep_with_next);
+  EXPECT_EQ(d.rows[3].cells[0].column, 0);
 }
 
 }  // namespace

@@ -246,6 +246,71 @@ TEST(Paginate, HeadingMovesWithTwoLinesOfItsParagraph) {
   }
 }
 
+// A list's lead-in ("... as follows:"): keep_with_next with keep_splits.
+std::shared_ptr<TextBlock> LeadIn(int lines) {
+  auto b = test::Lines(lines, 10, true, "lead");
+  b->keep_splits = true;
+  b->space_before = 8;
+  b->space_after = 8;
+  return b;
+}
+
+TEST(Paginate, ALeadInIsNeverLastOnAPageWithoutItsListsFirstItem) {
+  // Solid fillers of every height before "lead-in (1..6 lines) + item +
+  // item": the lead-in's end shares a page with the first item; one that can split
+  // leaves at least two of its lines with the first item, and one that
+  // cannot moves whole.
+  for (int lines = 1; lines <= 6; ++lines) {
+    for (int filler = 1; filler <= 100; ++filler) {
+      const std::string where = absl::StrCat(lines, " lines, filler ", filler);
+      auto item0 = test::Lines(2, 10, false, "item0");
+      item0->space_before = 3;
+      auto item1 = test::Lines(2, 10, false, "item1");
+      const std::vector<FillResult> pages =
+          MustPaginate({test::Solid(filler, "filler"), LeadIn(lines), item0, item1}, PagesOf(100));
+      const std::vector<Fragment> f = Fragments(pages);
+      const std::vector<Fragment> lead = FragmentsOf(f, "lead");
+      const Fragment first_item = FragmentsOf(f, "item0")[0];
+      ASSERT_FALSE(lead.empty()) << where;
+      EXPECT_EQ(lead.back().page, first_item.page) << where;
+      if (lead.size() > 1) {
+        EXPECT_GE(lead.back().lines, 2u) << where;
+        EXPECT_GE(lead.front().lines, 2u) << where;
+      }
+    }
+  }
+}
+
+TEST(Paginate, ALeadInThatFitsSplitsRatherThanMovingWhole) {
+  // 60 pt of filler, a 4-line lead-in (ends at 100) and an item: the
+  // lead-in's last two lines go on with the item, its first two stay.
+  auto item = test::Lines(2, 10, false, "item");
+  const std::vector<FillResult> pages =
+      MustPaginate({test::Solid(52, "filler"), LeadIn(4), item}, PagesOf(100));
+  const std::vector<Fragment> lead = FragmentsOf(Fragments(pages), "lead");
+  ASSERT_THAT(lead, SizeIs(2));
+  EXPECT_EQ(lead[0].page, 0);
+  EXPECT_THAT(LineCounts(lead), ElementsAre(2, 2));
+}
+
+TEST(Paginate, AHeadingBeforeALeadInNeedsOnlyTheLeadInsFirstLines) {
+  // Heading + 6-line lead-in + item: the heading stays with two lines of
+  // the lead-in, as before a paragraph; it is never last on a page.
+  for (int filler = 1; filler <= 100; ++filler) {
+    auto heading = test::Lines(1, 10, true, "h");
+    heading->space_after = 6;
+    auto item = test::Lines(2, 10, false, "item");
+    const std::vector<FillResult> pages =
+        MustPaginate({test::Solid(filler, "filler"), heading, LeadIn(6), item}, PagesOf(100));
+    const std::vector<Fragment> f = Fragments(pages);
+    EXPECT_EQ(FragmentsOf(f, "h")[0].page, FragmentsOf(f, "lead")[0].page) << filler;
+    EXPECT_EQ(FragmentsOf(f, "lead").back().page, FragmentsOf(f, "item")[0].page) << filler;
+    for (const std::string& last : LastOnEachFullPage(pages)) {
+      EXPECT_NE(last, "h") << filler;
+    }
+  }
+}
+
 TEST(Paginate, ChainOfKeepWithNextMovesTogether) {
   for (int filler = 1; filler <= 100; ++filler) {
     for (int para_lines : {3, 5, 8}) {

@@ -717,6 +717,89 @@ TEST(ConvertRenderPaperRequest, HugeSpansDoNotOverflow) {
   ExpectInvalid(req, {"paper.sections[0].blocks[0].table.rows[1].cells"});
 }
 
+// A table of `columns` equal columns whose rows hold cells of the given
+// (column_span, row_span) pairs, the first `header_rows` rows headers.
+pb::Table* AddSpanTable(pb::RenderPaperRequest* req, int columns, int header_rows,
+                        const std::vector<std::vector<std::pair<int, int>>>& rows) {
+  pb::Table* table = Blocks(req)->Add()->mutable_table();
+  for (int c = 0; c < columns; ++c) table->add_column_widths(1);
+  table->set_header_rows(header_rows);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    pb::TableRow* row = table->add_rows();
+    for (size_t c = 0; c < rows[r].size(); ++c) {
+      pb::TableCell* cell = row->add_cells();
+      cell->set_column_span(rows[r][c].first);
+      cell->set_row_span(rows[r][c].second);
+      AddRun(cell->add_paragraphs()->mutable_runs(), absl::StrCat("r", r, "c", c));
+    }
+  }
+  return table;
+}
+
+TEST(ConvertRenderPaperRequest, RowSpansFollowTheHtmlModel) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  // "Priority of Recommendation" over four columns, beside a header cell
+  // spanning both header rows; a body cell spanning three rows, whose rows
+  // below list only their own cells.
+  AddSpanTable(&req, 5, 2,
+               {{{1, 2}, {4, 0}},
+                {{1, 1}, {1, 1}, {1, 1}, {1, 1}},
+                {{1, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}},
+                {{1, 1}, {1, 1}, {1, 1}, {1, 1}},
+                {{2, 2}, {1, 1}, {1, 1}},
+                {{1, 1}, {1, 1}, {1, 1}}});
+  const absl::StatusOr<RenderJob> job = Convert(req);
+  ASSERT_TRUE(job.ok()) << job.status();
+  const auto& t = std::get<doc::Table>(job->paper.sections[0].blocks[0]);
+  EXPECT_EQ(t.rows[0].cells[0].row_span, 2);
+  EXPECT_EQ(t.rows[0].cells[1].row_span, 1);  // 0 means 1
+  EXPECT_EQ(t.rows[0].cells[1].column_span, 4);
+  EXPECT_EQ(t.rows[2].cells[0].row_span, 3);
+  EXPECT_EQ(t.rows[5].cells[0].row_span, 1);
+}
+
+TEST(ConvertRenderPaperRequest, EveryBadRowSpanIsNamedAtOnce) {
+  pb::RenderPaperRequest req = MinimalRequest();
+  const std::string t0 = "paper.sections[0].blocks[0].table";
+  const std::string t1 = "paper.sections[0].blocks[1].table";
+  const std::string t2 = "paper.sections[0].blocks[2].table";
+  // A header cell spanning into the body; a body cell past the last row.
+  AddSpanTable(&req, 3, 1,
+               {{{1, 2}, {1, 1}, {1, 1}},
+                {{1, 1}, {1, 1}, {1, 1}},
+                {{1, 5}, {1, 1}, {1, 1}},
+                {{1, 1}, {1, 1}}});
+  // Overlap: row 1's first cell spans into the column row 0's second cell
+  // covers; a negative row span.
+  auto* blocks = req.mutable_paper()->mutable_sections(0)->mutable_blocks();
+  pb::Table* overlap = blocks->Add()->mutable_table();
+  {
+    pb::RenderPaperRequest other = MinimalRequest();
+    *overlap = *AddSpanTable(&other, 3, 0, {{{1, 1}, {1, 2}, {1, -1}}, {{2, 1}, {1, 1}}});
+  }
+  // Too many cells for the columns left beside a span.
+  pb::Table* wide = blocks->Add()->mutable_table();
+  {
+    pb::RenderPaperRequest other = MinimalRequest();
+    *wide = *AddSpanTable(&other, 3, 0, {{{1, 2}, {1, 1}, {1, 1}}, {{1, 1}, {1, 1}, {1, 1}}});
+  }
+  ExpectInvalid(req, {t0 + ".rows[0].cells[0].row_span", t0 + ".rows[2].cells[0].row_span",
+                      t1 + ".rows[0].cells[2].row_span", t1 + ".rows[1].cells[0].column_span",
+                      t1 + ".rows[1].cells", t2 + ".rows[1].cells"});
+  const absl::Status status = StatusOf(req);
+  EXPECT_EQ(DescriptionOf(status, t0 + ".rows[0].cells[0].row_span"),
+            "2 rows from header row 0 cross into the body: a header cell may span only the 1 "
+            "header rows from here (header_rows 1)");
+  EXPECT_EQ(DescriptionOf(status, t0 + ".rows[2].cells[0].row_span"),
+            "5 rows from row 2 run past the table's last row (2 rows from here)");
+  EXPECT_EQ(DescriptionOf(status, t1 + ".rows[1].cells[0].column_span"),
+            "columns 1 to 2 overlap column 2, which " + t1 +
+                ".rows[0].cells[1] spans down into this row");
+  EXPECT_EQ(DescriptionOf(status, t2 + ".rows[1].cells"),
+            "column spans add up to 3 and 1 column is spanned from rows above: 4, but the "
+            "table has 3 columns");
+}
+
 TEST(ConvertRenderPaperRequest, ColumnWidthsMustBePositiveAndFinite) {
   pb::RenderPaperRequest req = MinimalRequest();
   pb::Table* table = Blocks(&req)->Add()->mutable_table();
