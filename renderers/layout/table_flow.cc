@@ -270,7 +270,8 @@ std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
   return SplitResult{std::move(head), std::move(tail)};
 }
 
-void TableFlow::DrawRow(const Row& row, DrawContext& ctx, double x, double top) const {
+void TableFlow::DrawRow(const Row& row, DrawContext& ctx, double x, double top,
+                        bool artifact) const {
   const TableData& d = *data_;
   for (const Cell& cell : row.cells) {
     const double x0 = x + d.column_x[static_cast<size_t>(cell.column)];
@@ -288,24 +289,27 @@ void TableFlow::DrawRow(const Row& row, DrawContext& ctx, double x, double top) 
     for (size_t i = 0; i < cell.lines.size(); ++i) {
       const CellLine& l = cell.lines[i];
       DrawLine(l.line, uris, l.size, l.color, x0 + d.padding_x + l.x,
-               content_top - cell.lines.Top(i) - l.baseline, ctx.page);
+               content_top - cell.lines.Top(i) - l.baseline, ctx.page, artifact ? -1 : cell.node,
+               cell.tag_nodes.get(), artifact);
     }
   }
 }
 
 void TableFlow::Draw(DrawContext& ctx, double x, double top) const {
   double y = top;
+  // The header rows are content in the first fragment only.
+  const bool first_fragment = begin_ == 0 && !first_;
   for (const Row& r : data_->header) {
-    DrawRow(r, ctx, x, y);
+    DrawRow(r, ctx, x, y, !first_fragment);
     y -= r.height;
   }
   if (const Row* band = ContinuedBand()) {
-    DrawRow(*band, ctx, x, y);
+    DrawRow(*band, ctx, x, y, /*artifact=*/true);
     y -= band->height;
   }
   for (size_t i = begin_; i < end_; ++i) {
     const Row& r = RowAt(i);
-    DrawRow(r, ctx, x, y);
+    DrawRow(r, ctx, x, y, /*artifact=*/false);
     y -= r.height;
   }
 }

@@ -15,6 +15,10 @@
 //   is never the last row on a page; a fragment never holds headers alone.
 // * When a page break falls inside a group, the next fragment repeats the
 //   group's band as "<name> (continued)" under the header rows.
+// * Structure: rows and cells carry their TR and TH/TD elements; a row
+//   split across pages stays one TR (its halves keep the nodes). Header
+//   rows repeated on a continuation page and "(continued)" bands are
+//   artifacts: the Table element holds each row once.
 // Rows are shared, immutable data; fragments are index ranges into them,
 // plus at most two replacement rows for the halves of split rows, so a
 // 100,000-row table paginates in linear time.
@@ -72,6 +76,9 @@ struct Cell {
   std::optional<Color> fill;
   bool center_vertically = false;
   std::shared_ptr<const std::vector<std::string>> uris;  // Piece::tag -> link
+  // Structure: the cell's TH/TD element, and its tags' elements (links).
+  int node = -1;
+  std::shared_ptr<const std::vector<int>> tag_nodes;
 };
 
 struct Row {
@@ -81,6 +88,7 @@ struct Row {
   int group = -1;             // index into TableData::continued_bands, or -1
   bool is_band = false;       // the group's own band row
   std::string path;
+  int node = -1;              // its TR structure element
 };
 
 struct TableData {
@@ -152,7 +160,8 @@ class TableFlow final : public Flowable {
   double TopHeight() const;
   // The whole, unsplit table is small enough to move whole.
   bool KeptWhole() const;
-  void DrawRow(const Row& row, DrawContext& ctx, double x, double top) const;
+  // `artifact`: a repeated header or band (its text is decoration).
+  void DrawRow(const Row& row, DrawContext& ctx, double x, double top, bool artifact) const;
 
   std::shared_ptr<const TableData> data_;
   // prefix_[i]: the height of rows [0, i), so a fragment's height is O(1)
