@@ -51,7 +51,7 @@ struct Run {
   bool bold = false;
   bool italic = false;
   std::string link;  // https/http/mailto URL, or empty
-  std::string language;  // BCP 47 tag when it differs from the paper's, or empty
+  std::string language = {};  // BCP 47 tag when it differs from the paper's, or empty
 };
 using Runs = std::vector<Run>;
 
