@@ -310,6 +310,34 @@ std::string UnknownEnum(std::string_view type, int value) {
   return absl::StrCat("unknown ", AV(type), " value ", value);
 }
 
+// True for a well-formed BCP 47 language tag (RFC 5646 §2.1, the common
+// forms): a 2-3 letter language (or 5-8 letters), then subtags of 1-8
+// letters or digits ("en-GB", "cy", "zh-Hant-TW", "de-CH-1996"), a
+// singleton only followed by more subtags; at most 35 characters.
+bool IsLanguageTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 35) return false;
+  size_t start = 0;
+  bool first = true;
+  bool after_singleton = false;
+  while (start <= tag.size()) {
+    const size_t end = std::min(tag.find('-', start), tag.size());
+    const std::string_view sub = tag.substr(start, end - start);
+    if (sub.empty() || sub.size() > 8) return false;
+    for (const char c : sub) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return false;
+      if (first && !absl::ascii_isalpha(static_cast<unsigned char>(c))) return false;
+    }
+    if (first && (sub.size() == 4 || sub.size() < 2)) return false;
+    after_singleton = !first && sub.size() == 1;
+    first = false;
+    if (end == tag.size()) break;
+    start = end + 1;
+  }
+  return !after_singleton;
+}
+
+constexpr char kLanguageTag[] = "must be a BCP 47 language tag such as \"en-GB\" or \"cy\"";
+
 }  // namespace
 
 std::optional<std::string> ParseIsoDate(std::string_view s, doc::Date* out) {
@@ -641,6 +669,13 @@ void Converter::Runs(const Repeated<pb::Run>& in, const FieldPath& parent, std::
          [&] { return parent.Field(name, j).Field("text").str(); }, &o.text);
     o.bold = run.bold();
     o.italic = run.italic();
+    if (!run.language().empty()) {
+      if (IsLanguageTag(run.language())) {
+        o.language = run.language();
+      } else {
+        Invalid(parent.Field(name, j).Field("language").str(), kLanguageTag);
+      }
+    }
     if (!run.link().empty()) {
       LinkField(run.link(), parent.Field(name, j), "link", /*allow_mailto=*/true, &o.link);
     }
@@ -1218,6 +1253,14 @@ void Converter::Paper(const pb::Paper& in, const FieldPath& p, doc::Paper* out) 
   }
 
   Metadata(in.metadata(), p.Field("metadata"), *out, date_ok, &out->metadata);
+
+  if (!in.language().empty()) {
+    if (IsLanguageTag(in.language())) {
+      out->language = in.language();
+    } else {
+      Invalid(p.Field("language").str(), kLanguageTag);
+    }
+  }
 
   if (in.has_summary()) Summary(in.summary(), p.Field("summary"), &out->summary.emplace());
 

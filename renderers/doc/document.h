@@ -53,6 +53,7 @@ struct Run {
   bool bold = false;
   bool italic = false;
   std::string link;  // https/http/mailto URL, or empty
+  std::string language = {};  // BCP 47 tag when it differs from the paper's, or empty
 };
 using Runs = std::vector<Run>;
 
@@ -239,6 +240,7 @@ struct Paper {
   std::string report_by;
   std::string protective_marking;  // display text, e.g. "OFFICIAL-SENSITIVE", or empty
   int first_page_number = 1;
+  std::string language = "en-GB";  // BCP 47, the tagged PDF's /Lang
   Metadata metadata;
   std::optional<ReportSummary> summary;
   std::vector<Section> sections;

@@ -63,6 +63,7 @@ struct Pack {
   bool duplex = false;
   std::vector<PackItem> items;
   Metadata metadata;
+  std::string language = "en-GB";  // BCP 47, the front sheet's (and /Lang)
 };
 
 }  // namespace pp::doc

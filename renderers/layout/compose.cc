@@ -17,17 +17,17 @@ std::string AgendaLabel(const std::string& agenda_item) {
 void StampPage(const Furniture& f, const text::FontSet& fonts, const HouseStyle& s, Page* page) {
   constexpr Color kBlack = {0, 0, 0};
   auto put = [&](const std::string& value, text::Style style, double size, double baseline,
-                 HAlign align) {
+                 HAlign align, int node = -1) {
     if (value.empty()) return;
     const text::Span span{value, style, -1};
     const text::Line line = text::SetLine({&span, 1}, fonts, size);
     double x = s.margin_left;
     if (align == HAlign::kCenter) x = (s.page_width - line.width) / 2;
     if (align == HAlign::kRight) x = s.page_width - s.margin_right - line.width;
-    DrawLine(line, {}, size, kBlack, x, baseline, page);
+    DrawLine(line, {}, size, kBlack, x, baseline, page, node);
   };
   put(f.marking, text::Style::kBold, s.marking_size, s.page_height - s.marking_top_baseline,
-      HAlign::kCenter);
+      HAlign::kCenter, f.marking_node);
   put(f.header_label, text::Style::kBold, s.header_label_size,
       s.page_height - s.header_label_baseline, HAlign::kRight);
   put(f.page_number, text::Style::kRegular, s.page_number_size, s.page_number_baseline,
@@ -39,8 +39,14 @@ absl::StatusOr<PaperPages> LayoutPaperPages(const doc::Paper& paper, const text:
                                             const LayoutOptions& options) {
   const HouseStyle& s = options.style;
   PaperPages out;
+  // The structure: Document, the marking's first occurrence (read first,
+  // though stamped last), then the body.
+  out.structure.Add(StructType::kDocument, -1);
+  if (!paper.protective_marking.empty()) {
+    out.marking_node = out.structure.Add(StructType::kP, 0);
+  }
   absl::StatusOr<std::vector<FlowPtr>> flows =
-      MeasurePaper(paper, fonts, s, options.interrupt, &out.notes);
+      MeasurePaper(paper, fonts, s, options.interrupt, &out.notes, &out.structure);
   if (!flows.ok()) return flows.status();
   PaginateOptions po;
   po.body_height = s.body_height();
@@ -87,12 +93,15 @@ absl::StatusOr<PageLayout> LayoutPaper(const doc::Paper& paper, const text::Font
   layout.pages = std::move(pages->pages);
   layout.outline = std::move(pages->outline);
   layout.notes = std::move(pages->notes);
+  layout.structure = std::move(pages->structure);
+  layout.lang = paper.language;
   const int first = paper.first_page_number;
   Furniture f;
   f.header_label = AgendaLabel(paper.agenda_item);
   f.marking = paper.protective_marking;
   for (size_t i = 0; i < layout.pages.size(); ++i) {
     f.page_number = absl::StrCat(first + static_cast<int>(i));
+    f.marking_node = i == 0 ? pages->marking_node : -1;
     StampPage(f, fonts, options.style, &layout.pages[i]);
   }
   layout.labels.push_back(PageLabel{0, first});

@@ -34,6 +34,9 @@ struct Furniture {
   std::string header_label;  // "AGENDA ITEM 7b", top right; empty: none
   std::string marking;       // protective marking, centred top and bottom; empty: none
   std::string page_number;   // centred in the footer; empty: none
+  // The structure element of the top marking on this page (its first
+  // occurrence: content, LAYOUT.md §14); -1: all furniture is artifacts.
+  int marking_node = -1;
 };
 
 // "AGENDA ITEM 7b" for "7b"; empty for an empty item.
@@ -43,10 +46,14 @@ void StampPage(const Furniture& furniture, const text::FontSet& fonts, const Hou
                Page* page);
 
 // A paper's pages without furniture; outline entries index these pages.
+// `structure`: its logical structure (root: Document); `marking_node`: the
+// element of the protective marking's first occurrence (-1: no marking).
 struct PaperPages {
   std::vector<Page> pages;
   std::vector<OutlineEntry> outline;
   std::vector<LayoutNote> notes;
+  StructTree structure;
+  int marking_node = -1;
 };
 absl::StatusOr<PaperPages> LayoutPaperPages(const doc::Paper& paper, const text::FontSet& fonts,
                                             const LayoutOptions& options);

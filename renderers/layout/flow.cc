@@ -56,19 +56,38 @@ std::optional<SplitResult> TextBlock::Split(double avail, bool force) const {
 }
 
 void DrawLine(const text::Line& line, const std::vector<std::string>& uris, double size,
-              Color color, double x, double baseline, Page* page) {
+              Color color, double x, double baseline, Page* page, int node,
+              const std::vector<int>* tag_nodes, bool artifact) {
   for (const text::Piece& p : line.pieces) {
-    page->texts.push_back(
-        TextItem{p.face, size, x + p.x, baseline, p.width, p.text, color});
-    // A line that broke at a space keeps one at its end in the text layer
+    int item_node = node;
+    if (p.tag >= 0 && tag_nodes != nullptr && static_cast<size_t>(p.tag) < tag_nodes->size()) {
+      item_node = (*tag_nodes)[static_cast<size_t>(p.tag)];
+    }
+    const bool last = &p == &line.pieces.back();
+    page->texts.push_back(TextItem{p.face, size, x + p.x, baseline, p.width, p.text, color,
+                                   artifact ? -1 : item_node});
+    if (last && line.added_hyphen > 0 && !p.text.empty() && p.text.back() == '-') {
+      // The added hyphen: drawn where it was measured, as an artifact.
+      TextItem& word = page->texts.back();
+      word.text.pop_back();
+      word.width -= line.added_hyphen;
+      TextItem hyphen = word;
+      hyphen.x = word.x + word.width;
+      hyphen.width = line.added_hyphen;
+      hyphen.text = "-";
+      hyphen.node = -1;
+      if (word.text.empty()) page->texts.pop_back();
+      page->texts.push_back(std::move(hyphen));
+    }
+    // A line that broke at a space (or at '\n') keeps one at its end in the text layer
     // (drawn after the last glyph, so invisible; the measured width is the
     // visible one): extraction would otherwise join its last word to the
     // next line's first.
-    if (line.soft_end && &p == &line.pieces.back()) page->texts.back().text.push_back(' ');
-    if (p.tag >= 0 && static_cast<size_t>(p.tag) < uris.size()) {
+    if ((line.soft_end || line.hard_end) && last) page->texts.back().text.push_back(' ');
+    if (p.tag >= 0 && static_cast<size_t>(p.tag) < uris.size() && !uris[p.tag].empty()) {
       // The clickable area spans the glyphs' ascent and descent.
-      page->links.push_back(
-          LinkItem{x + p.x, baseline - 0.22 * size, p.width, 1.14 * size, uris[p.tag], -1, 0});
+      page->links.push_back(LinkItem{x + p.x, baseline - 0.22 * size, p.width, 1.14 * size,
+                                     uris[p.tag], -1, 0, item_node});
     }
   }
 }
@@ -80,7 +99,12 @@ void TextBlock::Draw(DrawContext& ctx, double x, double top) const {
     ctx.outline->push_back(OutlineEntry{c.outline_title, c.outline_level, ctx.page_index, top});
   }
   if (begin_ == 0 && c.label) {
-    DrawLine(*c.label, c.uris, s.size, s.color, x + c.label_x, top - s.baseline, ctx.page);
+    DrawLine(*c.label, c.uris, s.size, s.color, x + c.label_x, top - s.baseline, ctx.page,
+             c.label_node);
+    // A label in the same element as the text ("1.4." of a paragraph) ends
+    // with a space in the text layer (invisible): "1.4. The Met", not
+    // "1.4.The Met".
+    if (c.label_node == c.node && !c.label->pieces.empty()) ctx.page->texts.back().text.push_back(' ');
   }
   if (begin_ == 0 && c.label_circle_r > 0) {
     // Where "•" (0.35 em wide, centred 0.33 em above the baseline) would be.
@@ -88,15 +112,11 @@ void TextBlock::Draw(DrawContext& ctx, double x, double top) const {
                                            top - s.baseline + 0.33 * s.size, c.label_circle_r,
                                            0.06 * s.size, s.color});
   }
-  if (begin_ == 0 && c.trailer) {
-    DrawLine(*c.trailer, c.uris, s.size, s.color, x + s.indent + s.width - c.trailer->width,
-             top - s.baseline, ctx.page);
-  }
   if (c.link_page >= 0 && end_ > begin_) {
     const double left = x + std::min(c.label ? c.label_x : s.indent, s.indent);
     const double h = Height();
     ctx.page->links.push_back(LinkItem{left, top - h, x + s.indent + s.width - left, h, "",
-                                       c.link_page, c.link_y});
+                                       c.link_page, c.link_y, c.link_node});
   }
   for (size_t i = begin_; i < end_; ++i) {
     const text::Line& line = c.lines[i];
@@ -104,7 +124,17 @@ void TextBlock::Draw(DrawContext& ctx, double x, double top) const {
     if (s.align == HAlign::kCenter) lx += (s.width - line.width) / 2;
     if (s.align == HAlign::kRight) lx += s.width - line.width;
     const double baseline = top - static_cast<double>(i - begin_) * s.leading - s.baseline;
-    DrawLine(line, c.uris, s.size, s.color, lx, baseline, ctx.page);
+    DrawLine(line, c.uris, s.size, s.color, lx, baseline, ctx.page, c.node, &c.tag_nodes);
+  }
+  // After the lines, so it reads after them ("... (Pages 168 – 174)"),
+  // with a space (invisible) after the text before it.
+  if (begin_ == 0 && c.trailer) {
+    if (end_ > begin_ && !ctx.page->texts.empty() && ctx.page->texts.back().node == c.node &&
+        !ctx.page->texts.back().text.empty() && ctx.page->texts.back().text.back() != ' ') {
+      ctx.page->texts.back().text.push_back(' ');
+    }
+    DrawLine(*c.trailer, c.uris, s.size, s.color, x + s.indent + s.width - c.trailer->width,
+             top - s.baseline, ctx.page, c.node);
   }
 }
 

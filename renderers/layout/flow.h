@@ -111,6 +111,14 @@ struct TextContent {
   // Makes the whole block a link to a page of the document (-1: none).
   int link_page = -1;
   double link_y = 0;
+  // Structure (PageLayout::structure): the element the lines and trailer
+  // belong to, the label's (often the same; -1 with the rest: artifact),
+  // the element of each Piece::tag (a Link or a Span with its own /Lang),
+  // and the Link element of a whole-block link.
+  int node = -1;
+  int label_node = -1;
+  std::vector<int> tag_nodes;
+  int link_node = -1;
 };
 
 class TextBlock final : public Flowable {
@@ -133,8 +141,13 @@ class TextBlock final : public Flowable {
 };
 
 // Draws one measured line's pieces at (x, baseline): text items and links.
+// The items belong to structure element `node` (-1: artifact), a tagged
+// piece to tag_nodes[tag] when given; a hyphen the breaker added is an
+// artifact of its own, so the word reads whole. `artifact`: all the text is
+// decoration (a repeated table header), its links still name their Link.
 void DrawLine(const text::Line& line, const std::vector<std::string>& uris, double size,
-              Color color, double x, double baseline, Page* page);
+              Color color, double x, double baseline, Page* page, int node = -1,
+              const std::vector<int>* tag_nodes = nullptr, bool artifact = false);
 
 // A ruled box around a sequence of flowables (the Report Summary). It
 // splits between (and inside) its children; every fragment is drawn as a

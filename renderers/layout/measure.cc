@@ -56,9 +56,15 @@ std::string ToAlpha(int n) {
 class PaperBuilder {
  public:
   PaperBuilder(const doc::Paper& paper, const text::FontSet& fonts, const HouseStyle& style,
-               const InterruptCheck& interrupt, std::vector<LayoutNote>* notes)
+               const InterruptCheck& interrupt, std::vector<LayoutNote>* notes, StructTree* tree)
       : paper_(paper), fonts_(fonts), s_(style), interrupt_(interrupt), notes_(notes),
-        tf_(fonts, style) {}
+        tf_(fonts, style) {
+    if (tree != nullptr) {
+      if (tree->nodes.empty()) tree->Add(StructType::kDocument, -1);
+      tf_.set_tree(tree);
+      root_ = 0;
+    }
+  }
 
   absl::StatusOr<std::vector<FlowPtr>> Build() {
     TitleBlock();
@@ -79,8 +85,14 @@ class PaperBuilder {
 
   std::shared_ptr<TextBlock> Text(SpanBuilder& sb, const TextStyle& ts,
                                   const std::vector<text::Span>* label = nullptr,
-                                  double label_x = 0, double label_circle_r = 0) {
-    return tf_.Make(sb, ts, label, label_x, label_circle_r);
+                                  double label_x = 0, double label_circle_r = 0, int node = -1) {
+    return tf_.Make(sb, ts, label, label_x, label_circle_r, node);
+  }
+
+  // A new structure element under `parent` (the document by default); -1
+  // when untagged.
+  int Node(StructType type, int parent = -2) const {
+    return tf_.Node(type, parent == -2 ? root_ : parent);
   }
 
   std::shared_ptr<TextBlock> WithOutline(std::shared_ptr<TextBlock> block, std::string title,
@@ -108,7 +120,7 @@ class PaperBuilder {
       }
       SpanBuilder sb;
       sb.Add(lockup, Style::kBold);
-      auto b = Text(sb, MakeStyle(s_.lockup_size, 0, w));
+      auto b = Text(sb, MakeStyle(s_.lockup_size, 0, w), nullptr, 0, 0, Node(StructType::kP));
       Space(*b, 0, 20, true);
       b->path = paper_.path + ".organisation_lines";
       flows_.push_back(std::move(b));
@@ -116,7 +128,8 @@ class PaperBuilder {
     {
       SpanBuilder sb;
       sb.Add(paper_.panel_name, Style::kBold);
-      auto b = Text(sb, MakeStyle(s_.panel_size, 0, w, HAlign::kCenter));
+      auto b = Text(sb, MakeStyle(s_.panel_size, 0, w, HAlign::kCenter), nullptr, 0, 0,
+                    Node(StructType::kP));
       Space(*b, 0, 4, true);
       b->path = paper_.path + ".panel_name";
       flows_.push_back(std::move(b));
@@ -124,7 +137,8 @@ class PaperBuilder {
     {
       SpanBuilder sb;
       sb.AddOwned(FormatDate(paper_.meeting_date, paper_.show_weekday), Style::kRegular);
-      auto b = Text(sb, MakeStyle(s_.date_size, 0, w, HAlign::kCenter));
+      auto b = Text(sb, MakeStyle(s_.date_size, 0, w, HAlign::kCenter), nullptr, 0, 0,
+                    Node(StructType::kP));
       Space(*b, 0, 18, true);
       b->path = paper_.path + ".meeting_date";
       flows_.push_back(std::move(b));
@@ -132,7 +146,8 @@ class PaperBuilder {
     {
       SpanBuilder sb;
       sb.Add(paper_.title, Style::kBold);
-      auto b = Text(sb, MakeStyle(s_.title_size, 0, w, HAlign::kCenter));
+      auto b = Text(sb, MakeStyle(s_.title_size, 0, w, HAlign::kCenter), nullptr, 0, 0,
+                    Node(StructType::kH1));
       Space(*b, 0, 12, !paper_.report_by.empty());
       b->path = paper_.path + ".title";
       flows_.push_back(std::move(b));
@@ -141,7 +156,8 @@ class PaperBuilder {
       SpanBuilder sb;
       sb.Add("Report by: ", Style::kBold);
       sb.Add(paper_.report_by, Style::kRegular);
-      auto b = Text(sb, MakeStyle(s_.report_by_size, 0, w, HAlign::kCenter));
+      auto b = Text(sb, MakeStyle(s_.report_by_size, 0, w, HAlign::kCenter), nullptr, 0, 0,
+                    Node(StructType::kP));
       Space(*b, 0, 0);
       b->path = paper_.path + ".report_by";
       flows_.push_back(std::move(b));
@@ -150,12 +166,13 @@ class PaperBuilder {
 
   // ---- Report Summary -----------------------------------------------------------
 
-  void Heading(std::string_view text, double size, double indent, double width, double before,
-               double after, std::vector<FlowPtr>* out, const std::string& path,
+  // `type`: H2 or H3 (LAYOUT.md §14).
+  void Heading(StructType type, std::string_view text, double size, double indent, double width,
+               double before, double after, std::vector<FlowPtr>* out, const std::string& path,
                std::string outline = {}, int level = -1, bool italic = false) {
     SpanBuilder sb;
     sb.Add(text, italic ? Style::kBoldItalic : Style::kBold);
-    auto b = Text(sb, MakeStyle(size, indent, width));
+    auto b = Text(sb, MakeStyle(size, indent, width), nullptr, 0, 0, Node(type));
     Space(*b, before, after, true);
     b->path = path;
     if (level >= 0) b = WithOutline(std::move(b), std::move(outline), level);
@@ -167,7 +184,8 @@ class PaperBuilder {
     for (const doc::Paragraph& p : paras) {
       SpanBuilder sb;
       sb.AddRuns(p.runs);
-      auto b = Text(sb, MakeStyle(s_.body_size, indent, region_w - indent));
+      auto b = Text(sb, MakeStyle(s_.body_size, indent, region_w - indent), nullptr, 0, 0,
+                    Node(StructType::kP));
       Space(*b, s_.paragraph_space, s_.paragraph_space);
       b->path = p.path;
       out->push_back(std::move(b));
@@ -175,8 +193,10 @@ class PaperBuilder {
   }
 
   // `level`: how deep this list nests (0: top level), for the bullet.
+  // `parent`: the structure element the list (L) goes in (-2: the document).
   void Items(const std::vector<doc::ListItem>& items, doc::ListStyle style, double base_x,
-             double region_w, std::vector<FlowPtr>* out, int level = 0) {
+             double region_w, std::vector<FlowPtr>* out, int level = 0, int parent = -2) {
+    const int list = Node(StructType::kL, parent);
     const bool bullet = style == doc::ListStyle::kBullet;
     const bool circle = bullet && BulletIsCircle(level);
     // The label column is wide enough for the widest label.
@@ -202,14 +222,23 @@ class PaperBuilder {
           bullet ? BulletLabel(level) : ListLabel(style, static_cast<int>(i));
       std::vector<text::Span> label;
       if (!label_text.empty()) label.push_back(text::Span{label_text, Style::kRegular, -1});
+      // LI > Lbl, LBody (a drawn circle bullet is decoration: no Lbl).
+      const int li = Node(StructType::kLI, list);
+      const int lbl = label.empty() ? -1 : Node(StructType::kLbl, li);
+      const int body = Node(StructType::kLBody, li);
       auto b = Text(sb, MakeStyle(s_.body_size, base_x + col, region_w - base_x - col),
                     label.empty() ? nullptr : &label, base_x,
-                    circle ? kCircleBulletRadius * s_.body_size : 0);
+                    circle ? kCircleBulletRadius * s_.body_size : 0, body);
+      if (lbl >= 0) {
+        auto c = std::make_shared<TextContent>(b->content());
+        c->label_node = lbl;
+        b = std::make_shared<TextBlock>(std::move(c));
+      }
       Space(*b, s_.list_item_space, s_.list_item_space);
       b->path = item.path;
       out->push_back(std::move(b));
       for (const doc::List& sub : item.sublists) {
-        Items(sub.items, sub.style, base_x + col, region_w, out, level + 1);
+        Items(sub.items, sub.style, base_x + col, region_w, out, level + 1, body);
       }
     }
   }
@@ -219,11 +248,12 @@ class PaperBuilder {
     const double region_w = sum.boxed ? s_.body_width() - 2 * pad : s_.body_width();
     std::vector<FlowPtr> kids;
     const std::string& p = sum.path;
-    Heading("Report Summary", s_.summary_title_size, 0, region_w, 0, 8, &kids, p,
+    Heading(StructType::kH2, "Report Summary", s_.summary_title_size, 0, region_w, 0, 8, &kids, p,
             "Report Summary", 0);
     Paragraphs(sum.body, 0, region_w, &kids);
     auto sub = [&](std::string_view title, const std::string& path) {
-      Heading(title, s_.body_size, 0, region_w, s_.subheading_space_before, 6, &kids, path);
+      Heading(StructType::kH3, title, s_.body_size, 0, region_w, s_.subheading_space_before, 6,
+              &kids, path);
     };
     if (!sum.purpose.empty()) {
       sub("Overall Summary of the Purpose of the Report", p + ".purpose");
@@ -243,7 +273,7 @@ class PaperBuilder {
       if (!rec.lead_in.empty()) {
         SpanBuilder sb;
         sb.AddRuns(rec.lead_in);
-        auto b = Text(sb, MakeStyle(s_.body_size, 0, region_w));
+        auto b = Text(sb, MakeStyle(s_.body_size, 0, region_w), nullptr, 0, 0, Node(StructType::kP));
         Space(*b, s_.paragraph_space, 4);
         if (!rec.items.empty() && EndsWithColon(rec.lead_in)) LeadIn(*b);
         b->path = rec.path + ".lead_in";
@@ -267,13 +297,14 @@ class PaperBuilder {
     const double pad = s_.summary_padding;
     const double w = s_.body_width() - 2 * pad;
     std::vector<FlowPtr> kids;
-    Heading("Sign-off", s_.body_size, 0, w, 0, 6, &kids, "sign_off", "Sign-off", 0);
+    Heading(StructType::kH2, "Sign-off", s_.body_size, 0, w, 0, 6, &kids, "sign_off", "Sign-off",
+            0);
     auto row = [&](std::string_view label, std::string value) {
       if (value.empty()) return;
       SpanBuilder sb;
       sb.Add(label, Style::kBold);
       sb.AddOwned(std::move(value), Style::kRegular);
-      auto b = Text(sb, MakeStyle(s_.body_size, 0, w));
+      auto b = Text(sb, MakeStyle(s_.body_size, 0, w), nullptr, 0, 0, Node(StructType::kP));
       Space(*b, 3, 3);
       b->path = "sign_off";
       kids.push_back(std::move(b));
@@ -299,7 +330,8 @@ class PaperBuilder {
       sb.Add(sec.heading, Style::kBold);
       const std::string label_text = absl::StrCat(number, ".");
       std::vector<text::Span> label = {text::Span{label_text, Style::kBold, -1}};
-      auto b = Text(sb, MakeStyle(s_.section_heading_size, indent, w - indent), &label, 0);
+      auto b = Text(sb, MakeStyle(s_.section_heading_size, indent, w - indent), &label, 0, 0,
+                    Node(StructType::kH2));
       Space(*b, s_.section_space_before, s_.section_space_after, true);
       b->path = sec.path;
       flows_.push_back(WithOutline(std::move(b), absl::StrCat(number, ". ", sec.heading), 0));
@@ -346,9 +378,11 @@ class PaperBuilder {
       ++*para;
       const std::string label_text = absl::StrCat(number, ".", *para, ".");
       std::vector<text::Span> label = {text::Span{label_text, Style::kRegular, -1}};
-      b = Text(sb, MakeStyle(s_.body_size, indent, w - indent), &label, 0);
+      b = Text(sb, MakeStyle(s_.body_size, indent, w - indent), &label, 0, 0,
+               Node(StructType::kP));
     } else {
-      b = Text(sb, MakeStyle(s_.body_size, indent, w - indent));
+      b = Text(sb, MakeStyle(s_.body_size, indent, w - indent), nullptr, 0, 0,
+               Node(StructType::kP));
     }
     Space(*b, s_.paragraph_space, s_.paragraph_space);
     if (lead_in_) LeadIn(*b);
@@ -357,7 +391,7 @@ class PaperBuilder {
   }
 
   void Block(const doc::Subheading& h, const doc::Section&, int, int*) {
-    Heading(h.text, s_.body_size, s_.numbered_text_indent, s_.body_width() - s_.numbered_text_indent,
+    Heading(StructType::kH3, h.text, s_.body_size, s_.numbered_text_indent, s_.body_width() - s_.numbered_text_indent,
             s_.subheading_space_before, s_.subheading_space_after, &flows_, h.path, h.text, 1,
             h.italic);
   }
@@ -378,7 +412,8 @@ class PaperBuilder {
         sb.AddLink(c.email, Style::kRegular, "mailto:" + c.email);
       }
       if (!c.phone.empty()) sb.AddOwned(absl::StrCat(", ", c.phone), Style::kRegular);
-      auto b = Text(sb, MakeStyle(s_.body_size, indent, w - indent));
+      auto b = Text(sb, MakeStyle(s_.body_size, indent, w - indent), nullptr, 0, 0,
+                    Node(StructType::kP));
       Space(*b, s_.paragraph_space, s_.paragraph_space);
       b->path = c.path;
       flows_.push_back(std::move(b));
@@ -389,7 +424,8 @@ class PaperBuilder {
     const double w = s_.body_width();
     const double indent = s_.numbered_text_indent;
     auto line = [&](SpanBuilder& sb, const std::string& path) {
-      auto b = Text(sb, MakeStyle(s_.body_size, indent, w - indent));
+      auto b = Text(sb, MakeStyle(s_.body_size, indent, w - indent), nullptr, 0, 0,
+                    Node(StructType::kP));
       Space(*b, s_.paragraph_space, s_.paragraph_space);
       b->path = path;
       flows_.push_back(std::move(b));
@@ -407,7 +443,7 @@ class PaperBuilder {
       line(sb, absl::StrCat(a.path, ".appendices[", i, "]"));
     }
     if (!a.background_papers.empty()) {
-      Heading("Background papers", s_.body_size, indent, w - indent, s_.subheading_space_before,
+      Heading(StructType::kH3, "Background papers", s_.body_size, indent, w - indent, s_.subheading_space_before,
               s_.subheading_space_after, &flows_, a.path + ".background_papers");
       std::vector<doc::ListItem> items;
       for (size_t i = 0; i < a.background_papers.size(); ++i) {
@@ -430,12 +466,16 @@ class PaperBuilder {
   };
 
   // Measures a cell's paragraphs into positioned lines.
+  // `node`: the cell's TH/TD element (CellNode), -1 untagged.
   Cell MeasureCell(const TableData& d, std::vector<SpanBuilder>& paras, int column, int span,
-                   double size, doc::Align align, std::optional<Color> fill, Color color = kBlack) {
+                   double size, doc::Align align, std::optional<Color> fill, Color color = kBlack,
+                   int node = -1) {
     Cell cell;
     cell.column = column;
     cell.span = span;
     cell.fill = fill;
+    cell.node = node;
+    std::vector<std::string> langs;
     const double inner = d.column_x[static_cast<size_t>(column + span)] -
                          d.column_x[static_cast<size_t>(column)] - 2 * d.padding_x;
     const TextStyle ts = MakeStyle(size, 0, inner);
@@ -446,7 +486,10 @@ class PaperBuilder {
       // Tags are per paragraph; shift them into the cell's uri table.
       const int base = static_cast<int>(uris->size());
       std::vector<text::Line> lines = text::BreakLines(sb.spans(), fonts_, size, inner);
+      // The cell's next paragraph reads as a new sentence, not glued on.
+      if (pi + 1 < paras.size() && !lines.empty()) lines.back().hard_end = true;
       for (std::string& u : sb.TakeUris()) uris->push_back(std::move(u));
+      for (std::string& l : sb.TakeLangs()) langs.push_back(std::move(l));
       if (pi > 0) top += s_.cell_paragraph_space;
       for (text::Line& l : lines) {
         for (text::Piece& piece : l.pieces) {
@@ -467,8 +510,27 @@ class PaperBuilder {
       }
     }
     cell.content_height = top;
-    if (!uris->empty()) cell.uris = std::move(uris);
+    if (!uris->empty()) {
+      if (node >= 0) {
+        cell.tag_nodes = std::make_shared<const std::vector<int>>(tf_.TagNodes(node, *uris, langs));
+      }
+      cell.uris = std::move(uris);
+    }
     return cell;
+  }
+
+  // A table cell's element under row `tr`: TD, or TH with its scope, with
+  // its spans (/ColSpan, /RowSpan when > 1).
+  int CellNode(int tr, StructType type, int column_span,
+               StructNode::Scope scope = StructNode::Scope::kNone, int row_span = 1) {
+    const int n = Node(type, tr);
+    if (n >= 0) {
+      StructNode& sn = tf_.tree()->nodes[static_cast<size_t>(n)];
+      sn.scope = scope;
+      sn.column_span = column_span;
+      sn.row_span = row_span;
+    }
+    return n;
   }
 
   std::shared_ptr<TableData> NewTable(const std::vector<double>& shares) {
@@ -498,26 +560,36 @@ class PaperBuilder {
     std::vector<double> shares(std::begin(s_.improvement_columns), std::end(s_.improvement_columns));
     std::shared_ptr<TableData> d = NewTable(shares);
     const double size = s_.table_size;
+    const int table = Node(StructType::kTable);
+    body_node_ = -1;
     {
       Row header;
+      header.node = Node(StructType::kTR, Node(StructType::kTHead, table));
       for (int c = 0; c < 3; ++c) {
         std::vector<SpanBuilder> p(1);
         p[0].Add(t.column_headings[static_cast<size_t>(c)], Style::kBold);
-        header.cells.push_back(MeasureCell(*d, p, c, 1, size, c == 2 ? doc::Align::kCenter : doc::Align::kLeft,
-                                           s_.header_fill));
+        header.cells.push_back(MeasureCell(
+            *d, p, c, 1, size, c == 2 ? doc::Align::kCenter : doc::Align::kLeft, s_.header_fill,
+            kBlack, CellNode(header.node, StructType::kTH, 1, StructNode::Scope::kColumn)));
       }
       header.path = t.path;
       FinishRow(*d, &header);
       d->header.push_back(std::move(header));
     }
+    body_node_ = Node(StructType::kTBody, table);
     for (size_t g = 0; g < t.groups.size(); ++g) {
       const doc::ImprovementGroup& group = t.groups[g];
       const int gi = static_cast<int>(g);
-      auto band = [&](std::string text_value) {
+      // The group's band is a row header (TH /Scope /Row); its
+      // "(continued)" copy is only drawn as an artifact: no elements.
+      auto band = [&](std::string text_value, bool tagged) {
         Row r;
+        if (tagged) r.node = Node(StructType::kTR, body_node_);
         std::vector<SpanBuilder> p(1);
         p[0].AddOwned(std::move(text_value), Style::kBold);
-        r.cells.push_back(MeasureCell(*d, p, 0, 3, s_.table_area_size, doc::Align::kLeft, s_.band_fill));
+        r.cells.push_back(MeasureCell(
+            *d, p, 0, 3, s_.table_area_size, doc::Align::kLeft, s_.band_fill, kBlack,
+            tagged ? CellNode(r.node, StructType::kTH, 3, StructNode::Scope::kRow) : -1));
         r.keep_with_next = true;
         r.group = gi;
         r.is_band = true;
@@ -525,8 +597,8 @@ class PaperBuilder {
         FinishRow(*d, &r);
         return r;
       };
-      d->rows.push_back(band(group.name));
-      d->continued_bands.push_back(band(group.name + " (continued)"));
+      d->rows.push_back(band(group.name, true));
+      d->continued_bands.push_back(band(group.name + " (continued)", false));
       d->continued_bands.back().is_band = false;
       for (const doc::ImprovementArea& area : group.areas) {
         PollQuietly();
@@ -541,6 +613,9 @@ class PaperBuilder {
 
   void AreaRows(TableData& d, const doc::ImprovementArea& area, int group) {
     const double size = s_.table_size;
+    // Rows are built in order: each gets its TR before its cells' TDs.
+    auto tr = [&] { return Node(StructType::kTR, body_node_); };
+    auto td = [&](const Row& r, int span) { return CellNode(r.node, StructType::kTD, span); };
     auto push = [&](Row r, bool keep = false) {
       r.group = group;
       r.keep_with_next = keep;
@@ -550,13 +625,15 @@ class PaperBuilder {
     };
     {
       Row r;
+      r.node = tr();
       std::vector<SpanBuilder> name(1);
       name[0].Add(area.name, Style::kBold);
-      r.cells.push_back(MeasureCell(d, name, 0, 2, s_.table_area_size, doc::Align::kLeft, std::nullopt));
+      r.cells.push_back(MeasureCell(d, name, 0, 2, s_.table_area_size, doc::Align::kLeft,
+                                    std::nullopt, kBlack, td(r, 2)));
       std::vector<SpanBuilder> status(1);
       status[0].Add(area.status, Style::kBold);
       Cell c = MeasureCell(d, status, 2, 1, size, doc::Align::kCenter, area.status_fill,
-                           area.status_text);
+                           area.status_text, td(r, 1));
       c.center_vertically = true;
       r.cells.push_back(std::move(c));
       push(std::move(r), /*keep=*/true);
@@ -565,9 +642,11 @@ class PaperBuilder {
     for (const doc::ImprovementAction& a : area.actions) full = full || !a.runs.empty();
     auto spanning = [&](std::string_view label, const doc::Runs& runs) {
       Row r;
+      r.node = tr();
       std::vector<SpanBuilder> p;
       p.push_back(LabelledRuns(label, runs));
-      r.cells.push_back(MeasureCell(d, p, 0, 3, size, doc::Align::kLeft, std::nullopt));
+      r.cells.push_back(MeasureCell(d, p, 0, 3, size, doc::Align::kLeft, std::nullopt, kBlack,
+                                    td(r, 3)));
       push(std::move(r));
     };
     doc::Runs lead_runs;
@@ -578,6 +657,7 @@ class PaperBuilder {
       if (!area.main_issue.empty()) spanning("Main Issue: ", area.main_issue);
       if (!area.actions.empty() || !area.progress.empty()) {
         Row r;
+        r.node = tr();
         std::vector<SpanBuilder> actions;
         for (const doc::ImprovementAction& a : area.actions) {
           SpanBuilder sb;
@@ -593,10 +673,13 @@ class PaperBuilder {
           progress.push_back(std::move(sb));
         }
         if (area.actions.empty()) {
-          r.cells.push_back(MeasureCell(d, progress, 0, 3, size, doc::Align::kLeft, std::nullopt));
+          r.cells.push_back(MeasureCell(d, progress, 0, 3, size, doc::Align::kLeft, std::nullopt,
+                                        kBlack, td(r, 3)));
         } else {
-          r.cells.push_back(MeasureCell(d, actions, 0, 1, size, doc::Align::kLeft, std::nullopt));
-          r.cells.push_back(MeasureCell(d, progress, 1, 2, size, doc::Align::kLeft, std::nullopt));
+          r.cells.push_back(MeasureCell(d, actions, 0, 1, size, doc::Align::kLeft, std::nullopt,
+                                        kBlack, td(r, 1)));
+          r.cells.push_back(MeasureCell(d, progress, 1, 2, size, doc::Align::kLeft, std::nullopt,
+                                        kBlack, td(r, 2)));
         }
         push(std::move(r));
       }
@@ -628,8 +711,11 @@ class PaperBuilder {
       right.push_back(std::move(sb));
     }
     if (left.empty() && right.empty()) return;
-    r.cells.push_back(MeasureCell(d, left, 0, 1, size, doc::Align::kLeft, std::nullopt));
-    r.cells.push_back(MeasureCell(d, right, 1, 2, size, doc::Align::kLeft, std::nullopt));
+    r.node = tr();
+    r.cells.push_back(MeasureCell(d, left, 0, 1, size, doc::Align::kLeft, std::nullopt, kBlack,
+                                  td(r, 1)));
+    r.cells.push_back(MeasureCell(d, right, 1, 2, size, doc::Align::kLeft, std::nullopt, kBlack,
+                                  td(r, 2)));
     push(std::move(r));
   }
 
@@ -709,16 +795,38 @@ class PaperBuilder {
       }
     }
     d->column_x = FitColumns(d->column_x, mins, min_width, s_.body_width());
+    // Table > Caption, THead (header rows), TBody; the caption block comes
+    // before the table's flowable.
+    const int table = Node(StructType::kTable);
+    int head_node = -1;
+    if (!t.caption.empty()) {
+      SpanBuilder sb;
+      sb.Add(t.caption, Style::kBold);
+      auto b = Text(sb, MakeStyle(s_.body_size, 0, s_.body_width()), nullptr, 0, 0,
+                    Node(StructType::kCaption, table));
+      Space(*b, s_.table_space_before, 4, true);
+      b->path = t.path + ".caption";
+      flows_.push_back(std::move(b));
+    }
+    if (header_rows > 0 && !t.rows.empty()) head_node = Node(StructType::kTHead, table);
+    body_node_ = t.rows.size() > header_rows ? Node(StructType::kTBody, table) : -1;
     constexpr int kMaxCellNotes = 10;
     int broken = 0;
     auto make_row = [&](const doc::TableRow& tr, std::vector<Spec>& row, bool header) {
       Row r;
+      r.node = Node(StructType::kTR, header ? head_node : body_node_);
       for (size_t k = 0; k < row.size(); ++k) {
         const doc::TableCell& tc = tr.cells[k];
         std::optional<Color> fill = tc.fill;
         if (!fill && header) fill = s_.header_fill;
-        r.cells.push_back(
-            MeasureCell(*d, row[k].paras, row[k].column, row[k].span, size, tc.align, fill));
+        // Header rows' cells are column headers.
+        const int cell_node =
+            header ? CellNode(r.node, StructType::kTH, row[k].span, StructNode::Scope::kColumn,
+                              row[k].row_span)
+                   : CellNode(r.node, StructType::kTD, row[k].span, StructNode::Scope::kNone,
+                              row[k].row_span);
+        r.cells.push_back(MeasureCell(*d, row[k].paras, row[k].column, row[k].span, size,
+                                      tc.align, fill, kBlack, cell_node));
         r.cells.back().row_span = row[k].row_span;
         if (BrokeWord(r.cells.back()) && ++broken <= kMaxCellNotes && notes_ != nullptr) {
           notes_->push_back(LayoutNote{
@@ -748,14 +856,6 @@ class PaperBuilder {
       notes_->push_back(LayoutNote{
           t.path, absl::StrFormat("words are broken inside %d more cells", broken - kMaxCellNotes)});
     }
-    if (!t.caption.empty()) {
-      SpanBuilder sb;
-      sb.Add(t.caption, Style::kBold);
-      auto b = Text(sb, MakeStyle(s_.body_size, 0, s_.body_width()));
-      Space(*b, s_.table_space_before, 4, true);
-      b->path = t.path + ".caption";
-      flows_.push_back(std::move(b));
-    }
     auto flow = std::make_shared<TableFlow>(std::move(d));
     Space(*flow, s_.table_space_before, s_.table_space_after);
     flow->path = t.path;
@@ -781,6 +881,8 @@ class PaperBuilder {
   const InterruptCheck& interrupt_;
   std::vector<LayoutNote>* notes_;
   TextFactory tf_;
+  int root_ = -1;        // the Document element; -1: untagged
+  int body_node_ = -1;   // the TBody of the table being built
   std::vector<FlowPtr> flows_;
   absl::Status pending_;
   bool lead_in_ = false;  // the paragraph being measured leads in a list
@@ -834,8 +936,9 @@ absl::StatusOr<std::vector<FlowPtr>> MeasurePaper(const doc::Paper& paper,
                                                   const text::FontSet& fonts,
                                                   const HouseStyle& style,
                                                   const InterruptCheck& interrupt,
-                                                  std::vector<LayoutNote>* notes) {
-  PaperBuilder builder(paper, fonts, style, interrupt, notes);
+                                                  std::vector<LayoutNote>* notes,
+                                                  StructTree* structure) {
+  PaperBuilder builder(paper, fonts, style, interrupt, notes, structure);
   return builder.Build();
 }
 

@@ -39,11 +39,15 @@ inline bool BulletIsCircle(int level) { return level % 3 == 2; }
 
 // The paper's body flowables, in order. `interrupt` (optional) is polled
 // every few hundred blocks; `notes` (optional) receives layout remarks.
+// `structure` (optional): receives the paper's logical structure (LAYOUT.md
+// §14) under its root (added as Document when empty), and the flowables
+// draw their text as its elements; without it they draw untagged text.
 absl::StatusOr<std::vector<FlowPtr>> MeasurePaper(const doc::Paper& paper,
                                                   const text::FontSet& fonts,
                                                   const HouseStyle& style,
                                                   const InterruptCheck& interrupt = nullptr,
-                                                  std::vector<LayoutNote>* notes = nullptr);
+                                                  std::vector<LayoutNote>* notes = nullptr,
+                                                  StructTree* structure = nullptr);
 
 }  // namespace pp::layout
 

@@ -34,11 +34,21 @@ class FrontSheet {
  public:
   FrontSheet(const doc::Pack& pack, const text::FontSet& fonts, const HouseStyle& style,
              const std::vector<size_t>& order)
-      : pack_(pack), fonts_(fonts), s_(style), tf_(fonts, style), order_(order) {}
+      : pack_(pack), fonts_(fonts), s_(style), tf_(fonts, style), order_(order) {
+    tf_.set_tree(&tree_);
+  }
+
+  // The front sheet's structure after Build: Document > H1 "Agenda", the
+  // meeting details as P, per part an H2 and a TOC of TOCI (Lbl, and a Link
+  // to the paper, or a P when the paper is not in this edition).
+  StructTree TakeStructure() { return std::move(tree_); }
 
   std::vector<FlowPtr> Build(const std::vector<ItemPlacement>& placements,
                              const std::vector<int>& first_pages) {
     flows_.clear();
+    tree_.nodes.clear();
+    tree_.Add(StructType::kDocument, -1);
+    toc_ = -1;
     const doc::Meeting& m = pack_.meeting;
     const double w = s_.body_width();
     if (!m.organisation_lines.empty()) {
@@ -49,18 +59,21 @@ class FrontSheet {
       }
       SpanBuilder sb;
       sb.Add(lockup, Style::kBold);
-      Push(tf_.Make(sb, tf_.Style(s_.lockup_size, 0, w)), 0, 20, true, "meeting.organisation_lines");
+      Push(tf_.Make(sb, tf_.Style(s_.lockup_size, 0, w), nullptr, 0, 0, P()), 0, 20, true,
+           "meeting.organisation_lines");
     }
     {
       SpanBuilder sb;
       sb.Add("AGENDA", Style::kBold);
-      Push(tf_.Make(sb, tf_.Style(18, 0, w, HAlign::kCenter)), 0, 6, true, "meeting");
+      Push(tf_.Make(sb, tf_.Style(18, 0, w, HAlign::kCenter), nullptr, 0, 0,
+                    tf_.Node(StructType::kH1, 0)),
+           0, 6, true, "meeting");
     }
     {
       SpanBuilder sb;
       sb.Add(m.panel_name, Style::kBold);
-      Push(tf_.Make(sb, tf_.Style(s_.panel_size + 1, 0, w, HAlign::kCenter)), 0, 18, true,
-           "meeting.panel_name");
+      Push(tf_.Make(sb, tf_.Style(s_.panel_size + 1, 0, w, HAlign::kCenter), nullptr, 0, 0, P()), 0,
+           18, true, "meeting.panel_name");
     }
     Detail("Date", {FormatDate(m.date, true)});
     if (!m.start_time.empty()) Detail("Time", {m.start_time});
@@ -79,7 +92,8 @@ class FrontSheet {
       sb.AddOwned(absl::StrCat("MEMBERS' EDITION ", kEnDash,
                                " includes Part II (exempt) papers; not for publication"),
                   Style::kBold);
-      Push(tf_.Make(sb, tf_.Style(s_.body_size, 0, w)), 14, 0, false, "edition");
+      Push(tf_.Make(sb, tf_.Style(s_.body_size, 0, w), nullptr, 0, 0, P()), 14, 0, false,
+           "edition");
     }
 
     bool part_two_started = false;
@@ -102,7 +116,8 @@ class FrontSheet {
                "the likely disclosure of exempt information as defined in Part 1 of Schedule 12A "
                "to the Local Government Act 1972, as indicated against each item.",
                Style::kItalic);
-        Push(tf_.Make(sb, tf_.Style(s_.body_size, 0, w)), 6, 6, false, "part_two");
+        Push(tf_.Make(sb, tf_.Style(s_.body_size, 0, w), nullptr, 0, 0, P()), 6, 6, false,
+             "part_two");
       }
       Entry(item, i < placements.size() ? &placements[i] : nullptr,
             i < first_pages.size() ? first_pages[i] : -1);
@@ -111,6 +126,8 @@ class FrontSheet {
   }
 
  private:
+  int P() { return tf_.Node(StructType::kP, 0); }
+
   void Push(std::shared_ptr<TextBlock> b, double before, double after, bool keep, std::string path) {
     Space(*b, before, after, keep);
     b->path = std::move(path);
@@ -145,14 +162,18 @@ class FrontSheet {
       sb.AddOwned(std::move(value), Style::kRegular);
     }
     const std::vector<text::Span> label_spans = {text::Span{label, Style::kBold, -1}};
-    auto b = tf_.Make(sb, tf_.Style(s_.body_size, indent, s_.body_width() - indent), &label_spans, 0);
+    auto b = tf_.Make(sb, tf_.Style(s_.body_size, indent, s_.body_width() - indent), &label_spans, 0,
+                      0, P());
     Push(std::move(b), 4, 4, false, "meeting." + std::string(label));
   }
 
   void Heading(std::string text) {
     SpanBuilder sb;
     sb.AddOwned(std::move(text), Style::kBold);
-    Push(tf_.Make(sb, tf_.Style(s_.body_size + 1, 0, s_.body_width())), 20, 8, true, "agenda");
+    Push(tf_.Make(sb, tf_.Style(s_.body_size + 1, 0, s_.body_width()), nullptr, 0, 0,
+                  tf_.Node(StructType::kH2, 0)),
+         20, 8, true, "agenda");
+    toc_ = -1;  // the entries after a heading start a new TOC
   }
 
   void Entry(const doc::PackItem& item, const ItemPlacement* placement, int first_page) {
@@ -173,16 +194,27 @@ class FrontSheet {
     }
     const std::string label_text = item.number + ".";
     const std::vector<text::Span> label = {text::Span{label_text, Style::kBold, -1}};
+    // TOC > TOCI > Lbl ("7b."), then a Link to the paper (its text and page
+    // range), or a P for an entry without one (still read in full).
+    const bool linked = placement != nullptr && placement->included && placement->first_page > 0;
+    if (toc_ < 0) toc_ = tf_.Node(StructType::kTOC, 0);
+    const int toci = tf_.Node(StructType::kTOCI, toc_);
+    const int lbl = tf_.Node(StructType::kLbl, toci);
+    const int body = tf_.Node(linked ? StructType::kLink : StructType::kP, toci);
     std::shared_ptr<TextBlock> b = tf_.Make(
-        sb, tf_.Style(s_.body_size, indent, s_.body_width() - indent - room), &label, 0);
+        sb, tf_.Style(s_.body_size, indent, s_.body_width() - indent - room), &label, 0, 0, body);
     auto c = std::make_shared<TextContent>(b->content());
+    c->label_node = lbl;
     c->style.width = s_.body_width() - indent;  // the trailer sits at the column's right edge
-    if (placement != nullptr && placement->included && placement->first_page > 0) {
+    if (linked) {
       const std::string range = PageRange(placement->first_page, placement->last_page);
       const text::Span span{range, Style::kRegular, -1};
       c->trailer = text::SetLine({&span, 1}, fonts_, s_.body_size);
       c->link_page = first_page;
       c->link_y = s_.page_height;
+      c->link_node = body;
+      tree_.nodes[static_cast<size_t>(body)].alt =
+          absl::StrCat("Item ", item.number, ": ", item.title, " ", range);
     } else if (Included(item, pack_.edition)) {
       // First pass: reserve the same room, numbers unknown yet.
       const text::Span span{widest, Style::kRegular, -1};
@@ -200,6 +232,8 @@ class FrontSheet {
   TextFactory tf_;
   const std::vector<size_t>& order_;
   std::vector<FlowPtr> flows_;
+  StructTree tree_;
+  int toc_ = -1;  // the TOC the next entry goes in; -1: start one
 };
 
 // Draws paginated bodies onto new pages appended to `pages`; outline entries
@@ -218,6 +252,7 @@ Page BlankVerso(const text::FontSet& fonts, const HouseStyle& s) {
   Page page;
   const text::Span span{kBlankVerso, Style::kItalic, -1};
   const text::Line line = text::SetLine({&span, 1}, fonts, s.body_size);
+  // Decoration (an artifact): nothing of the document is on the page.
   DrawLine(line, {}, s.body_size, {0, 0, 0}, (s.page_width - line.width) / 2, s.page_height / 2,
            &page);
   return page;
@@ -346,6 +381,10 @@ absl::StatusOr<PageLayout> LayoutPack(const doc::Pack& pack, const text::FontSet
   layout.pages.reserve(static_cast<size_t>(total_pages));
   std::vector<OutlineEntry> agenda_lines;  // one per item, in agenda order
   DrawBodies(*final_front, s, &layout.pages, &agenda_lines);
+  // Document > the front sheet's elements, then one Sect per included
+  // paper (its tree, whose first heading is the paper's title H1).
+  layout.structure = front.TakeStructure();
+  layout.lang = pack.language;
   if (agenda_lines.size() != order.size()) {
     return absl::InternalError("agenda outline entries do not match the items");
   }
@@ -369,6 +408,11 @@ absl::StatusOr<PageLayout> LayoutPack(const doc::Pack& pack, const text::FontSet
       StampPage(furniture, fonts, s, &layout.pages.back());
     }
     const int start = static_cast<int>(layout.pages.size());
+    const int offset = layout.structure.Graft(papers[i]->structure, 0, StructType::kSect);
+    if (item.paper->language != pack.language) {
+      layout.structure.nodes[static_cast<size_t>(offset)].lang = item.paper->language;
+    }
+    const int marking_node = papers[i]->marking_node >= 0 ? papers[i]->marking_node + offset : -1;
     layout.outline.push_back(OutlineEntry{agenda_lines[k].title, 0, start, s.page_height});
     for (OutlineEntry e : papers[i]->outline) {
       e.level += 1;
@@ -382,7 +426,9 @@ absl::StatusOr<PageLayout> LayoutPack(const doc::Pack& pack, const text::FontSet
       furniture.marking = kDefaultPartTwoMarking;
     }
     for (Page& page : papers[i]->pages) {
+      ShiftNodes(&page, offset);
       furniture.page_number = absl::StrCat(pack.first_page_number + layout.pages.size());
+      furniture.marking_node = static_cast<int>(layout.pages.size()) == start ? marking_node : -1;
       StampPage(furniture, fonts, s, &page);
       layout.pages.push_back(std::move(page));
     }

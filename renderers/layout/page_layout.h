@@ -5,6 +5,12 @@
 // origin at the bottom-left of the page, y up); the painter never measures
 // and never decides. Items are painted in this order per page: fills,
 // text, rules and frames, then link annotations.
+//
+// Logical structure (tagged PDF, PDF/UA-1; LAYOUT.md §14) is decided here
+// too: `structure` is the document's tree of structure elements, and every
+// text item and link names the element it belongs to (`node`), or -1 for
+// an artifact (page furniture, repeated headers, added hyphens). Fills,
+// rules, frames and circles are always artifacts (decoration).
 #ifndef PANELPAPER_RENDERERS_LAYOUT_PAGE_LAYOUT_H_
 #define PANELPAPER_RENDERERS_LAYOUT_PAGE_LAYOUT_H_
 
@@ -27,6 +33,7 @@ struct TextItem {
   double width = 0;  // measured advance (for checks; the painter doesn't need it)
   std::string text;  // UTF-8
   Color color;
+  int node = -1;     // structure element (index into PageLayout::structure); -1: artifact
 };
 
 // A filled rectangle (x, y = bottom-left corner).
@@ -63,6 +70,7 @@ struct LinkItem {
   std::string uri;        // set for external links
   int target_page = -1;   // else: page index to jump to
   double target_y = 0;    // ...at this height
+  int node = -1;          // its Link structure element; -1: none
 };
 
 struct Page {
@@ -81,6 +89,44 @@ struct OutlineEntry {
   int level = 0;
   int page = 0;
   double y = 0;
+};
+
+// Structure element types (ISO 32000-1 §14.8.4), written as their names.
+enum class StructType {
+  kDocument, kPart, kSect, kH1, kH2, kH3, kP, kL, kLI, kLbl, kLBody,
+  kTable, kTHead, kTBody, kTR, kTH, kTD, kCaption, kLink, kSpan, kNote, kTOC, kTOCI
+};
+
+// "Document", "H1", "TOCI", ...
+const char* StructTypeName(StructType type);
+
+// A structure element. Children are the nodes whose `parent` is this one,
+// in index order (layout creates them in reading order); the element's own
+// content (text items naming it) goes between them where it is painted.
+struct StructNode {
+  StructType type = StructType::kP;
+  int parent = -1;         // -1: the root (index 0, Document)
+  std::string lang;        // BCP 47 (/Lang); empty: inherited
+  // TH: its /Scope (a column header, or a row header such as a group band).
+  enum class Scope { kNone, kColumn, kRow } scope = Scope::kNone;
+  int column_span = 1;     // TH/TD: /ColSpan when > 1
+  int row_span = 1;        // TH/TD: /RowSpan when > 1
+  std::string alt;         // Link: /Contents of its annotations (and /Alt)
+};
+
+// The tree: nodes[0] is the root. Add returns the new node's index.
+struct StructTree {
+  std::vector<StructNode> nodes;
+  int Add(StructType type, int parent) {
+    StructNode n;
+    n.type = type;
+    n.parent = parent;
+    nodes.push_back(std::move(n));
+    return static_cast<int>(nodes.size()) - 1;
+  }
+  // Appends `other` (its root under `parent`, as `root_type`) and returns
+  // the offset to add to `other`'s node indexes.
+  int Graft(const StructTree& other, int parent, StructType root_type);
 };
 
 // Pages from `first_page` on are labelled start, start+1, ... (decimal).
@@ -109,7 +155,12 @@ struct PageLayout {
   std::vector<OutlineEntry> outline;
   std::vector<PageLabel> labels;
   DocInfo info;
+  StructTree structure;     // empty: an untagged document (tests)
+  std::string lang = "en-GB";  // the document's language (/Lang)
 };
+
+// Adds `offset` to every node reference of `page` (after StructTree::Graft).
+void ShiftNodes(Page* page, int offset);
 
 }  // namespace pp::layout
 

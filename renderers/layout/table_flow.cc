@@ -450,7 +450,7 @@ std::optional<SplitResult> TableFlow::Split(double avail, bool force) const {
 
 template <typename Heights>
 void TableFlow::DrawRow(const Row& row, size_t i, const Heights& heights, DrawContext& ctx,
-                        double x, double top) const {
+                        double x, double top, bool artifact) const {
   const TableData& d = *data_;
   for (const Cell& cell : row.cells) {
     const double x0 = x + d.column_x[static_cast<size_t>(cell.column)];
@@ -466,19 +466,24 @@ void TableFlow::DrawRow(const Row& row, size_t i, const Heights& heights, DrawCo
     }
     static const std::vector<std::string> kNoUris;
     const std::vector<std::string>& uris = cell.uris ? *cell.uris : kNoUris;
+    // A spanning cell's text printed again after a break was read above.
+    const bool text_artifact = artifact || cell.repeated;
     // A spanning cell cut by the fragment's end shows the lines that fit;
     // the next fragment continues it (ContinueSpans).
     const size_t n = spans ? LinesThatFit(d, cell, height) : cell.lines.size();
     for (size_t li = 0; li < n; ++li) {
       const CellLine& l = cell.lines[li];
       DrawLine(l.line, uris, l.size, l.color, x0 + d.padding_x + l.x,
-               content_top - cell.lines.Top(li) - l.baseline, ctx.page);
+               content_top - cell.lines.Top(li) - l.baseline, ctx.page,
+               text_artifact ? -1 : cell.node, cell.tag_nodes.get(), text_artifact);
     }
   }
 }
 
 void TableFlow::Draw(DrawContext& ctx, double x, double top) const {
   double y = top;
+  // The header rows are content in the first fragment only.
+  const bool first_fragment = begin_ == 0 && !first_;
   const std::vector<Row>& header = data_->header;
   auto header_heights = [&](size_t i, size_t n) {
     double h = 0;
@@ -486,17 +491,17 @@ void TableFlow::Draw(DrawContext& ctx, double x, double top) const {
     return h;
   };
   for (size_t i = 0; i < header.size(); ++i) {
-    DrawRow(header[i], i, header_heights, ctx, x, y);
+    DrawRow(header[i], i, header_heights, ctx, x, y, !first_fragment);
     y -= header[i].height;
   }
   if (const Row* band = ContinuedBand()) {
-    DrawRow(*band, 0, [&](size_t, size_t) { return band->height; }, ctx, x, y);
+    DrawRow(*band, 0, [&](size_t, size_t) { return band->height; }, ctx, x, y, /*artifact=*/true);
     y -= band->height;
   }
   auto body_heights = [&](size_t i, size_t n) { return RowsHeight(i, i + n); };
   for (size_t i = begin_; i < end_; ++i) {
     const Row& r = RowAt(i);
-    DrawRow(r, i, body_heights, ctx, x, y);
+    DrawRow(r, i, body_heights, ctx, x, y, /*artifact=*/false);
     y -= r.height;
   }
 }

@@ -22,6 +22,10 @@
 //   is never the last row on a page; a fragment never holds headers alone.
 // * When a page break falls inside a group, the next fragment repeats the
 //   group's band as "<name> (continued)" under the header rows.
+// * Structure: rows and cells carry their TR and TH/TD elements; a row
+//   split across pages stays one TR (its halves keep the nodes). Header
+//   rows repeated on a continuation page and "(continued)" bands are
+//   artifacts: the Table element holds each row once.
 // Rows are shared, immutable data; fragments are index ranges into them,
 // plus at most two replacement rows for the halves of split rows, so a
 // 100,000-row table paginates in linear time.
@@ -93,6 +97,9 @@ struct Cell {
   // A spanning cell's whole text, for a repeat (row_span > 1 only).
   CellLines whole;
   double whole_height = 0;
+  // Structure: the cell's TH/TD element, and its tags' elements (links).
+  int node = -1;
+  std::shared_ptr<const std::vector<int>> tag_nodes;
 };
 
 // A cell spanning rows, or the continuation of one (which may be down to
@@ -111,6 +118,7 @@ struct Row {
   // Cells of rows above spanning down into this row: (their row, column).
   std::vector<std::pair<size_t, int>> spanned_from;
   std::string path;
+  int node = -1;              // its TR structure element
 };
 
 struct TableData {
@@ -216,9 +224,10 @@ class TableFlow final : public Flowable {
   // `start` is its row.
   bool EmptySpanAbove(size_t k, bool inside, double head_half, size_t* start) const;
   // `heights(i, n)`: the height of the n rows from row i of its part.
+  // `artifact`: a repeated header or band (its text is decoration).
   template <typename Heights>
   void DrawRow(const Row& row, size_t i, const Heights& heights, DrawContext& ctx, double x,
-               double top) const;
+               double top, bool artifact) const;
 
   std::shared_ptr<const TableData> data_;
   // prefix_[i]: the height of rows [0, i), so a fragment's height is O(1)

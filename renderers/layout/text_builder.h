@@ -41,13 +41,21 @@ class SpanBuilder {
   // Runs with their own styles (forced bold/italic on top) and links.
   void AddRuns(const doc::Runs& runs, bool force_bold = false, bool force_italic = false);
   void AddLink(std::string_view text, text::Style style, std::string uri);
+  // Text in its own language (a Span with /Lang in the tagged PDF).
+  void AddInLanguage(std::string_view text, text::Style style, std::string lang);
   const std::vector<text::Span>& spans() const { return spans_; }
   bool empty() const { return spans_.empty(); }
+  // Per tag: the link target ("" for none) and the language ("" for the
+  // surrounding one).
   std::vector<std::string> TakeUris() { return std::move(uris_); }
+  std::vector<std::string> TakeLangs() { return std::move(langs_); }
 
  private:
+  int NewTag(std::string uri, std::string lang);
+
   std::vector<text::Span> spans_;
   std::vector<std::string> uris_;
+  std::vector<std::string> langs_;
   std::deque<std::string> owned_;
 };
 
@@ -55,15 +63,30 @@ class TextFactory {
  public:
   TextFactory(const text::FontSet& fonts, const HouseStyle& style);
 
+  // Structure elements for links and foreign-language runs are added to
+  // `tree` (null: none, untagged).
+  void set_tree(StructTree* tree) { tree_ = tree; }
+  StructTree* tree() const { return tree_; }
+  // A new element of `type` under `parent` (-1 without a tree).
+  int Node(StructType type, int parent) const {
+    return tree_ != nullptr && parent >= 0 ? tree_->Add(type, parent) : -1;
+  }
+  // Elements for `spans`' tags under `node`: a Link per link target (/Alt
+  // the target), a Span per other tag; /Lang from the tag's language.
+  std::vector<int> TagNodes(int node, const std::vector<std::string>& uris,
+                            const std::vector<std::string>& langs) const;
+
   // Black text of `size` whose column starts at `indent` and is `width` wide.
   TextStyle Style(double size, double indent, double width, HAlign align = HAlign::kLeft) const;
 
   // A measured block whose lines are broken at ts.width; `label` hangs on
   // the first line at `label_x` (from the region's left edge); with
   // `label_circle_r` > 0 the label is a stroked circle instead (TextContent).
+  // The text (and label) belong to structure element `node` (-1: artifact).
   std::shared_ptr<TextBlock> Make(SpanBuilder& spans, const TextStyle& ts,
                                   const std::vector<text::Span>* label = nullptr,
-                                  double label_x = 0, double label_circle_r = 0) const;
+                                  double label_x = 0, double label_circle_r = 0,
+                                  int node = -1) const;
 
   const text::FontSet& fonts() const { return fonts_; }
   const HouseStyle& house() const { return style_; }
@@ -71,6 +94,7 @@ class TextFactory {
  private:
   const text::FontSet& fonts_;
   const HouseStyle& style_;
+  StructTree* tree_ = nullptr;
   double ascent_ = 0.8, descent_ = -0.2;
 };
 

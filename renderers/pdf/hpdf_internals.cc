@@ -121,7 +121,7 @@ const char* SetAnnotationFlags(AnnotationHandle annotation, int flags) {
   return nullptr;
 }
 
-const char* AddPdfAParts(DocHandle handle, std::string_view xmp, std::string_view icc_profile) {
+const char* AddMetadata(DocHandle handle, std::string_view xmp) {
   auto pdf = static_cast<HPDF_Doc>(handle);
   pdf->pdf_version = HPDF_VER_17;
   // XMP metadata stream, uncompressed so it stays readable.
@@ -137,6 +137,11 @@ const char* AddPdfAParts(DocHandle handle, std::string_view xmp, std::string_vie
     return "HPDF_Stream_Write(XMP)";
   }
   if (HPDF_Dict_Add(pdf->catalog, "Metadata", meta) != HPDF_OK) return "HPDF_Dict_Add(Metadata)";
+  return nullptr;
+}
+
+const char* AddPdfAParts(DocHandle handle, std::string_view icc_profile) {
+  auto pdf = static_cast<HPDF_Doc>(handle);
   // sRGB output intent.
   HPDF_Dict icc = HPDF_DictStream_New(pdf->mmgr, pdf->xref);
   if (icc == nullptr) return "HPDF_DictStream_New";
@@ -174,6 +179,235 @@ const char* AddPdfAParts(DocHandle handle, std::string_view xmp, std::string_vie
     return "HPDF_Array_Add(ID)";
   }
   if (HPDF_Dict_Add(pdf->trailer, "ID", id) != HPDF_OK) return "HPDF_Dict_Add(ID)";
+  return nullptr;
+}
+
+const char* AppendToPage(PageHandle page, std::string_view ops) {
+  auto attr = static_cast<HPDF_PageAttr>(static_cast<HPDF_Page>(page)->attr);
+  if (attr == nullptr || attr->stream == nullptr) return "the page's content stream";
+  if (HPDF_Stream_Write(attr->stream, reinterpret_cast<const HPDF_BYTE*>(ops.data()),
+                        static_cast<HPDF_UINT>(ops.size())) != HPDF_OK) {
+    return "HPDF_Stream_Write(marked content)";
+  }
+  return nullptr;
+}
+
+namespace {
+
+// A text string object: literal PDFDocEncoding, or a hex UTF-16BE string.
+void* TextObject(HPDF_MMgr mmgr, const TextString& t) {
+  if (t.utf16) {
+    return HPDF_Binary_New(mmgr, reinterpret_cast<HPDF_BYTE*>(const_cast<char*>(t.bytes.data())),
+                           static_cast<HPDF_UINT>(t.bytes.size()));
+  }
+  return HPDF_String_New(mmgr, t.bytes.c_str(), nullptr);
+}
+
+// A new indirect dictionary (nullptr on failure; libharu frees it then).
+HPDF_Dict IndirectDict(HPDF_Doc pdf) {
+  HPDF_Dict d = HPDF_Dict_New(pdf->mmgr);
+  if (d == nullptr || HPDF_Xref_Add(pdf->xref, d) != HPDF_OK) return nullptr;
+  return d;
+}
+
+// Adds `obj` (a new object, or an indirect one) to `array` / `dict`.
+bool Put(HPDF_Array array, void* obj) {
+  return obj != nullptr && HPDF_Array_Add(array, obj) == HPDF_OK;
+}
+bool Put(HPDF_Dict dict, const char* key, void* obj) {
+  return obj != nullptr && HPDF_Dict_Add(dict, key, obj) == HPDF_OK;
+}
+
+// The number tree's leaves hold at most this many entries (PDF/A-1's array
+// limit was 8191 elements; leaves this small keep every array well within it).
+constexpr size_t kNumberTreeLeaf = 1024;
+
+}  // namespace
+
+const char* WriteStructure(DocHandle handle, const StructureSpec& spec) {
+  auto pdf = static_cast<HPDF_Doc>(handle);
+  HPDF_MMgr mmgr = pdf->mmgr;
+  const size_t n = spec.elements.size();
+  if (n == 0) return "an empty structure tree";
+  HPDF_Dict root = IndirectDict(pdf);
+  if (root == nullptr || HPDF_Dict_AddName(root, "Type", "StructTreeRoot") != HPDF_OK) {
+    return "the StructTreeRoot";
+  }
+  std::vector<HPDF_Dict> elems(n);
+  for (size_t i = 0; i < n; ++i) {
+    elems[i] = IndirectDict(pdf);
+    if (elems[i] == nullptr) return "a structure element";
+  }
+  const size_t pages = spec.pages.size();
+  for (size_t i = 0; i < n; ++i) {
+    const StructElementSpec& e = spec.elements[i];
+    HPDF_Dict d = elems[i];
+    if (HPDF_Dict_AddName(d, "S", e.type.c_str()) != HPDF_OK) return "a structure element's /S";
+    if (e.parent >= static_cast<int>(n)) return "a structure element's parent";
+    if (!Put(d, "P", e.parent < 0 ? root : elems[static_cast<size_t>(e.parent)])) {
+      return "a structure element's /P";
+    }
+    if (!e.lang.bytes.empty() && !Put(d, "Lang", TextObject(mmgr, e.lang))) {
+      return "a structure element's /Lang";
+    }
+    if (e.scope != nullptr || e.column_span > 1 || e.row_span > 1) {
+      HPDF_Dict a = HPDF_Dict_New(mmgr);
+      if (a == nullptr || HPDF_Dict_AddName(a, "O", "Table") != HPDF_OK ||
+          (e.scope != nullptr && HPDF_Dict_AddName(a, "Scope", e.scope) != HPDF_OK) ||
+          (e.column_span > 1 && HPDF_Dict_AddNumber(a, "ColSpan", e.column_span) != HPDF_OK) ||
+          (e.row_span > 1 && HPDF_Dict_AddNumber(a, "RowSpan", e.row_span) != HPDF_OK) ||
+          HPDF_Dict_Add(d, "A", a) != HPDF_OK) {
+        return "a table cell's attributes";
+      }
+    }
+    // /Pg: the page of the first marked content; MCIDs on it are written
+    // as bare integers, others as MCR dictionaries.
+    int pg = -1;
+    for (const StructKid& k : e.kids) {
+      if (k.kind == StructKid::Kind::kMarkedContent) {
+        pg = k.page;
+        break;
+      }
+    }
+    if (pg >= static_cast<int>(pages)) return "marked content on a page that does not exist";
+    if (pg >= 0 && !Put(d, "Pg", spec.pages[static_cast<size_t>(pg)])) return "an element's /Pg";
+    if (e.kids.empty()) continue;
+    HPDF_Array kids = HPDF_Array_New(mmgr);
+    if (kids == nullptr) return "HPDF_Array_New(K)";
+    for (const StructKid& k : e.kids) {
+      switch (k.kind) {
+        case StructKid::Kind::kElement:
+          if (k.index < 0 || static_cast<size_t>(k.index) >= n ||
+              !Put(kids, elems[static_cast<size_t>(k.index)])) {
+            return "a structure element's kid";
+          }
+          break;
+        case StructKid::Kind::kMarkedContent:
+          if (k.page == pg) {
+            if (HPDF_Array_AddNumber(kids, k.index) != HPDF_OK) return "an MCID";
+          } else {
+            if (k.page < 0 || static_cast<size_t>(k.page) >= pages) return "an MCR's page";
+            HPDF_Dict mcr = HPDF_Dict_New(mmgr);
+            if (mcr == nullptr || HPDF_Dict_AddName(mcr, "Type", "MCR") != HPDF_OK ||
+                !Put(mcr, "Pg", spec.pages[static_cast<size_t>(k.page)]) ||
+                HPDF_Dict_AddNumber(mcr, "MCID", k.index) != HPDF_OK || !Put(kids, mcr)) {
+              return "a marked-content reference";
+            }
+          }
+          break;
+        case StructKid::Kind::kAnnotation: {
+          if (k.index < 0 || static_cast<size_t>(k.index) >= spec.annotations.size()) {
+            return "an OBJR's annotation";
+          }
+          const StructAnnotationSpec& an = spec.annotations[static_cast<size_t>(k.index)];
+          HPDF_Dict objr = HPDF_Dict_New(mmgr);
+          if (objr == nullptr || HPDF_Dict_AddName(objr, "Type", "OBJR") != HPDF_OK ||
+              !Put(objr, "Obj", an.annotation) ||
+              !Put(objr, "Pg", spec.pages[static_cast<size_t>(an.page)]) || !Put(kids, objr)) {
+            return "an object reference";
+          }
+          break;
+        }
+      }
+    }
+    if (HPDF_Dict_Add(d, "K", kids) != HPDF_OK) return "a structure element's /K";
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (spec.elements[i].parent < 0) {
+      if (!Put(root, "K", elems[i])) return "the StructTreeRoot's /K";
+      break;
+    }
+  }
+  // The parent tree: (key, value) pairs in key order, in leaves of at most
+  // kNumberTreeLeaf entries under one root when there are more.
+  std::vector<std::pair<int, void*>> entries;
+  entries.reserve(pages + spec.annotations.size());
+  for (size_t p = 0; p < pages; ++p) {
+    HPDF_Dict page = static_cast<HPDF_Dict>(spec.pages[p]);
+    if (HPDF_Dict_AddNumber(page, "StructParents", static_cast<HPDF_INT32>(p)) != HPDF_OK) {
+      return "a page's /StructParents";
+    }
+    HPDF_Array arr = HPDF_Array_New(mmgr);
+    if (arr == nullptr || HPDF_Xref_Add(pdf->xref, arr) != HPDF_OK) return "a parent tree array";
+    if (p < spec.page_mcids.size()) {
+      for (int e : spec.page_mcids[p]) {
+        if (e < 0 || static_cast<size_t>(e) >= n || !Put(arr, elems[static_cast<size_t>(e)])) {
+          return "a parent tree entry";
+        }
+      }
+    }
+    entries.emplace_back(static_cast<int>(p), arr);
+  }
+  std::vector<bool> tabs(pages, false);
+  for (size_t a = 0; a < spec.annotations.size(); ++a) {
+    const StructAnnotationSpec& an = spec.annotations[a];
+    auto annot = static_cast<HPDF_Dict>(an.annotation);
+    const int key = static_cast<int>(pages + a);
+    if (an.page < 0 || static_cast<size_t>(an.page) >= pages || an.element < 0 ||
+        static_cast<size_t>(an.element) >= n) {
+      return "an annotation's structure";
+    }
+    if (HPDF_Dict_AddNumber(annot, "StructParent", key) != HPDF_OK ||
+        (!an.contents.bytes.empty() && !Put(annot, "Contents", TextObject(mmgr, an.contents)))) {
+      return "an annotation's /StructParent";
+    }
+    tabs[static_cast<size_t>(an.page)] = true;
+    entries.emplace_back(key, elems[static_cast<size_t>(an.element)]);
+  }
+  for (size_t p = 0; p < pages; ++p) {
+    if (tabs[p] && HPDF_Dict_AddName(static_cast<HPDF_Dict>(spec.pages[p]), "Tabs", "S") != HPDF_OK) {
+      return "a page's /Tabs";
+    }
+  }
+  auto leaf = [&](HPDF_Dict node, size_t from, size_t to) -> bool {
+    HPDF_Array nums = HPDF_Array_New(mmgr);
+    if (nums == nullptr) return false;
+    for (size_t i = from; i < to; ++i) {
+      if (HPDF_Array_AddNumber(nums, entries[i].first) != HPDF_OK || !Put(nums, entries[i].second)) {
+        return false;
+      }
+    }
+    return HPDF_Dict_Add(node, "Nums", nums) == HPDF_OK;
+  };
+  HPDF_Dict tree = IndirectDict(pdf);
+  if (tree == nullptr) return "the parent tree";
+  if (entries.size() <= kNumberTreeLeaf) {
+    if (!leaf(tree, 0, entries.size())) return "the parent tree's /Nums";
+  } else {
+    HPDF_Array kids = HPDF_Array_New(mmgr);
+    if (kids == nullptr || HPDF_Dict_Add(tree, "Kids", kids) != HPDF_OK) return "the parent tree";
+    for (size_t from = 0; from < entries.size(); from += kNumberTreeLeaf) {
+      const size_t to = std::min(entries.size(), from + kNumberTreeLeaf);
+      HPDF_Dict node = IndirectDict(pdf);
+      HPDF_Array limits = HPDF_Array_New(mmgr);
+      if (node == nullptr || limits == nullptr || !leaf(node, from, to) ||
+          HPDF_Array_AddNumber(limits, entries[from].first) != HPDF_OK ||
+          HPDF_Array_AddNumber(limits, entries[to - 1].first) != HPDF_OK ||
+          HPDF_Dict_Add(node, "Limits", limits) != HPDF_OK || !Put(kids, node)) {
+        return "a parent tree leaf";
+      }
+    }
+  }
+  if (HPDF_Dict_Add(root, "ParentTree", tree) != HPDF_OK ||
+      HPDF_Dict_AddNumber(root, "ParentTreeNextKey",
+                          static_cast<HPDF_INT32>(pages + spec.annotations.size())) != HPDF_OK) {
+    return "the StructTreeRoot's /ParentTree";
+  }
+  // The catalog.
+  HPDF_Dict mark = HPDF_Dict_New(mmgr);
+  if (mark == nullptr || HPDF_Dict_AddBoolean(mark, "Marked", HPDF_TRUE) != HPDF_OK ||
+      HPDF_Dict_Add(pdf->catalog, "MarkInfo", mark) != HPDF_OK) {
+    return "the catalog's /MarkInfo";
+  }
+  if (!Put(pdf->catalog, "StructTreeRoot", root)) return "the catalog's /StructTreeRoot";
+  if (!spec.lang.bytes.empty() && !Put(pdf->catalog, "Lang", TextObject(mmgr, spec.lang))) {
+    return "the catalog's /Lang";
+  }
+  HPDF_Dict prefs = HPDF_Dict_New(mmgr);
+  if (prefs == nullptr || HPDF_Dict_AddBoolean(prefs, "DisplayDocTitle", HPDF_TRUE) != HPDF_OK ||
+      HPDF_Dict_Add(pdf->catalog, "ViewerPreferences", prefs) != HPDF_OK) {
+    return "the catalog's /ViewerPreferences";
+  }
   return nullptr;
 }
 

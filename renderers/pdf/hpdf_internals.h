@@ -48,6 +48,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pp::pdf::hpdf_internals {
 
@@ -55,6 +56,7 @@ namespace pp::pdf::hpdf_internals {
 using DocHandle = void*;         // HPDF_Doc
 using FontHandle = void*;        // HPDF_Font
 using AnnotationHandle = void*;  // HPDF_Annotation
+using PageHandle = void*;        // HPDF_Page
 
 // HPDF_LoadTTFontFromFile from bytes in memory, with embedding: parse,
 // register, tag the subset name (HPDFAA, HPDFAB, ... in load order, so the
@@ -71,11 +73,65 @@ const char* AddCapHeight(FontHandle font);
 // Sets the annotation flags /F (4 = printable, as PDF/A requires).
 const char* SetAnnotationFlags(AnnotationHandle annotation, int flags);
 
-// PDF/A parts libharu doesn't write: PDF version 1.7, the XMP metadata
-// stream (uncompressed), an sRGB output intent with the ICC profile, and a
-// trailer /ID of two zero 16-byte strings (the painter patches it after
-// saving).
-const char* AddPdfAParts(DocHandle doc, std::string_view xmp, std::string_view icc_profile);
+// PDF version 1.7 and the XMP metadata stream (uncompressed) in the
+// catalog: every PDF (PDF/UA-1 asks for dc:title and pdfuaid:part).
+const char* AddMetadata(DocHandle doc, std::string_view xmp);
+
+// PDF/A parts libharu doesn't write: an sRGB output intent with the ICC
+// profile, and a trailer /ID of two zero 16-byte strings (the painter
+// patches it after saving). The XMP comes from AddMetadata.
+const char* AddPdfAParts(DocHandle doc, std::string_view icc_profile);
+
+// ---- Tagged PDF (marked content and the structure tree) ----------------------
+
+// Appends content-stream operators ("/P <</MCID 3>> BDC\n", "EMC\n") at the
+// current end of a page's content: between libharu's own operators, in
+// the order of the calls.
+const char* AppendToPage(PageHandle page, std::string_view ops);
+
+// A PDF text string, already encoded: PDFDocEncoding bytes, or (utf16)
+// UTF-16BE with its byte-order mark (written as a hex string).
+struct TextString {
+  std::string bytes;
+  bool utf16 = false;
+};
+
+// One structure element; kids in reading order.
+struct StructKid {
+  enum class Kind { kElement, kMarkedContent, kAnnotation } kind = Kind::kElement;
+  int index = 0;  // element index, MCID, or annotation index
+  int page = 0;   // page index (marked content)
+};
+struct StructElementSpec {
+  std::string type;    // "P", "H1", ... (a standard structure type)
+  int parent = -1;     // element index; -1: the StructTreeRoot (one such element)
+  TextString lang;     // /Lang when not empty
+  const char* scope = nullptr;  // TH: "Column" or "Row" (/A << /O /Table /Scope ... >>)
+  int column_span = 1, row_span = 1;  // /ColSpan, /RowSpan when > 1
+  std::vector<StructKid> kids;
+};
+struct StructAnnotationSpec {
+  AnnotationHandle annotation = nullptr;
+  int page = 0;
+  int element = 0;      // its Link element
+  TextString contents;  // /Contents (the link's description)
+};
+struct StructureSpec {
+  std::vector<PageHandle> pages;
+  std::vector<StructElementSpec> elements;
+  // Per page: the element of each MCID (0, 1, ...).
+  std::vector<std::vector<int>> page_mcids;
+  std::vector<StructAnnotationSpec> annotations;
+  TextString lang;  // the document's /Lang
+};
+
+// Writes the structure tree: elements (indirect dictionaries, MCRs and
+// OBJRs as kids), /StructTreeRoot with /ParentTree (a number tree: pages
+// under keys 0..n-1, annotations after) and /ParentTreeNextKey; on pages
+// /StructParents (and /Tabs /S where there are annotations); on
+// annotations /StructParent and /Contents; in the catalog /MarkInfo
+// <</Marked true>>, /Lang and /ViewerPreferences <</DisplayDocTitle true>>.
+const char* WriteStructure(DocHandle doc, const StructureSpec& spec);
 
 // While alive, libharu's deflate streams on this thread use `level`
 // (effective only with the deflateInit_ replacement).

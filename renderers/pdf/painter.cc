@@ -171,6 +171,13 @@ class Painter {
     PP_PAINT_RETURN_IF_FAILED();
 
     pages_.reserve(layout_.pages.size());
+    if (!layout_.structure.nodes.empty()) {
+      if (!CheckStructure()) return Failure();
+      tagged_ = true;
+      own_.resize(layout_.structure.nodes.size());
+      first_seq_.assign(layout_.structure.nodes.size(), -1);
+      page_mcids_.reserve(layout_.pages.size());
+    }
     for (const layout::Page& page : layout_.pages) {
       if (opts_.interrupt) {
         if (absl::Status st = opts_.interrupt(); !st.ok()) return st;
@@ -189,6 +196,15 @@ class Painter {
     }
     Info();
     PP_PAINT_RETURN_IF_FAILED();
+    if (tagged_) {
+      Structure();
+      PP_PAINT_RETURN_IF_FAILED();
+      Metadata(XmpPacket(layout_.info, opts_.pdfa ? &*opts_.pdfa : nullptr));
+      PP_PAINT_RETURN_IF_FAILED();
+    } else if (opts_.pdfa) {
+      Metadata(XmpPacket(layout_.info, &*opts_.pdfa, /*tagged=*/false));
+      PP_PAINT_RETURN_IF_FAILED();
+    }
     if (opts_.pdfa) {
       PdfAParts(*opts_.pdfa);
       PP_PAINT_RETURN_IF_FAILED();
@@ -350,8 +366,10 @@ class Painter {
     Check(HPDF_Page_SetWidth(page, static_cast<HPDF_REAL>(layout_.width)), "HPDF_Page_SetWidth");
     Check(HPDF_Page_SetHeight(page, static_cast<HPDF_REAL>(layout_.height)), "HPDF_Page_SetHeight");
     HPDF_REAL r, g, b;
+    if (tagged_) page_mcids_.emplace_back();
 
-    // Fills.
+    // Fills (decoration: one artifact).
+    if (!p.fills.empty()) Mark(page, "/Artifact BMC\n");
     bool have_fill = false;
     layout::Color fill_color;
     for (const layout::FillItem& f : p.fills) {
@@ -366,17 +384,20 @@ class Painter {
             "HPDF_Page_Rectangle");
       Check(HPDF_Page_Fill(page), "HPDF_Page_Fill");
     }
+    if (!p.fills.empty()) Mark(page, "EMC\n");
     if (failed()) return;
 
     // Text.
     if (!p.texts.empty()) {
       Check(HPDF_Page_BeginText(page), "HPDF_Page_BeginText");
+      open_ = kNothingOpen;
       text::FaceId face;
       double size = -1;
       bool have_color = false;
       layout::Color color;
       std::string bytes;
       for (const layout::TextItem& t : p.texts) {
+        if (tagged_) MarkText(page, t.node);
         if (size < 0 || !(t.face == face) || t.size != size) {
           HPDF_Font font = Font(t.face);
           if (failed()) return;
@@ -402,11 +423,16 @@ class Painter {
         Check(HPDF_Page_TextOut(page, static_cast<HPDF_REAL>(t.x), static_cast<HPDF_REAL>(t.y), str),
               "HPDF_Page_TextOut");
       }
+      // Marked content closes inside BT ... ET (ISO 32000-1 §14.6).
+      if (open_ != kNothingOpen) Mark(page, "EMC\n");
+      open_ = kNothingOpen;
       Check(HPDF_Page_EndText(page), "HPDF_Page_EndText");
     }
     if (failed()) return;
 
-    // Rules and frames.
+    // Rules, frames and circles (decoration: one artifact).
+    const bool strokes = !p.rules.empty() || !p.frames.empty() || !p.circles.empty();
+    if (strokes) Mark(page, "/Artifact BMC\n");
     double width = -1;
     bool have_stroke = false;
     layout::Color stroke;
@@ -444,6 +470,150 @@ class Painter {
             "HPDF_Page_Circle");
       Check(HPDF_Page_Stroke(page), "HPDF_Page_Stroke");
     }
+    if (strokes) Mark(page, "EMC\n");
+  }
+
+  // ---- Tagging ----------------------------------------------------------------
+
+  // Every node's parent precedes it and exists (the root: index 0 alone
+  // has none); every item names an existing node. A layout built past the
+  // layout stage's rules is refused, never written as a broken tree.
+  bool CheckStructure() {
+    const std::vector<layout::StructNode>& nodes = layout_.structure.nodes;
+    bool ok = nodes[0].parent == -1;
+    for (size_t i = 1; i < nodes.size() && ok; ++i) {
+      ok = nodes[i].parent >= 0 && static_cast<size_t>(nodes[i].parent) < i;
+    }
+    const int n = static_cast<int>(nodes.size());
+    for (const layout::Page& p : layout_.pages) {
+      for (const layout::TextItem& t : p.texts) ok = ok && t.node < n && t.node != 0;
+      for (const layout::LinkItem& l : p.links) ok = ok && l.node < n && l.node != 0;
+    }
+    if (!ok) where_ = "a structure tree that is not a tree (layout)";
+    return ok;
+  }
+
+  // Writes marked-content operators on a tagged page.
+  void Mark(HPDF_Page page, std::string_view ops) {
+    if (!tagged_) return;
+    if (const char* failed_step = internals::AppendToPage(page, ops); failed_step && where_.empty()) {
+      where_ = failed_step;
+    }
+  }
+
+  // Before a text item of `node` (-1: artifact): continues the open
+  // sequence when it is the same, else closes it and opens one — a new
+  // MCID on this page for an element (one per run of its items, so per
+  // element per page unless other content interrupts), or an artifact.
+  void MarkText(HPDF_Page page, int node) {
+    const int want = node < 0 ? kArtifactOpen : node;
+    if (want == open_) return;
+    std::string ops;
+    if (open_ != kNothingOpen) ops = "EMC\n";
+    if (want == kArtifactOpen) {
+      ops += "/Artifact BMC\n";
+    } else {
+      std::vector<int>& mcids = page_mcids_.back();
+      const int mcid = static_cast<int>(mcids.size());
+      mcids.push_back(node);
+      const int64_t seq = seq_++;
+      own_[static_cast<size_t>(node)].push_back(
+          OwnKid{static_cast<int>(pages_.size()) - 1, mcid, -1, seq});
+      // The element and its ancestors have content from here on.
+      for (int a = node; a >= 0 && first_seq_[static_cast<size_t>(a)] < 0;
+           a = layout_.structure.nodes[static_cast<size_t>(a)].parent) {
+        first_seq_[static_cast<size_t>(a)] = seq;
+      }
+      absl::StrAppend(&ops, "/", layout::StructTypeName(layout_.structure.nodes[static_cast<size_t>(node)].type),
+                      " <</MCID ", mcid, ">> BDC\n");
+    }
+    open_ = want;
+    Mark(page, ops);
+  }
+
+  // The structure tree: kids of each element in reading order — its child
+  // elements in the order layout made them, with its own marked content
+  // (and link annotations) placed before the first child that has later
+  // content.
+  void Structure() {
+    const std::vector<layout::StructNode>& nodes = layout_.structure.nodes;
+    internals::StructureSpec spec;
+    spec.pages.assign(pages_.begin(), pages_.end());
+    spec.page_mcids = std::move(page_mcids_);
+    spec.lang = TextStringOf(layout_.lang);
+    for (const Annotation& a : annotations_) {
+      internals::StructAnnotationSpec an;
+      an.annotation = a.handle;
+      an.page = a.page;
+      an.element = a.node;
+      const std::string& alt = nodes[static_cast<size_t>(a.node)].alt;
+      an.contents = TextStringOf(alt.empty() ? a.fallback : alt);
+      spec.annotations.push_back(std::move(an));
+    }
+    std::vector<std::vector<int>> children(nodes.size());
+    for (size_t i = 1; i < nodes.size(); ++i) children[static_cast<size_t>(nodes[i].parent)].push_back(static_cast<int>(i));
+    spec.elements.resize(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const layout::StructNode& node = nodes[i];
+      internals::StructElementSpec& e = spec.elements[i];
+      e.type = layout::StructTypeName(node.type);
+      e.parent = node.parent;
+      if (!node.lang.empty()) e.lang = TextStringOf(node.lang);
+      if (node.scope == layout::StructNode::Scope::kColumn) e.scope = "Column";
+      if (node.scope == layout::StructNode::Scope::kRow) e.scope = "Row";
+      e.column_span = node.column_span;
+      e.row_span = node.row_span;
+      const std::vector<OwnKid>& own = own_[i];
+      size_t k = 0;
+      auto own_kid = [&](const OwnKid& o) {
+        if (o.annotation >= 0) {
+          e.kids.push_back({internals::StructKid::Kind::kAnnotation, o.annotation, o.page});
+        } else {
+          e.kids.push_back({internals::StructKid::Kind::kMarkedContent, o.mcid, o.page});
+        }
+      };
+      for (int c : children[i]) {
+        const int64_t first = first_seq_[static_cast<size_t>(c)];
+        while (first >= 0 && k < own.size() && own[k].seq < first) own_kid(own[k++]);
+        e.kids.push_back({internals::StructKid::Kind::kElement, c, 0});
+      }
+      while (k < own.size()) own_kid(own[k++]);
+    }
+    if (const char* failed_step = internals::WriteStructure(doc_.get(), spec);
+        failed_step && where_.empty()) {
+      where_ = failed_step;
+    }
+  }
+
+  // A PDF text string: PDFDocEncoding when possible, else UTF-16BE.
+  static internals::TextString TextStringOf(const std::string& utf8) {
+    internals::TextString t;
+    if (ToPdfDocEncoding(utf8, &t.bytes)) return t;
+    t.utf16 = true;
+    t.bytes = "\xFE\xFF";
+    size_t pos = 0;
+    while (pos < utf8.size()) {
+      char32_t cp = DecodeUtf8(utf8, &pos);
+      auto unit = [&](unsigned u) {
+        t.bytes.push_back(static_cast<char>(u >> 8));
+        t.bytes.push_back(static_cast<char>(u & 0xFF));
+      };
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        unit(0xD800 + static_cast<unsigned>(cp >> 10));
+        unit(0xDC00 + static_cast<unsigned>(cp & 0x3FF));
+      } else {
+        unit(static_cast<unsigned>(cp));
+      }
+    }
+    return t;
+  }
+
+  void Metadata(const std::string& xmp) {
+    if (const char* failed_step = internals::AddMetadata(doc_.get(), xmp);
+        failed_step && where_.empty()) {
+      where_ = failed_step;
+    }
   }
 
   HPDF_Destination Destination(int page_index, double y) {
@@ -476,6 +646,12 @@ class Painter {
         }
         if (failed()) return;
         Check(HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0), "HPDF_LinkAnnot_SetBorderStyle");
+        if (tagged_ && l.node >= 0) {
+          // The Link element refers to its annotation (OBJR), after its text.
+          const int index = static_cast<int>(annotations_.size());
+          annotations_.push_back(Annotation{a, static_cast<int>(i), l.node, l.uri});
+          own_[static_cast<size_t>(l.node)].push_back(OwnKid{static_cast<int>(i), -1, index, seq_++});
+        }
         // Printable (flag 4), as PDF/A requires of every annotation.
         if (const char* failed_step = internals::SetAnnotationFlags(a, 4); failed_step && where_.empty()) {
           where_ = failed_step;
@@ -579,8 +755,7 @@ class Painter {
       where_ = "PDF/A output needs an ICC profile";
       return;
     }
-    const std::string xmp = XmpPacket(layout_.info, a);
-    if (const char* failed_step = internals::AddPdfAParts(doc_.get(), xmp, a.icc_profile);
+    if (const char* failed_step = internals::AddPdfAParts(doc_.get(), a.icc_profile);
         failed_step && where_.empty()) {
       where_ = failed_step;
     }
@@ -639,6 +814,29 @@ class Painter {
   std::array<HPDF_Font, text::kFaceCount> fonts_loaded_ = {};
   std::vector<HPDF_Page> pages_;
   bool utf8_enabled_ = false;
+
+  // Tagging state (a layout with a structure tree).
+  static constexpr int kNothingOpen = -3;
+  static constexpr int kArtifactOpen = -2;
+  struct OwnKid {
+    int page = 0;
+    int mcid = -1;        // marked content on `page`, or
+    int annotation = -1;  // an annotation (index into annotations_)
+    int64_t seq = 0;      // painting order
+  };
+  struct Annotation {
+    HPDF_Annotation handle;
+    int page;
+    int node;
+    std::string fallback;  // /Contents when the element has no description
+  };
+  bool tagged_ = false;
+  int open_ = kNothingOpen;  // the open marked-content sequence on the page
+  int64_t seq_ = 0;
+  std::vector<std::vector<OwnKid>> own_;   // per node
+  std::vector<int64_t> first_seq_;         // per node: first content in it or below
+  std::vector<std::vector<int>> page_mcids_;
+  std::vector<Annotation> annotations_;
 };
 
 }  // namespace
@@ -646,15 +844,29 @@ class Painter {
 #undef PP_PAINT_RETURN_IF_FAILED
 
 std::string XmpPacket(const layout::DocInfo& info, const PdfA& pdfa) {
+  return XmpPacket(info, &pdfa, /*tagged=*/true);
+}
+
+std::string XmpPacket(const layout::DocInfo& info, const PdfA* pdfa_or_null, bool tagged) {
+  static const PdfA kNoPdfA;
+  const PdfA& pdfa = pdfa_or_null != nullptr ? *pdfa_or_null : kNoPdfA;
   std::string x =
       "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
       "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
-      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
-      "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n"
-      " <pdfaid:part>2</pdfaid:part>\n <pdfaid:conformance>B</pdfaid:conformance>\n"
-      "</rdf:Description>\n"
-      "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
-      " <dc:format>application/pdf</dc:format>\n";
+      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n";
+  if (pdfa_or_null != nullptr) {
+    // Tagged: level A (accessible, ISO 19005-2 §6.8); else level B.
+    absl::StrAppend(&x,
+                    "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n"
+                    " <pdfaid:part>2</pdfaid:part>\n <pdfaid:conformance>",
+                    tagged ? "A" : "B", "</pdfaid:conformance>\n</rdf:Description>\n");
+  }
+  if (tagged) {
+    absl::StrAppend(&x, "<rdf:Description rdf:about=\"\" xmlns:pdfuaid=\"", kPdfUaIdNamespace,
+                    "\">\n <pdfuaid:part>1</pdfuaid:part>\n</rdf:Description>\n");
+  }
+  x += "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+       " <dc:format>application/pdf</dc:format>\n";
   auto alt = [&](const char* tag, const std::string& v) {
     if (v.empty()) return;
     absl::StrAppend(&x, " <dc:", tag, "><rdf:Alt><rdf:li xml:lang=\"x-default\">", XmlEscape(v),
@@ -676,29 +888,52 @@ std::string XmpPacket(const layout::DocInfo& info, const PdfA& pdfa) {
   if (info.created) absl::StrAppend(&x, " <xmp:CreateDate>", XmpDate(*info.created), "</xmp:CreateDate>\n");
   if (info.modified) absl::StrAppend(&x, " <xmp:ModifyDate>", XmpDate(*info.modified), "</xmp:ModifyDate>\n");
   x += "</rdf:Description>\n";
-  if (!pdfa.record.empty()) {
+  const bool ua_schema = pdfa_or_null != nullptr && tagged;
+  if (!pdfa.record.empty() || ua_schema) {
     // PDF/A allows properties outside the predefined schemas only when an
-    // extension schema describes them.
+    // extension schema describes them: the record's, and pdfuaid's.
     absl::StrAppend(
         &x,
         "<rdf:Description rdf:about=\"\" "
         "xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\" "
         "xmlns:pdfaSchema=\"http://www.aiim.org/pdfa/ns/schema#\" "
         "xmlns:pdfaProperty=\"http://www.aiim.org/pdfa/ns/property#\">\n"
-        " <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType=\"Resource\">\n"
-        "  <pdfaSchema:schema>panelpaper archive record</pdfaSchema:schema>\n"
-        "  <pdfaSchema:namespaceURI>", kRecordNamespace, "</pdfaSchema:namespaceURI>\n"
-        "  <pdfaSchema:prefix>pprec</pdfaSchema:prefix>\n"
-        "  <pdfaSchema:property><rdf:Seq>\n");
-    for (const auto& [name, value] : pdfa.record) {
-      absl::StrAppend(&x, "   <rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>", name,
-                      "</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType>"
-                      "<pdfaProperty:category>external</pdfaProperty:category>"
-                      "<pdfaProperty:description>Archive record: ", name,
-                      "</pdfaProperty:description></rdf:li>\n");
+        " <pdfaExtension:schemas><rdf:Bag>\n");
+    if (ua_schema) {
+      absl::StrAppend(
+          &x,
+          " <rdf:li rdf:parseType=\"Resource\">\n"
+          "  <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\n"
+          "  <pdfaSchema:namespaceURI>", kPdfUaIdNamespace, "</pdfaSchema:namespaceURI>\n"
+          "  <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\n"
+          "  <pdfaSchema:property><rdf:Seq>\n"
+          "   <rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>part</pdfaProperty:name>"
+          "<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
+          "<pdfaProperty:category>internal</pdfaProperty:category>"
+          "<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed"
+          "</pdfaProperty:description></rdf:li>\n"
+          "  </rdf:Seq></pdfaSchema:property>\n </rdf:li>\n");
     }
-    x += "  </rdf:Seq></pdfaSchema:property>\n </rdf:li></rdf:Bag></pdfaExtension:schemas>\n"
-         "</rdf:Description>\n";
+    if (!pdfa.record.empty()) {
+      absl::StrAppend(
+          &x,
+          " <rdf:li rdf:parseType=\"Resource\">\n"
+          "  <pdfaSchema:schema>panelpaper archive record</pdfaSchema:schema>\n"
+          "  <pdfaSchema:namespaceURI>", kRecordNamespace, "</pdfaSchema:namespaceURI>\n"
+          "  <pdfaSchema:prefix>pprec</pdfaSchema:prefix>\n"
+          "  <pdfaSchema:property><rdf:Seq>\n");
+      for (const auto& [name, value] : pdfa.record) {
+        absl::StrAppend(&x, "   <rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>", name,
+                        "</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType>"
+                        "<pdfaProperty:category>external</pdfaProperty:category>"
+                        "<pdfaProperty:description>Archive record: ", name,
+                        "</pdfaProperty:description></rdf:li>\n");
+      }
+      x += "  </rdf:Seq></pdfaSchema:property>\n </rdf:li>\n";
+    }
+    x += " </rdf:Bag></pdfaExtension:schemas>\n</rdf:Description>\n";
+  }
+  if (!pdfa.record.empty()) {
     absl::StrAppend(&x, "<rdf:Description rdf:about=\"\" xmlns:pprec=\"", kRecordNamespace, "\">\n");
     for (const auto& [name, value] : pdfa.record) {
       absl::StrAppend(&x, " <pprec:", name, ">", XmlEscape(value), "</pprec:", name, ">\n");

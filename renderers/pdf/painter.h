@@ -12,7 +12,15 @@
 //   document uses them);
 // * document information from DocInfo (dates only from there, never the
 //   clock), an outline, page labels, and link annotations without borders;
-// * deterministic bytes: the same layout gives the same file.
+// * deterministic bytes: the same layout gives the same file;
+// * for a layout with a structure tree (every paper and pack), a tagged PDF
+//   (PDF/UA-1): each run of a page's text items that belong to one element
+//   is one marked-content sequence (BDC ... EMC with an MCID, inside BT ...
+//   ET), everything else (artifact text, fills, rules, frames) is
+//   /Artifact; the structure tree with a parent tree, Link elements with
+//   OBJRs to their annotations (/Contents, /StructParent), /Tabs /S,
+//   /MarkInfo, /Lang, /ViewerPreferences /DisplayDocTitle, and XMP metadata
+//   with dc:title and pdfuaid:part 1.
 //
 // libharu errors: a noexcept handler records the first error; every handle
 // and return code is checked; after the first error the document is
@@ -35,7 +43,8 @@
 
 namespace pp::pdf {
 
-// PDF/A-2b (ISO 19005-2, level B) output for archiving: an XMP metadata
+// PDF/A-2 output for archiving — level A (ISO 19005-2 §6.8, "accessible")
+// for a tagged layout, level B for an untagged one: an XMP metadata
 // stream written by us (escaped, matching the document information, with a
 // PDF/A extension schema for the record properties), an sRGB output intent,
 // a document /ID derived from the file's content, printable annotations,
@@ -57,8 +66,17 @@ struct PaintOptions {
   std::function<absl::Status()> interrupt;
 };
 
-// The XMP packet Paint writes for PDF/A output (exposed for tests).
+// The XMP packet Paint writes (exposed for tests): document information as
+// dc/pdf/xmp properties; for a tagged document pdfuaid:part 1 (PDF/UA-1);
+// with `pdfa`, pdfaid:part 2 and conformance A when tagged (B otherwise),
+// the extension schemas PDF/A needs for pdfuaid and the record properties,
+// and the record.
+std::string XmpPacket(const layout::DocInfo& info, const PdfA* pdfa, bool tagged = true);
+// The PDF/A packet of a tagged document.
 std::string XmpPacket(const layout::DocInfo& info, const PdfA& pdfa);
+
+// The pdfuaid namespace (ISO 14289-1 §5).
+inline constexpr char kPdfUaIdNamespace[] = "http://www.aiim.org/pdfua/ns/id/";
 
 // The namespace URI of the archive record properties in the XMP.
 inline constexpr char kRecordNamespace[] = "https://panelpaper.dev/ns/record/1.0/";

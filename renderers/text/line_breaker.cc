@@ -75,6 +75,10 @@ class LineSink {
   // The current line ends inside a word (with a drawn hyphen).
   void MarkBrokeWord() { lines_.back().broke_word = true; }
   void MarkHyphen() { lines_.back().hyphen = true; }
+  // The line ends at a forced break ('\n').
+  void MarkHardEnd() { lines_.back().hard_end = true; }
+  // The line's last glyph is a hyphen the breaker drew (Line::added_hyphen).
+  void MarkAddedHyphen(double advance) { lines_.back().added_hyphen = advance; }
 
   static double Width(const std::vector<Glyph>& g) {
     double w = 0;
@@ -141,6 +145,7 @@ class Breaker {
         if (cp == '\n') {
           FlushWord();
           spaces_.clear();
+          sink_.MarkHardEnd();
           sink_.NewLine();
           at_line_start_ = true;
           continue;
@@ -347,7 +352,10 @@ class Breaker {
       if (const SoftBreak* soft = LastSoftBreakWithin(from, avail);
           soft != nullptr && soft->index >= cut) {
         sink_.Add(word_.data() + from, soft->index - from);
-        if (soft->hyphen) sink_.Add(&*soft->hyphen, 1);
+        if (soft->hyphen) {
+          sink_.Add(&*soft->hyphen, 1);
+          sink_.MarkAddedHyphen(soft->hyphen->advance);
+        }
         from = soft->index;
         sink_.NewLine();
         continue;
@@ -396,6 +404,7 @@ class Breaker {
             const Glyph h{'-', last.face, last.tag, fonts_.Advance(last.face, '-') * scale_};
             sink_.Add(&h, 1);
             sink_.MarkHyphen();
+            sink_.MarkAddedHyphen(h.advance);
           }
           sink_.MarkBrokeWord();
         }

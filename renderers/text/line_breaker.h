@@ -74,8 +74,16 @@ struct Line {
   // word or at the end): the text layer gives it a trailing space, so text
   // extraction keeps the words apart (layout::DrawLine).
   bool soft_end = false;
+  // The line ends at a forced break ('\n'), or (set by a caller) at the end
+  // of a paragraph followed by another in the same element: the text layer
+  // gives it a trailing space too, so the two lines don't read as one word.
+  bool hard_end = false;
   bool broke_word = false;  // ends inside a word (cut between characters)
   bool hyphen = false;      // ... and a hyphen is drawn at its end
+  // > 0: the line's last glyph is a hyphen the breaker drew (at a break
+  // between characters or at a soft hyphen), this wide: not part of the
+  // text, so the tagged PDF marks it an artifact and the word reads whole.
+  double added_hyphen = 0;
 };
 
 // Width of `text` in points at `size`, all in one style (no breaking).

@@ -15,6 +15,11 @@ per page, qpdf --json):
   * the PUBLIC edition contains no text of the Part II paper's body; the
     MEMBERS edition has it, with OFFICIAL-SENSITIVE top and bottom of each page;
   * duplex: papers start on right-hand pages, blank versos say so;
+  * tagged (PDF/UA-1), both editions in duplex: the front sheet is an H1
+    "AGENDA" and TOCs whose entries link to the papers (withheld Part II
+    entries readable text), each included paper a Sect whose first heading
+    is its title; blank versos, stamps and repeated markings are not in the
+    structure tree;
   * the server streams progress (items done / total) and then the same bytes.
 """
 import argparse
@@ -115,6 +120,7 @@ class PackTest(unittest.TestCase):
         cls.public = cls.render("public", {})
         cls.members = cls.render("members", {"edition": "MEMBERS"})
         cls.duplex = cls.render("duplex", {"edition": "MEMBERS", "duplex": True})
+        cls.public_duplex = cls.render("public-duplex", {"duplex": True})
 
     @classmethod
     def render(cls, name, changes):
@@ -255,6 +261,40 @@ class PackTest(unittest.TestCase):
         for pdf in (self.public, self.members, self.duplex):
             r = run("qpdf", "--check", pdf.path, check=False)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_tagged_structure_of_both_editions_in_duplex(self):
+        for pdf, edition in ((self.public_duplex, "PUBLIC"), (self.duplex, "MEMBERS")):
+            r = run("qpdf", "--check", pdf.path, check=False)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            tree = run("pdfinfo", "-struct-text", pdf.path).stdout
+            lines = [l for l in tree.splitlines() if l.strip()]
+            self.assertEqual(lines[0], "Document")
+            top = [l.strip() for l in lines if re.match(r"^  [A-Z]", l)]
+            self.assertEqual(top[0], "P (block)")  # the lockup
+            self.assertEqual(top[1], "H1 (block)")
+            self.assertEqual(tree.split("H1 (block)\n")[1].split("\n")[0].strip(), '"AGENDA"')
+            included = self.items_with_papers(edition)
+            self.assertEqual(top.count("Sect"), len(included), edition)
+            toc_lines, in_toc = [], False
+            for l in lines:
+                if re.match(r"^  \S", l):
+                    in_toc = l == "  TOC"
+                elif in_toc:
+                    toc_lines.append(l)
+            self.assertEqual(toc_lines.count("      Link (inline)"), len(included), edition)
+            self.assertEqual(toc_lines.count("    TOCI"), len(self.request["items"]), edition)
+            for item in included:
+                # The Sect's first heading is the paper's title.
+                self.assertIn("H1 (block)\n      \"" + item["paper"]["title"], tree)
+            self.assertNotIn("intentionally left blank", tree)
+            self.assertNotIn("AGENDA ITEM", tree)
+            part_two = [it for it in self.request["items"] if it.get("part") == "PART_II"]
+            for item in part_two:
+                self.assertIn(item["title"], tree)  # readable in both editions
+            marking_lines = [l for l in lines if "OFFICIAL-SENSITIVE" in l]
+            # Once per included Part II paper (its first page's top marking).
+            self.assertEqual(len(marking_lines),
+                             len([it for it in part_two if it in included]), edition)
 
     def test_server_streams_progress_then_the_same_pdf(self):
         server = st.Server("pack-server")

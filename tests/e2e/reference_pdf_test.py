@@ -16,7 +16,14 @@ and qpdf (never by comparing PDF bytes with a stored file):
     the sections; the contact email is a mailto link;
   * the same request rendered twice gives byte-identical files;
   * the golden structure file (tests/golden/reference.structure.txt) matches:
-    set PP_UPDATE_GOLDENS=1 to rewrite it after an intended layout change.
+    set PP_UPDATE_GOLDENS=1 to rewrite it after an intended layout change;
+  * the tagged PDF (PDF/UA-1) as poppler reads it: the golden of
+    `pdfinfo -struct-text` (tests/golden/reference.struct-text.txt, rewritten
+    with PP_UPDATE_GOLDENS=1 too) shows the title H1, the Report Summary and
+    sections H2, numbered paragraphs P, lists L/LI/Lbl/LBody, the improvement
+    table with TH column headers and the status words in TD, links as Link,
+    and no page furniture; the catalog, pages, annotations and XMP carry the
+    entries PDF/UA-1 needs.
 When a tool is missing the test is skipped (exit 77) — except under CI=true,
 where it fails.
 """
@@ -34,6 +41,7 @@ ARGS = None
 FIXTURE = "tests/testdata/requests/met-governance-2020-01-08.json"
 REFERENCE = "tests/testdata/reference/met-governance-improvement-plans-2020-01-08.txt"
 GOLDEN = "tests/golden/reference.structure.txt"
+STRUCT_GOLDEN = "tests/golden/reference.struct-text.txt"
 TOOLS = ("qpdf", "pdftotext", "pdffonts", "pdfinfo")
 
 
@@ -267,6 +275,137 @@ class ReferencePdf(unittest.TestCase):
         diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                             "golden", "actual"))
         self.assertEqual(diff, "", "layout changed; if intended, rerun with PP_UPDATE_GOLDENS=1\n" + diff)
+
+
+class TaggedReferencePdf(unittest.TestCase):
+    """The reference paper's logical structure, read back by poppler."""
+
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARGS.work_dir, exist_ok=True)
+        cls.pdf = os.path.join(ARGS.work_dir, "reference-tagged.pdf")
+        run(ARGS.cli, "render", os.path.join(ARGS.source_dir, FIXTURE), "-o", cls.pdf)
+        cls.tree = run("pdfinfo", "-struct-text", cls.pdf).stdout
+        cls.qpdf = json.loads(run("qpdf", "--json", cls.pdf).stdout)
+
+    def elements(self):
+        """(depth, type, text) per element, the text its own lines joined."""
+        out = []
+        for line in self.tree.splitlines():
+            depth = (len(line) - len(line.lstrip(" "))) // 2
+            t = line.strip()
+            m = re.match(r"^([A-Za-z0-9]+)(?: \((?:block|inline)\))?:?$", t)
+            if m:
+                out.append([depth, m.group(1), ""])
+            elif t.startswith('"') and out:
+                out[-1][2] += t[1:-1]
+        return out
+
+    def test_golden_struct_text(self):
+        golden = os.path.join(ARGS.source_dir, STRUCT_GOLDEN)
+        if os.environ.get("PP_UPDATE_GOLDENS") == "1":
+            os.makedirs(os.path.dirname(golden), exist_ok=True)
+            open(golden, "w", encoding="utf-8").write(self.tree)
+        expected = open(golden, encoding="utf-8").read()
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), self.tree.splitlines(True),
+                                            "golden", "actual"))
+        self.assertEqual(diff, "", "structure changed; if intended, rerun with PP_UPDATE_GOLDENS=1\n"
+                         + diff)
+
+    def test_headings(self):
+        heads = [(t, x) for _, t, x in self.elements() if t in ("H1", "H2", "H3")]
+        self.assertEqual(heads[0], ("H1", "Met Governance Improvement Plans 2018/21"))
+        self.assertEqual(heads[1], ("H2", "Report Summary"))
+        self.assertIn(("H3", "Recommendations"), heads)
+        sections = [x for t, x in heads if t == "H2"][1:]
+        self.assertEqual(sections, ["1. Supporting information", "2. Equality and Diversity Impact",
+                                    "3. Financial Implications", "4. Legal Implications",
+                                    "5. Risk Implications", "6. Contact Details"])
+        self.assertEqual(self.elements()[0][:2], [0, "Document"])
+
+    def test_numbered_paragraphs_are_p_and_continued_ones_stay_one(self):
+        paras = [x for _, t, x in self.elements() if t == "P"]
+        for n in ["1.1. ", "1.8. "]:
+            self.assertEqual(len([p for p in paras if p.startswith(n)]), 1, n)
+        # "4. Legal Implications" has a paragraph running over a page break:
+        # one P with the text of both pages.
+        self.assertTrue(any("(\"The Guidance\")" in p and p.startswith("In order that MOPAC")
+                            for p in paras))
+
+    def test_lists(self):
+        els = self.elements()
+        types = [t for _, t, _ in els]
+        self.assertIn("L", types)
+        labels = [x for _, t, x in els if t == "Lbl"]
+        self.assertIn("a.", labels)
+        self.assertIn("b.", labels)
+        self.assertIn("\u2022", labels)
+        for i, (d, t, _) in enumerate(els):
+            if t == "LI":
+                kids = [k for dd, k, _ in els[i + 1:i + 3] if dd == d + 1]
+                self.assertEqual(kids, ["Lbl", "LBody"])
+
+    def test_improvement_table(self):
+        els = self.elements()
+        table = next(i for i, e in enumerate(els) if e[1] == "Table")
+        depth = els[table][0]
+        end = next((i for i in range(table + 1, len(els)) if els[i][0] <= depth), len(els))
+        cells = els[table + 1:end]
+        ths = [x for _, t, x in cells if t == "TH"]
+        self.assertEqual(ths[:3], ["Improvement area and actions", "Progress", "Status"])
+        self.assertIn("/Scope /Column", self.tree)
+        tds = [x for _, t, x in cells if t == "TD"]
+        groups = self.request()["paper"]["sections"][0]["blocks"][-1]["improvementTable"]["groups"]
+        for g in groups:
+            self.assertIn(g["name"], ths)  # group bands: row headers
+            for a in g["areas"]:
+                self.assertIn(a["status"], tds)
+        # The repeated header rows and "(continued)" bands are not in the tree.
+        self.assertEqual(ths.count("Status"), 1)
+        self.assertFalse([x for x in ths + tds if "(continued)" in x])
+
+    def request(self):
+        return json.load(open(os.path.join(ARGS.source_dir, FIXTURE), encoding="utf-8"))
+
+    def test_links_and_no_furniture(self):
+        els = self.elements()
+        links = [x for _, t, x in els if t == "Link"]
+        self.assertEqual(links, ["paul.w.clarke@met.pnn.police.uk"])
+        self.assertIn("Object ", self.tree.split("Link (inline)")[1].split("\n")[2])
+        text = " ".join(x for _, _, x in els)
+        self.assertNotIn("AGENDA ITEM", text)
+        for n in range(168, 176):
+            self.assertNotIn(f'"{n}"', self.tree)
+
+    def obj(self, ref):
+        return self.qpdf["qpdf"][1]["obj:" + ref]["value"]
+
+    def test_catalog_pages_annotations_and_xmp(self):
+        objs = self.qpdf["qpdf"][1]
+        trailer = objs["trailer"]["value"]
+        cat = self.obj(trailer["/Root"])
+        self.assertEqual(cat["/MarkInfo"], {"/Marked": True})
+        self.assertEqual(cat["/Lang"], "u:en-GB")
+        prefs = cat["/ViewerPreferences"]
+        self.assertEqual(prefs, {"/DisplayDocTitle": True})
+        root = self.obj(cat["/StructTreeRoot"])
+        self.assertIn("/ParentTree", root)
+        pages = self.qpdf["pages"]
+        for i, page in enumerate(pages):
+            p = self.obj(page["object"])
+            self.assertEqual(p["/StructParents"], i)
+            if p.get("/Annots"):
+                self.assertEqual(p["/Tabs"], "/S")
+                for ref in p["/Annots"]:
+                    a = self.obj(ref)
+                    self.assertIn("/StructParent", a)
+                    self.assertTrue(a["/Contents"].startswith("u:"))
+        meta = objs["obj:" + cat["/Metadata"]]
+        xmp = run("qpdf", "--show-object=" + cat["/Metadata"].split()[0], "--raw-stream-data",
+                  self.pdf).stdout
+        self.assertIn("<pdfuaid:part>1</pdfuaid:part>", xmp)
+        self.assertIn("Met Governance Improvement Plans 2018/21", xmp)
+        self.assertIn("stream", meta)
 
 
 class CliErrors(unittest.TestCase):

@@ -627,6 +627,207 @@ TEST(Paint, PdfsPassQpdfCheckAndExtractTheirText) {
   }
 }
 
+// ---- Tagged PDF (PDF/UA-1) --------------------------------------------------------
+
+// The content streams of an uncompressed PDF that draw text, in file order
+// (libharu writes the pages' contents in page order).
+std::vector<std::string> TextContentStreams(const std::string& pdf) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = pdf.find("stream\r\n", pos)) != std::string::npos ||
+         (pos = pdf.find("stream\n", pos)) != std::string::npos) {
+    const size_t start = pdf.find('\n', pos) + 1;
+    const size_t end = pdf.find("endstream", start);
+    if (end == std::string::npos) break;
+    const std::string body = pdf.substr(start, end - start);
+    if (body.find("BT\n") != std::string::npos || body.find("re\n") != std::string::npos) {
+      out.push_back(body);
+    }
+    pos = end;
+  }
+  return out;
+}
+
+// The operators and operands of a content stream, with string literals,
+// hex strings and dictionaries each one token ("(...)", "<...>", "<<...>>").
+std::vector<std::string> Tokens(const std::string& stream) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < stream.size()) {
+    const char c = stream[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      ++i;
+    } else if (c == '(') {
+      size_t j = i + 1;
+      int depth = 1;
+      while (j < stream.size() && depth > 0) {
+        if (stream[j] == '\\') ++j;
+        else if (stream[j] == '(') ++depth;
+        else if (stream[j] == ')') --depth;
+        ++j;
+      }
+      out.push_back("(...)");
+      i = j;
+    } else if (stream.compare(i, 2, "<<") == 0) {
+      const size_t j = stream.find(">>", i);
+      out.push_back(stream.substr(i, j + 2 - i));
+      i = j + 2;
+    } else if (c == '<') {
+      i = stream.find('>', i) + 1;
+      out.push_back("<...>");
+    } else {
+      size_t j = i;
+      while (j < stream.size() && std::string(" \n\r\t(<").find(stream[j]) == std::string::npos) ++j;
+      out.push_back(stream.substr(i, j - i));
+      i = j;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> UncompressedPaper(const doc::Paper& paper) {
+  RenderOptions o;
+  o.compress_content = false;
+  auto r = RenderPaper(paper, Fonts(), o);
+  if (!r.ok()) return r.status();
+  return r->bytes;
+}
+
+// Every painting operator lies in marked content (an element's, with an
+// MCID, or an artifact); marked content never nests and opens and closes
+// on the same side of BT/ET (ISO 32000-1 §14.6); MCIDs count 0, 1, ... on
+// each page.
+TEST(TaggedPdf, EveryPaintingOperatorIsInMarkedContentCorrectlyNested) {
+  doc::Paper paper = SmallPaper();
+  paper.protective_marking = "OFFICIAL";
+  paper.summary = doc::ReportSummary{};
+  paper.summary->purpose.push_back({{{"Why.", false, false, ""}}, false, ""});
+  auto pdf = UncompressedPaper(paper);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  const std::vector<std::string> streams = TextContentStreams(*pdf);
+  ASSERT_EQ(streams.size(), 1u);
+  for (const std::string& stream : streams) {
+    const std::vector<std::string> t = Tokens(stream);
+    int depth = 0, next_mcid = 0, in_text = 0, artifacts = 0, elements = 0;
+    int depth_at_bt = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+      const std::string& op = t[i];
+      if (op == "BDC" || op == "BMC") {
+        ++depth;
+        EXPECT_EQ(depth, 1) << "nested marked content at token " << i;
+        if (op == "BDC") {
+          ASSERT_GE(i, 2u);
+          const std::string want = "<</MCID " + std::to_string(next_mcid++) + ">>";
+          EXPECT_EQ(t[i - 1], want);
+          ++elements;
+        } else {
+          EXPECT_EQ(t[i - 1], "/Artifact");
+          ++artifacts;
+        }
+      } else if (op == "EMC") {
+        --depth;
+        EXPECT_GE(depth, 0);
+      } else if (op == "BT") {
+        ++in_text;
+        depth_at_bt = depth;
+      } else if (op == "ET") {
+        --in_text;
+        EXPECT_EQ(depth, depth_at_bt) << "marked content crosses ET";
+      } else if (op == "Tj" || op == "TJ" || op == "re" || op == "f" || op == "S" || op == "l") {
+        EXPECT_EQ(depth, 1) << op << " outside marked content at token " << i;
+      }
+    }
+    EXPECT_EQ(depth, 0);
+    EXPECT_EQ(in_text, 0);
+    EXPECT_GE(artifacts, 3);  // header and footer text, the summary box
+    // Marking, panel, date, title, Report Summary, purpose heading and
+    // paragraph, section heading, paragraph, link, paragraph again.
+    EXPECT_EQ(elements, 11);
+  }
+}
+
+TEST(TaggedPdf, WritesTheTreeTheCatalogEntriesAndLinkObjects) {
+  auto pdf = UncompressedPaper(SmallPaper());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  for (const char* expected :
+       {"/StructTreeRoot", "/ParentTree", "/ParentTreeNextKey 2", "/Marked true",
+        "/DisplayDocTitle true", "/Lang (en-GB)", "/StructParents 0", "/StructParent 1",
+        "/Tabs /S", "/Type /OBJR", "/Contents (https://example.org/guide)", "/S /Document",
+        "/S /H1", "/S /H2", "/S /P", "/S /Link", "<pdfuaid:part>1</pdfuaid:part>",
+        "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">A paper</rdf:li>", "%PDF-1.7"}) {
+    EXPECT_THAT(*pdf, HasSubstr(expected));
+  }
+  // Not an archive: no PDF/A claim.
+  EXPECT_THAT(*pdf, Not(HasSubstr("pdfaid")));
+}
+
+TEST(TaggedPdf, LanguagesOfTheDocumentAndOfARun) {
+  doc::Paper paper = SmallPaper();
+  paper.language = "cy";
+  doc::Run english{"English words", false, false, ""};
+  english.language = "en-GB";
+  std::get<doc::Paragraph>(paper.sections[0].blocks[0]).runs.push_back(english);
+  auto pdf = UncompressedPaper(paper);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_THAT(*pdf, HasSubstr("/Lang (cy)"));
+  EXPECT_THAT(*pdf, HasSubstr("/S /Span"));
+  EXPECT_THAT(*pdf, HasSubstr("/Lang (en-GB)"));
+}
+
+TEST(TaggedPdf, AStructureThatIsNotATreeIsRefusedNotWritten) {
+  layout::PageLayout l = OneLine("x");
+  l.structure.Add(layout::StructType::kDocument, -1);
+  l.structure.Add(layout::StructType::kP, 0);
+  l.pages[0].texts[0].node = 5;  // no such element
+  EXPECT_EQ(Paint(l, Fonts()).status().code(), absl::StatusCode::kInternal);
+  l.pages[0].texts[0].node = 1;
+  EXPECT_TRUE(Paint(l, Fonts()).ok());
+  l.structure.nodes[1].parent = 1;  // its own parent
+  EXPECT_EQ(Paint(l, Fonts()).status().code(), absl::StatusCode::kInternal);
+}
+
+// More parent-tree entries than one leaf holds: a two-level number tree
+// with /Limits, and still a file qpdf accepts.
+TEST(TaggedPdf, LargeParentTreesSplitIntoLeaves) {
+  layout::PageLayout l = OneLine("x");
+  l.structure.Add(layout::StructType::kDocument, -1);
+  const layout::Page page = l.pages[0];
+  l.pages.clear();
+  for (int i = 0; i < 1100; ++i) {
+    l.pages.push_back(page);
+    l.pages.back().texts[0].node = l.structure.Add(layout::StructType::kP, 0);
+  }
+  auto pdf = Paint(l, Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_THAT(*pdf, HasSubstr("/Limits [0 1023]"));
+  EXPECT_THAT(*pdf, HasSubstr("/Limits [1024 1099]"));
+  if (std::system("command -v qpdf >/dev/null 2>&1") == 0) {
+    const std::string path = ::testing::TempDir() + "parent_tree.pdf";
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << *pdf;
+    EXPECT_EQ(std::system(("qpdf --check '" + path + "' >/dev/null").c_str()), 0);
+    std::remove(path.c_str());
+  }
+}
+
+TEST(TaggedPdf, XmpClaimsPdfUaAndArchivesPdfA2aWithTheSchemaDeclared) {
+  layout::DocInfo info;
+  info.title = "T";
+  const std::string plain = XmpPacket(info, nullptr);
+  EXPECT_THAT(plain, HasSubstr("<pdfuaid:part>1</pdfuaid:part>"));
+  EXPECT_THAT(plain, Not(HasSubstr("pdfaid")));
+  EXPECT_THAT(plain, Not(HasSubstr("pdfaExtension")));
+  const PdfA pdfa{"", {{"PaperId", "p"}}};
+  const std::string archive = XmpPacket(info, &pdfa);
+  EXPECT_THAT(archive, HasSubstr("<pdfaid:conformance>A</pdfaid:conformance>"));
+  EXPECT_THAT(archive, HasSubstr("<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"));
+  EXPECT_THAT(archive, HasSubstr(std::string("<pdfaSchema:namespaceURI>") + kPdfUaIdNamespace));
+  EXPECT_THAT(archive, HasSubstr("<pdfaSchema:prefix>pprec</pdfaSchema:prefix>"));
+  // An untagged archive stays level B and claims no PDF/UA.
+  const std::string untagged = XmpPacket(info, &pdfa, /*tagged=*/false);
+  EXPECT_THAT(untagged, HasSubstr("<pdfaid:conformance>B</pdfaid:conformance>"));
+  EXPECT_THAT(untagged, Not(HasSubstr("pdfuaid")));
+}
+
 // ---- The start-up self-check and the renderer identity ------------------------
 
 TEST(LibharuSelfCheck, EveryReplacementIsCalledWhenCompiledIn) {

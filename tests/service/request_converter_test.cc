@@ -574,6 +574,37 @@ TEST(ConvertRenderPaperRequest, FirstPageNumberRange) {
   EXPECT_EQ(job->paper.first_page_number, 99999);
 }
 
+// Paper.language and Run.language (tagged PDF /Lang): BCP 47 tags, en-GB
+// by default; every malformed one is reported at its own field path.
+TEST(ConvertRenderPaperRequest, LanguagesAreBcp47TagsDefaultingToEnGb) {
+  {
+    const absl::StatusOr<RenderJob> job = Convert(MinimalRequest());
+    ASSERT_TRUE(job.ok()) << job.status();
+    EXPECT_EQ(job->paper.language, "en-GB");
+  }
+  for (const char* good : {"cy", "cy-GB", "en", "zh-Hant-TW", "de-CH-1996", "sgn-BE-FR",
+                           "en-GB-x-mopac"}) {
+    pb::RenderPaperRequest req = MinimalRequest();
+    req.mutable_paper()->set_language(good);
+    req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph()
+        ->mutable_runs(0)->set_language(good);
+    const absl::StatusOr<RenderJob> job = Convert(req);
+    ASSERT_TRUE(job.ok()) << good << ": " << job.status();
+    EXPECT_EQ(job->paper.language, good);
+    EXPECT_EQ(std::get<doc::Paragraph>(job->paper.sections[0].blocks[0]).runs[0].language, good);
+  }
+  for (const char* bad : {"e", "englishes", "en_GB", "en-", "-GB", "en--GB", "1en", "en-GB-x",
+                          "en-abcdefghi", "en GB", "Cymraeg (Welsh)", "en-GB\n",
+                          "a-very-long-tag-with-many-parts-over-35"}) {
+    SCOPED_TRACE(bad);
+    pb::RenderPaperRequest req = MinimalRequest();
+    req.mutable_paper()->set_language(bad);
+    req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph()
+        ->mutable_runs(0)->set_language(bad);
+    ExpectInvalid(req, {"paper.language", "paper.sections[0].blocks[0].paragraph.runs[0].language"});
+  }
+}
+
 TEST(ConvertRenderPaperRequest, AtMostFourOrganisationLines) {
   pb::RenderPaperRequest req = MinimalRequest();
   for (int i = 0; i < 4; ++i) req.mutable_paper()->add_organisation_lines("LINE");
