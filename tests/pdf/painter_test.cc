@@ -547,6 +547,12 @@ TEST(PdfA, IdIsDerivedFromTheContentAndStable) {
   EXPECT_THAT(*a, HasSubstr("/GTS_PDFA1"));
   EXPECT_THAT(*a, HasSubstr("/F 4"));
   EXPECT_THAT(*a, HasSubstr("(D:20191220090000+00'00')"));
+  // A tagged archive: PDF/A-2a and PDF/UA-1, the same structure.
+  EXPECT_THAT(*a, HasSubstr("<pdfaid:conformance>A</pdfaid:conformance>"));
+  EXPECT_THAT(*a, HasSubstr("<pdfuaid:part>1</pdfuaid:part>"));
+  EXPECT_THAT(*a, HasSubstr("<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"));
+  EXPECT_THAT(*a, HasSubstr("/StructTreeRoot"));
+  EXPECT_THAT(*a, HasSubstr("/Marked true"));
 }
 
 TEST(PdfA, NeedsAnIccProfile) {
