@@ -36,9 +36,11 @@
 //   functions and zlib's default level run, PDFs stay correct (same visible
 //   content and text) but their bytes differ (larger streams), and the
 //   renderer identity says "libharu-patches off".
-// * Later work that needs more internals (e.g. marked content and structure
-//   elements for tagged PDF: page content streams, HPDF_Xref_Add, the
-//   catalog) adds them HERE, with the same contract, never in painter.cc.
+// * Tagged PDF (issue 12) writes marked-content operators into a page's
+//   content stream (its HPDF_PageAttr's stream) and makes the structure
+//   tree, parent tree and catalog entries with HPDF_Dict_New/HPDF_Xref_Add
+//   (AppendToPage, WriteStructure below). Later work that needs more
+//   internals adds them HERE, with the same contract, never in painter.cc.
 //
 // Every function returns nullptr on success or the name of the step that
 // failed (the painter reports it with the libharu error its handler saw).

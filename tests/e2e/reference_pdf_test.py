@@ -365,7 +365,8 @@ class TaggedReferencePdf(unittest.TestCase):
         self.assertFalse([x for x in ths + tds if "(continued)" in x])
 
     def request(self):
-        return json.load(open(os.path.join(ARGS.source_dir, FIXTURE), encoding="utf-8"))
+        with open(os.path.join(ARGS.source_dir, FIXTURE), encoding="utf-8") as f:
+            return json.load(f)
 
     def test_links_and_no_furniture(self):
         els = self.elements()
@@ -544,9 +545,9 @@ class PastedText(unittest.TestCase):
         para = [t for t in shown if t.startswith((b"alpha", b"beta", b"gamma", b"delta",
                                                   b"epsilon", b"zeta", b"eta", b"theta"))]
         self.assertGreaterEqual(len(para), 3)
-        # Every line of the paragraph but its last (which ends at "\n") ends in a space.
-        self.assertTrue(all(t.endswith(b" ") for t in para[:-1]), para)
-        self.assertFalse(para[-1].endswith(b" "), para)
+        # Every line ends in a space, the one ending at "\n" too (it reads as
+        # a new word after it); the paragraph's last line does not.
+        self.assertTrue(all(t.endswith(b" ") for t in para), para)
         self.assertIn(b"last line", shown)
 
     def test_three_bad_characters_give_one_violation_naming_all(self):

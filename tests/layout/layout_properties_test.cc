@@ -696,8 +696,10 @@ TEST(LayoutProperties, BulletsByNestingLevel) {
   EXPECT_NE(DumpLayout(*layout).find("circle"), std::string::npos);
 }
 
-// A line broken at a space keeps a trailing space in the text layer; one
-// ended by '\n', by a soft hyphen or by the paragraph's end does not.
+// A line broken at a space or ended by '\n' keeps a trailing space in the
+// text layer (the next line reads as a new word; the lockup "MAYOR OF
+// LONDON\nOFFICE ..."); one ended by a soft hyphen or by the paragraph's
+// end does not.
 TEST(LayoutProperties, SoftLineEndCarriesASpaceInTheTextLayer) {
   doc::Paper paper = test::MinimalPaper();
   std::string text;
@@ -713,7 +715,7 @@ TEST(LayoutProperties, SoftLineEndCarriesASpaceInTheTextLayer) {
   }
   ASSERT_GE(body.size(), 3u);
   for (size_t i = 0; i + 2 < body.size(); ++i) EXPECT_TRUE(body[i].ends_with(" ")) << body[i];
-  EXPECT_TRUE(body[body.size() - 2].ends_with("end")) << body[body.size() - 2];  // before '\n'
+  EXPECT_TRUE(body[body.size() - 2].ends_with("end ")) << body[body.size() - 2];  // before '\n'
   EXPECT_EQ(body.back(), "after");
 }
 
