@@ -20,6 +20,16 @@ struct Glyph {
 bool IsInnerBreakChar(char32_t cp) { return cp == '-' || cp == 0x2013 || cp == '/'; }
 bool IsDash(char32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2014; }
 
+// Chinese, Japanese and Korean characters written without spaces (kana,
+// bopomofo, Hangul, CJK ideographs): a line may break between any two of
+// them, with no hyphen (CJK punctuation stays with its neighbours).
+bool IsCjk(char32_t cp) {
+  return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3100 && cp <= 0x318F) ||
+         (cp >= 0x31F0 && cp <= 0x31FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF66 && cp <= 0xFF9F);
+}
+
 bool IsLetter(char32_t cp) {
   return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp != 0xD7 && cp != 0xF7);
 }
@@ -168,6 +178,11 @@ class Breaker {
           // Zero-width space: a break opportunity, not drawn.
           AddBreak(word_.size(), false);
           AddSoftBreak(std::nullopt);
+        } else if (!word_.empty() && IsCjk(cp) && IsCjk(word_.back().cp)) {
+          // Between two CJK characters: a break opportunity, like U+200B.
+          AddBreak(word_.size(), false);
+          AddSoftBreak(std::nullopt);
+          Push(g);
         } else {
           if (!word_.empty() && IsLetter(cp) && IsInnerBreakChar(word_.back().cp) &&
               word_.size() >= 2 && IsLetter(word_[word_.size() - 2].cp)) {

@@ -214,6 +214,39 @@ TEST(LineBreaker, ZeroWidthSpaceIsABreakAndIsNotDrawn) {
               ElementsAre("defghijklmnopqrstu"));
 }
 
+// Fixed-width fakes that also map CJK ideographs, kana and Hangul.
+std::shared_ptr<const FontSet> CjkFonts() {
+  std::vector<FaceMetrics> faces;
+  for (int i = 0; i < kFaceCount; ++i) {
+    faces.push_back(test::FakeFace({{0x20, 0x24F}, {0x2000, 0x206F}, {0x3000, 0x30FF},
+                                    {0x4E00, 0x9FFF}, {0xAC00, 0xD7AF}}));
+  }
+  return FontSet::FromFaces(std::move(faces));
+}
+
+std::vector<std::string> CjkLines(const std::string& text, double width) {
+  const std::vector<Span> spans = {Span{text, Style::kRegular, -1}};
+  std::vector<std::string> out;
+  for (const Line& l : BreakLines(spans, *CjkFonts(), 10, width)) {
+    out.push_back(test::LineText(l));
+    EXPECT_FALSE(l.broke_word) << text;
+  }
+  return out;
+}
+
+TEST(LineBreaker, LinesBreakBetweenAnyTwoCjkCharactersWithoutAHyphen) {
+  // 王小明山田太郎李明博 (9 ideographs, 5 pt each) in 20 pt: four a line.
+  EXPECT_THAT(CjkLines("\u738B\u5C0F\u660E\u5C71\u7530\u592A\u90CE\u674E\u660E", 20),
+              ElementsAre("\u738B\u5C0F\u660E\u5C71", "\u7530\u592A\u90CE\u674E",
+                          "\u660E"));
+  // Kana and Hangul too; a Latin word beside them stays whole.
+  EXPECT_THAT(CjkLines("\u3084\u307E\u3060\uD64D\uAE38\uB3D9 abcd", 20),
+              ElementsAre("\u3084\u307E\u3060\uD64D", "\uAE38\uB3D9", "abcd"));
+  // The widest unbreakable piece of a CJK name is one character.
+  const std::vector<Span> name = {Span{"\u738B\u5C0F\u660E", Style::kRegular, -1}};
+  EXPECT_DOUBLE_EQ(MinContentWidth(name, *CjkFonts(), 10), 5);
+}
+
 // ---- Dashes --------------------------------------------------------------------------
 
 TEST(LineBreaker, SpacedHyphenStaysWithTheFollowingWord) {
