@@ -13,6 +13,8 @@ Run by ctest (tests/e2e/CMakeLists.txt) as:
     that look like operators) passes with "ok".
   * Each rule is broken on purpose, one mutation at a time, and the checker
     must report exactly the rules expected (usually that one rule), exit 1.
+  * tests/tools/pdfa_check.py's PDF/A-2a (level A) rules, on the same PDF
+    claiming conformance A, each broken once; none applies to conformance B.
   * The real output — the reference paper (`panelpaper render`), the pack
     fixture in both editions and duplex (`panelpaper pack`) and an archived
     paper (panelpaperd --archive_dir, `panelpaper archive` / `get`) — must
@@ -633,6 +635,81 @@ class UaCheckerTest(unittest.TestCase):
         r = check(path)
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("error:", r.stderr)
+
+
+class PdfaLevelATest(unittest.TestCase):
+    """tests/tools/pdfa_check.py's PDF/A-2a (level A) rules: applied only when
+    the XMP claims conformance A, each noticed when broken. (The PDF written
+    here is not PDF/A-2b — no output intent — so only level A lines count.)"""
+
+    PDFA = ('<pdfaid:part>2</pdfaid:part><pdfaid:conformance>{}</pdfaid:conformance>\n'
+            '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">\n'
+            '<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\n'
+            '<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/'
+            '</pdfaSchema:namespaceURI>\n<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\n'
+            '<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\n'
+            '<pdfaProperty:name>part</pdfaProperty:name>\n'
+            '<pdfaProperty:valueType>Integer</pdfaProperty:valueType>\n'
+            '<pdfaProperty:category>internal</pdfaProperty:category>\n'
+            '<pdfaProperty:description>Part of ISO 14289</pdfaProperty:description>\n'
+            '</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag>'
+            '</pdfaExtension:schemas>\n')
+    NAMESPACES = ('xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" '
+                  'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+                  'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+                  'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#" ')
+
+    def level_a_lines(self, name, mutate=None, conformance="A"):
+        p = TaggedPdf()
+        x = p.xmp_text.replace("<pdfuaid:part>", self.PDFA.format(conformance) +
+                               "<pdfuaid:part>")
+        p.xmp_text = x.replace("xmlns:pdfuaid=", self.NAMESPACES + "xmlns:pdfuaid=")
+        p.set_xmp(p.xmp_text)
+        if mutate:
+            mutate(p)
+        path = os.path.join(ARGS.work_dir, "pdfa-" + re.sub(r"\W+", "-", name) + ".pdf")
+        p.write(path)
+        r = subprocess.run(["/usr/bin/python3",
+                            os.path.join(ARGS.source_dir, "tests/tools/pdfa_check.py"), path],
+                           capture_output=True, text=True)
+        self.assertEqual(r.stderr, "")
+        self.assertEqual(r.returncode, 1, r.stdout)  # never PDF/A-2b: no output intent
+        return [l for l in r.stdout.splitlines() if "level A" in l or l.startswith("6.6.4")]
+
+    def test_the_tagged_pdf_meets_level_a(self):
+        self.assertEqual(self.level_a_lines("clean"), [])
+
+    def test_each_level_a_rule_is_noticed(self):
+        cases = [
+            ("not marked", "6.7.2.2-1", cat("MarkInfo", {"Marked": False})),
+            ("no StructTreeRoot", "6.7.3.3-1", cat("StructTreeRoot")),
+            ("unmapped type", "6.7.3.4-1", retype("lbl", "Label")),
+            ("circular role map", "6.7.3.4-2",
+             seq(retype("lbl", "Label"), rolemap({"Label": "Marker", "Marker": "Label"}))),
+            ("standard type remapped", "6.7.3.4-3", rolemap({"P": "Span"})),
+            ("no Lang", "6.7.4-1", cat("Lang")),
+            ("bad catalog Lang", "6.7.4-1", cat("Lang", b"en_GB")),
+            ("bad element Lang", "6.7.4-1", set_key("lbody", "Lang", b"cy GB")),
+            ("bad property-list Lang", "6.7.4-1", content(1, b"/Lang (cy)", b"/Lang (c!y)")),
+            ("Type0 without ToUnicode", "6.2.11.7.2-1", del_key("type0", "ToUnicode")),
+            ("ToUnicode to U+FEFF", "6.2.11.7.2-2",
+             tounicode(b"[<00EB> <0142>]", b"[<00EB> <FEFF>]")),
+            ("pdfuaid undeclared", "6.6.2.3", lambda p: p.set_xmp(re.sub(
+                r"<rdf:li rdf:parseType=\"Resource\">\n<pdfaSchema:schema>PDF/UA.*?"
+                r"</pdfaSchema:property></rdf:li>", "", p.xmp_text, flags=re.S))),
+            ("pdfuaid part as Text", "6.6.2.3", lambda p: p.set_xmp(p.xmp_text.replace(
+                "<pdfaProperty:valueType>Integer<", "<pdfaProperty:valueType>Text<"))),
+        ]
+        for name, rule, mutate in cases:
+            with self.subTest(name):
+                lines = self.level_a_lines(name, mutate)
+                self.assertTrue(lines, name)
+                self.assertEqual({l.split(" ", 1)[0] for l in lines}, {rule}, lines)
+
+    def test_level_a_rules_only_for_conformance_a(self):
+        self.assertEqual(self.level_a_lines("b", cat("MarkInfo"), conformance="B"), [])
+        self.assertEqual(self.level_a_lines("u", conformance="U"),
+                         ["6.6.4 pdfaid:conformance must be A or B"])
 
 
 # ---- the real output -----------------------------------------------------------------
