@@ -13,6 +13,11 @@ Run by ctest (tests/e2e/CMakeLists.txt) as:
     that look like operators) passes with "ok".
   * Each rule is broken on purpose, one mutation at a time, and the checker
     must report exactly the rules expected (usually that one rule), exit 1.
+  * A second reader agrees: pdf.js's getStructTree() (npm pdfjs-dist 4.10.38,
+    installed by the test into its work directory; skipped without node/npm
+    or the registry, except under CI=true) gives, page by page, the same
+    root-to-leaf paths of the tree as ua_check.py, on our PDF and on the
+    reference paper once it is tagged.
   * tests/tools/pdfa_check.py's PDF/A-2a (level A) rules, on the same PDF
     claiming conformance A, each broken once; none applies to conformance B.
   * The real output — the reference paper (`panelpaper render`), the pack
@@ -635,6 +640,130 @@ class UaCheckerTest(unittest.TestCase):
         r = check(path)
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("error:", r.stderr)
+
+
+PDFJS = "pdfjs-dist@4.10.38"
+
+
+def pdfjs_dir():
+    """A work directory with pdfjs-dist installed (npm, the exact version,
+    without the optional canvas packages), or None with the reason."""
+    d = os.path.join(ARGS.work_dir, "pdfjs")
+    if not os.path.exists(os.path.join(d, "node_modules", "pdfjs-dist", "package.json")):
+        if not shutil.which("node") or not shutil.which("npm"):
+            return None, "node and npm are not installed"
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "package.json"), "w") as f:
+            f.write('{"private": true}\n')
+        r = subprocess.run(["npm", "install", "--no-save", "--no-package-lock", "--omit=optional",
+                            "--no-audit", "--no-fund", PDFJS], cwd=d, capture_output=True,
+                           text=True, timeout=240)
+        if r.returncode != 0:
+            return None, "npm install %s failed: %s" % (PDFJS, r.stderr.strip()[-400:])
+    shutil.copy(os.path.join(ARGS.source_dir, "tests/tools/pdfjs_struct.mjs"), d)
+    return d, None
+
+
+def ua_paths(path):
+    """Per page, the sorted root-to-leaf paths of the structure tree as
+    ua_check.py reads it: element roles (role-mapped once, as pdf.js does)
+    down to a marked-content or object-reference leaf on that page."""
+    sys.path.insert(0, os.path.join(ARGS.source_dir, "tests/tools"))
+    import ua_check as ua
+    c = ua.Checker(path)
+    c.run()
+    pages = {ref: [] for ref in c.pages}
+
+    def walk(e, above):
+        role = c.rolemap.get(e.type, e.type)
+        here = above + [role]
+        for kid in e.kids:
+            if kid[0] == "mcid" and kid[1] in pages:
+                pages[kid[1]].append(tuple(here + ["mc%d" % kid[2]]))
+            elif kid[0] == "objr" and kid[1] in pages:
+                pages[kid[1]].append(tuple(here + ["obj " + kid[2].split()[0]]))
+            elif kid[0] == "elem" and kid[1] in c.elements:
+                walk(c.elements[kid[1]], here)
+    for r in c.root_kids:
+        walk(c.elements[r], [])
+    return [sorted(pages[ref]) for ref in c.pages]
+
+
+def pdfjs_paths(path):
+    d, why = pdfjs_dir()
+    if d is None:
+        return None, why
+    out = os.path.join(ARGS.work_dir, os.path.basename(path) + ".pdfjs.json")
+    r = subprocess.run(["node", "pdfjs_struct.mjs", os.path.abspath(path), out], cwd=d,
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise AssertionError("pdf.js failed: " + r.stdout + r.stderr)
+    with open(out, encoding="utf-8") as f:
+        pages = json.load(f)
+    result = []
+    for p in pages:
+        paths = []
+
+        def walk(node, above):
+            if "role" in node:
+                here = above + ([node["role"]] if node["role"] != "Root" else [])
+                for child in node.get("children", []):
+                    walk(child, here)
+            elif node.get("type") == "content":
+                paths.append(tuple(above + ["mc" + node["id"].rsplit("_mc", 1)[1]]))
+            elif node.get("type") == "object":
+                paths.append(tuple(above + ["obj " + node["id"].rstrip("R")]))
+        if p["tree"]:
+            walk(p["tree"], [])
+        result.append(sorted(paths))
+    return result, None
+
+
+class SecondReaderTest(unittest.TestCase):
+    """pdf.js (npm pdfjs-dist), an independent reader, sees the same
+    structure tree as ua_check.py, page by page, on our tagged PDF and on the
+    real output once it is tagged."""
+
+    def compare(self, path):
+        theirs, why = pdfjs_paths(path)
+        if theirs is None:
+            if os.environ.get("CI") == "true":
+                self.fail("pdf.js is not available under CI: " + why)
+            self.skipTest("pdf.js is not available: " + why)
+        ours = ua_paths(path)
+        self.assertEqual(len(ours), len(theirs))
+        for page, (a, b) in enumerate(zip(ours, theirs), 1):
+            self.assertEqual(a, b, "page %d" % page)
+        return ours
+
+    def test_the_tagged_pdf(self):
+        p = TaggedPdf()
+        path = os.path.join(ARGS.work_dir, "second-reader.pdf")
+        p.write(path)
+        ours = self.compare(path)
+        self.assertIn(("Document", "P", "Link", "obj %d" % p.annot.n), ours[0])
+        self.assertIn(("Document", "P", "mc0"), ours[1])
+        self.assertIn(("Document", "Table", "THead", "TR", "TH", "mc1"), ours[0])
+
+    def test_a_broken_tree_disagrees(self):
+        # The comparison can fail: pdf.js follows the ParentTree, ua_check the
+        # elements' /K, so an element the ParentTree does not lead to is
+        # missing from pdf.js's page tree.
+        p = TaggedPdf()
+        p[p.parent_tree]["Nums"][3][1] = p.h2
+        path = os.path.join(ARGS.work_dir, "second-reader-broken.pdf")
+        p.write(path)
+        with self.assertRaisesRegex(AssertionError, "page 2"):
+            self.compare(path)
+
+    def test_the_reference_paper(self):
+        out = os.path.join(ARGS.work_dir, "reference-second-reader.pdf")
+        subprocess.run([ARGS.cli, "render", os.path.join(ARGS.source_dir, REFERENCE), "-o", out],
+                       check=True, capture_output=True)
+        if not is_tagged(out):
+            self.skipTest("the reference paper is untagged (no /StructTreeRoot): the renderer "
+                          "does not tag yet (issue 12 item 1); this check runs once it does")
+        self.compare(out)
 
 
 class PdfaLevelATest(unittest.TestCase):

@@ -523,7 +523,8 @@ class Checker:
     # -- catalog, metadata, document-level ------------------------------------------
 
     def check_document(self):
-        raw = open(self.path, "rb").read(16)
+        with open(self.path, "rb") as f:
+            raw = f.read(16)
         if not re.match(rb"%PDF-1\.\d", raw):
             self.fail("6.1-1", None, "file", "header is not %PDF-1.n")
         root, pdf = self.root, self.pdf
