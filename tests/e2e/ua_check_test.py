@@ -140,7 +140,8 @@ class TaggedPdf:
                      b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
                      b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
                      b"2 beginbfchar <0010> <005A> <0011> <006F> endbfchar\n"
-                     b"1 beginbfrange <0012> <0013> [<00EB> <0142>] endbfrange\n"
+                     b"2 beginbfrange <0012> <0013> [<00EB> <0142>]\n"
+                     b"<FE00> <FEFF> <FE00> endbfrange\n"  # unused codes: U+FEFF is allowed
                      b"endcmap CMapName currentdict /CMap defineresource pop end end\n")
         self.tounicode = self.add(Stream({}, tounicode))
         cid = self.add({"Type": N("Font"), "Subtype": N("CIDFontType2"),
@@ -426,7 +427,7 @@ MUTATIONS = [
     ("pdfuaid prefix", {"5-3"}, xmp("pdfuaid", "ua")),
     ("no dc:title", {"7.1-9"}, xmp("Improvement plans", "")),
     ("untagged text", {"7.1-3"}, content(2, b"ET\n/Artifact <</Type /Pagination /Subtype /Footer",
-                                         b"(stray) Tj ET\n/Artifact <</Type /Pagination "
+                                         b"/F1 9 Tf (stray) Tj ET\n/Artifact <</Type /Pagination "
                                          b"/Subtype /Footer")),
     ("untagged path", {"7.1-3"}, content(1, b"ET\n/Artifact BMC", b"ET 0 0 m 5 5 l S\n"
                                          b"/Artifact BMC")),
@@ -524,6 +525,8 @@ MUTATIONS = [
     ("Type0 without ToUnicode", {"7.21.7-1"}, del_key("type0", "ToUnicode")),
     ("ToUnicode to U+0000", {"7.21.7-2"}, tounicode(b"<0010> <005A>", b"<0010> <0000>")),
     ("ToUnicode to U+FEFF", {"7.21.7-2"}, tounicode(b"[<00EB> <0142>]", b"[<00EB> <FEFF>]")),
+    ("code not in ToUnicode", {"7.21.7-1"}, content(2, b"<0010001100120013>",
+                                                    b"<0010001100120014>")),
     ("XFA", {"7.15-1"}, cat("AcroForm", {"Fields": [], "XFA": b"<xdp/>"})),
     ("OC configuration unnamed", {"7.10-1"}, cat("OCProperties", {"OCGs": [], "D": {}})),
     ("OC configuration AS", {"7.10-2"},
@@ -823,6 +826,8 @@ class PdfaLevelATest(unittest.TestCase):
             ("Type0 without ToUnicode", "6.2.11.7.2-1", del_key("type0", "ToUnicode")),
             ("ToUnicode to U+FEFF", "6.2.11.7.2-2",
              tounicode(b"[<00EB> <0142>]", b"[<00EB> <FEFF>]")),
+            ("code not in ToUnicode", "6.2.11.7.2-1",
+             content(2, b"<0010001100120013>", b"<0010001100120014>")),
             ("pdfuaid undeclared", "6.6.2.3", lambda p: p.set_xmp(re.sub(
                 r"<rdf:li rdf:parseType=\"Resource\">\n<pdfaSchema:schema>PDF/UA.*?"
                 r"</pdfaSchema:property></rdf:li>", "", p.xmp_text, flags=re.S))),

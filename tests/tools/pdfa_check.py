@@ -71,8 +71,8 @@ Level A (only when the XMP says pdfaid:conformance A; veraPDF PDFA-2A rule ids):
     the catalog, structure elements and marked-content property lists a
     language tag [6.7.4-1]
   * every font maps its codes to Unicode (/ToUnicode, or a simple font with a
-    standard encoding) and no ToUnicode value is U+0000, U+FEFF or U+FFFE
-    [6.2.11.7.2-1, -2]
+    standard encoding), every code a text operator shows is mapped, and none
+    to U+0000, U+FEFF or U+FFFE [6.2.11.7.2-1, -2] (ua_check.py's reading)
   * the PDF/UA identification (pdfuaid) that our tagged files carry is
     declared as an extension schema, its property `part` as Integer [6.6.2.3]
   Level A rules not checked here: tagging itself (real content tagged,
@@ -340,7 +340,7 @@ def check(path):
     if xmp is not None:
         check_xmp(xmp, data, info, fail)
         if xmp_text(xmp, ".//rdf:Description/pdfaid:conformance") == "A":
-            check_level_a(pdf, root, xmp, fail)
+            check_level_a(path, pdf, root, xmp, fail)
 
     # Output intents.
     spaces, profiles = set(), set()
@@ -496,8 +496,14 @@ def check_xmp(xmp, data, info, fail):
                 fail(f"6.6.2.3 XMP property {{{uri}}}{name} has no extension schema")
 
 
-def check_level_a(pdf, root, xmp, fail):
+def check_level_a(path, pdf, root, xmp, fail):
     """ISO 19005-2 level A: the logical structure, language and Unicode."""
+    # Unicode maps: ua_check's reading of the fonts and of the codes each text
+    # operator shows (PDF/UA-1 7.21.7 is the same rule as 6.2.11.7.2).
+    for f in ua_check.Checker(path).run():
+        rule, _, rest = f.partition(" ")
+        if rule in ("7.21.7-1", "7.21.7-2"):
+            fail(f"6.2.11.7.2-{rule[-1]} level A: {rest.split('] ', 1)[-1]}")
     mark = pdf.resolve(root.get("/MarkInfo"))
     if not isinstance(mark, dict) or mark.get("/Marked") is not True:
         fail("6.7.2.2-1 level A: catalog /MarkInfo /Marked must be true")
@@ -527,10 +533,6 @@ def check_level_a(pdf, root, xmp, fail):
             if "/Lang" in d and not ua_check.LANG_TAG.fullmatch(elang or ""):
                 fail(f"6.7.4-1 level A: structure element {key[4:]} /Lang {elang!r} is not a "
                      "language tag")
-        if d.get("/Type") == "/Font":
-            problems = font_unicode_problems(pdf, d)
-            for p in problems:
-                fail(f"{p[0]} level A: font {key[4:]} {d.get('/BaseFont')} {p[1]}")
         if d.get("/Type") == "/Page":
             for ref in as_refs(pdf, d.get("/Contents")):
                 check_property_list_langs(pdf, ref, d, fail)
@@ -566,28 +568,6 @@ def as_refs(pdf, contents):
         contents = pdf.resolve(contents)
     return [c for c in (contents if isinstance(contents, list) else [contents])
             if isinstance(c, str)]
-
-
-def font_unicode_problems(pdf, d):
-    """(rule, message) for a font whose codes do not all map to valid Unicode."""
-    st = d.get("/Subtype")
-    if st in ("/CIDFontType0", "/CIDFontType2", "/Type3"):
-        return []  # CIDFonts map through their Type0 parent; Type3 fonts are not ours
-    tu = d.get("/ToUnicode")
-    if tu is not None:
-        s = pdf.stream(tu) if isinstance(tu, str) else None
-        if s is None or "data" not in s:
-            return [("6.2.11.7.2-1", "has a /ToUnicode that is not a stream")]
-        return [("6.2.11.7.2-2", p)
-                for p in ua_check.parse_to_unicode(base64.b64decode(s["data"]))[2]]
-    enc = pdf.resolve(d.get("/Encoding"))
-    base = enc.get("/BaseEncoding") if isinstance(enc, dict) else enc
-    fd = pdf.resolve(d.get("/FontDescriptor")) or {}
-    symbolic = isinstance(fd, dict) and bool(fd.get("/Flags", 0) & 4)
-    if st == "/Type0" or symbolic or base not in ("/WinAnsiEncoding", "/MacRomanEncoding",
-                                                  "/MacExpertEncoding"):
-        return [("6.2.11.7.2-1", "has no /ToUnicode and no standard encoding")]
-    return []
 
 
 def check_property_list_langs(pdf, ref, page, fail):

@@ -97,8 +97,11 @@ Rules checked
     7.21.6-2, 7.21.6-3 [31] non-symbolic TrueType fonts use
                        WinAnsi/MacRoman, symbolic ones have no /Encoding
     7.21.7-1 [31]      every font maps to Unicode: /ToUnicode, or a simple font
-                       with a standard encoding, or an Adobe CJK collection
-    7.21.7-2 [31]      ToUnicode values are never U+0000, U+FEFF or U+FFFE
+                       with a standard encoding, or an Adobe CJK collection; every
+                       code a text operator shows is in its ToUnicode CMap
+    7.21.7-2 [31]      no code a text operator shows maps to U+0000, U+FEFF or
+                       U+FFFE (checked per code shown, as veraPDF does per glyph:
+                       the painter's identity CMap maps unused codes to them)
 
 Rules NOT checked, and why
   * 7.21.4.1-2 (glyphs present in the font program), 7.21.5-1 (widths match
@@ -422,7 +425,7 @@ def inline_image_size(p):
 # ---- fonts: Unicode mapping for the tree print and 7.21.7 -----------------------------
 
 def parse_to_unicode(data):
-    """(code byte length, {code: str}) from a ToUnicode CMap, with failures."""
+    """(code byte length, {code: str}, failures) from a ToUnicode CMap."""
     problems, mapping, width = [], {}, 1
     try:
         ops = list(Lexer(data).operations())
@@ -458,27 +461,36 @@ def parse_to_unicode(data):
             continue
         if section:
             pending.extend(args)
-    for code, s in mapping.items():
-        if any(ch in "\x00\ufeff\ufffe" for ch in s):
-            problems.append(f"maps code {code:#x} to an invalid value {s!r}")
-            break
     return width, mapping, problems
 
 
 class Font:
-    def __init__(self, pdf, d):
+    """A font as text operators use it: codes to Unicode through /ToUnicode
+    (or, for a simple font without one, its single-byte encoding)."""
+
+    def __init__(self, pdf, ref, d):
+        self.ref = ref
         self.simple = name(d.get("/Subtype")) != "Type0"
         self.width, self.map = (1 if self.simple else 2), None
         tu = d.get("/ToUnicode")
         if isinstance(tu, str) and pdf.stream_data(tu) is not None:
             self.width, self.map, _ = parse_to_unicode(pdf.stream_data(tu))
+        self.unmapped, self.invalid = set(), set()  # codes used that fail 7.21.7-1 / -2
 
     def decode(self, s):
         if self.map is None:
             return s.decode("cp1252", "replace") if self.simple else ""
-        w = self.width
-        return "".join(self.map.get(int.from_bytes(s[i:i + w], "big"), "")
-                       for i in range(0, len(s) - w + 1, w))
+        w, out = self.width, []
+        for i in range(0, len(s) - w + 1, w):
+            code = int.from_bytes(s[i:i + w], "big")
+            u = self.map.get(code)
+            if u is None:
+                self.unmapped.add(code)
+            elif not u or any(ch in "\x00\ufeff\ufffe" for ch in u):
+                self.invalid.add(code)
+            else:
+                out.append(u)
+        return "".join(out)
 
 
 # ---- the checker --------------------------------------------------------------
@@ -495,7 +507,7 @@ class Checker:
         self.page_number = {ref: i + 1 for i, ref in enumerate(self.pages)}
         self.content_mcids = {}   # page ref -> {mcid: count}
         self.mcid_text = {}       # (page ref, mcid) -> text
-        self.fonts_used = {}      # font ref (or id) -> dict
+        self.fonts = {}           # font ref -> Font, as text operators used them
 
     def fail(self, rule, matterhorn, where, message):
         tag = f"[{matterhorn}] " if matterhorn else ""
@@ -651,8 +663,8 @@ class Checker:
                 self.fail("7.21.7-1", "31", where, "/ToUnicode is not a stream")
             else:
                 for p in parse_to_unicode(data)[2]:
-                    self.fail("7.21.7-2", "31", where, p)
-            return
+                    self.fail("7.21.7-1", "31", where, p)
+            return  # the codes text operators use are checked with the content
         if st == "Type3":
             return
         if st == "Type0":
@@ -1106,7 +1118,24 @@ class Checker:
         self.check_structure()
         self.check_mcids()
         self.check_annotations()
+        self.check_glyphs()
         return self.failures
+
+    def check_glyphs(self):
+        """7.21.7: the codes text operators really show map to valid Unicode
+        (an identity ToUnicode may map unused codes to U+0000 or U+FEFF)."""
+        for ref, font in self.fonts.items():
+            if font is None:
+                continue
+            where = f"font {ref}"
+            if font.unmapped:
+                codes = ", ".join(f"{c:#06x}" for c in sorted(font.unmapped)[:5])
+                self.fail("7.21.7-1", "31", where, f"{len(font.unmapped)} code(s) shown but not "
+                          f"mapped by its /ToUnicode ({codes})")
+            if font.invalid:
+                codes = ", ".join(f"{c:#06x}" for c in sorted(font.invalid)[:5])
+                self.fail("7.21.7-2", "31", where, f"{len(font.invalid)} code(s) shown map to "
+                          f"U+0000, U+FEFF, U+FFFE or nothing ({codes})")
 
     def tree(self):
         lines = []
@@ -1173,7 +1202,6 @@ class ContentState:
         self.path_open = False
         self.untagged = []       # (where, operator) of painting outside real content/artifacts
         self.font = None
-        self.fonts = {}
         self.forms = []          # the form XObjects being drawn, innermost last
 
     def mc_depth(self):
@@ -1260,10 +1288,10 @@ class ContentState:
         elif op == "Tf" and args and isinstance(args[0], Name):
             fonts = c.pdf.get(res.get("/Font")) or {}
             ref = fonts.get("/" + args[0])
-            if ref not in self.fonts:
+            if ref not in c.fonts:
                 fd = c.pdf.get(ref)
-                self.fonts[ref] = Font(c.pdf, fd) if isinstance(fd, dict) else None
-            self.font = self.fonts[ref]
+                c.fonts[ref] = Font(c.pdf, ref, fd) if isinstance(fd, dict) else None
+            self.font = c.fonts[ref]
         elif op in ("Td", "TD", "T*", "Tm") and self.context()[0] == "real":
             self.add_text(" ")
         if op in PATH_PAINT:
@@ -1292,7 +1320,7 @@ class ContentState:
             self.untagged.append((where, op))
 
     def show(self, op, args):
-        if self.context()[0] != "real" or self.font is None:
+        if self.font is None:
             return
         parts = []
         for a in args:
@@ -1304,7 +1332,8 @@ class ContentState:
                         parts.append(self.font.decode(x))
                     elif isinstance(x, (int, float)) and x < -200:
                         parts.append(" ")
-        self.add_text("".join(parts))
+        if self.context()[0] == "real":
+            self.add_text("".join(parts))
 
     def add_text(self, s):
         mcid = self.context()[1]
