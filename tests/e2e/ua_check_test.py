@@ -643,6 +643,30 @@ class UaCheckerTest(unittest.TestCase):
         r = check(path)
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("error:", r.stderr)
+        fifo = os.path.join(ARGS.work_dir, "fifo.pdf")
+        if os.path.exists(fifo):
+            os.unlink(fifo)
+        os.mkfifo(fifo)  # qpdf would wait for a writer forever
+        r = subprocess.run(["/usr/bin/python3", os.path.join(ARGS.source_dir, CHECKER), fifo],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stderr), (2, f"error: {fifo}: not a regular file\n"))
+
+    def test_damaged_content_streams_give_failures_not_crashes(self):
+        import random
+        rng = random.Random(12)
+        pieces = [b"BT", b"ET", b"BDC", b"BMC", b"EMC", b"/Artifact", b"<</MCID 3>>", b"(x\\",
+                  b")", b"(", b"<41", b">", b"[", b"]", b"<<", b">>", b"Tj", b"TJ", b"1", b"-.5",
+                  b"/F1", b"Tf", b"re", b"f", b"S", b"BI", b"ID", b"EI", b"%", b"\n", b"Do",
+                  b"/Logo", b"q", b"Q", b"m", b"0 0"]
+        for i in range(25):
+            data = b" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
+            p = TaggedPdf()
+            p.content(p.page1).data = data
+            path = os.path.join(ARGS.work_dir, "garbage.pdf")
+            p.write(path)
+            r = check(path)
+            self.assertIn(r.returncode, (0, 1), data)
+            self.assertEqual(r.stderr, "", data)
 
 
 PDFJS = "pdfjs-dist@4.10.38"

@@ -128,6 +128,7 @@ import argparse
 import base64
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -1372,6 +1373,9 @@ def main(argv=None):
     ap.add_argument("pdf")
     ap.add_argument("--tree", action="store_true", help="print the structure tree")
     args = ap.parse_args(argv)
+    if not os.path.isfile(args.pdf):  # a FIFO or device would block qpdf forever
+        print(f"error: {args.pdf}: not a regular file", file=sys.stderr)
+        return 2
     try:
         checker = Checker(args.pdf)
         failures = checker.run()
