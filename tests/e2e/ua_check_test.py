@@ -651,6 +651,27 @@ class UaCheckerTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual((r.returncode, r.stderr), (2, f"error: {fifo}: not a regular file\n"))
 
+    def test_damaged_structure_gives_failures_not_crashes(self):
+        import random
+        rng = random.Random(7)
+        junk = [0, -1, 7, 2.5, True, None, N("Foo"), N("P"), b"x", "text", [], [1, N("a")],
+                {}, {"Type": N("MCR")}, {"Type": N("OBJR"), "Obj": [1]}, [[0]], {"MCID": "a"},
+                Ref(1), Ref(2)]
+        for i in range(30):
+            p = TaggedPdf()
+            for _ in range(rng.randint(1, 4)):
+                target = rng.choice(sorted(p.elements, key=lambda r: r.n) +
+                                    [p.struct_root, p.page1, p.annot, p.parent_tree, p.catalog])
+                key = rng.choice(["S", "K", "P", "Pg", "A", "Lang", "StructParents", "Nums",
+                                  "StructParent", "RoleMap", "ParentTree", "Annots",
+                                  "MarkInfo", "Metadata", "ID", "Alt"])
+                p[target][key] = rng.choice(junk)
+            path = os.path.join(ARGS.work_dir, "junk-structure.pdf")
+            p.write(path)
+            r = check(path, "--tree")
+            self.assertIn(r.returncode, (0, 1, 2), r.stdout)
+            self.assertNotIn("Traceback", r.stderr, r.stderr)
+
     def test_damaged_content_streams_give_failures_not_crashes(self):
         import random
         rng = random.Random(12)

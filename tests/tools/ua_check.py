@@ -179,6 +179,11 @@ class Pdf:
             seen += 1
         return value
 
+    def dict(self, value):
+        """get(value) if that is a dictionary, else an empty one."""
+        v = self.get(value)
+        return v if isinstance(v, dict) else {}
+
     def stream_data(self, ref):
         o = self.entry(ref)
         if not o or "stream" not in o or "data" not in o["stream"]:
@@ -200,6 +205,10 @@ def text(v):
 
 def name(v):
     return v[1:] if isinstance(v, str) and v.startswith("/") else None
+
+
+def is_ref(v):
+    return isinstance(v, str) and REF.fullmatch(v) is not None
 
 
 def as_list(v):
@@ -503,7 +512,7 @@ class Checker:
         self.pdf = Pdf(path)
         trailer = self.pdf.objects["trailer"]["value"]
         self.trailer = trailer
-        self.root = self.pdf.get(trailer.get("/Root")) or {}
+        self.root = self.pdf.dict(trailer.get("/Root"))
         self.pages = self.page_list()
         self.page_number = {ref: i + 1 for i, ref in enumerate(self.pages)}
         self.content_mcids = {}   # page ref -> {mcid: count}
@@ -521,7 +530,7 @@ class Checker:
             if ref in seen or not isinstance(ref, str):
                 return
             seen.add(ref)
-            d = self.pdf.get(ref) or {}
+            d = self.pdf.dict(ref)
             if d.get("/Type") == "/Pages" or "/Kids" in d:
                 for k in as_list(d.get("/Kids")):
                     walk(k)
@@ -647,7 +656,7 @@ class Checker:
             self.fail("7.21.3.2-1", "31", where, "CIDFontType2 without /CIDToGIDMap")
         if st in ("CIDFontType0", "CIDFontType2"):
             return  # their Unicode mapping belongs to the Type0 parent
-        fd = pdf.get(d.get("/FontDescriptor")) or {}
+        fd = pdf.dict(d.get("/FontDescriptor"))
         symbolic = bool(isinstance(fd, dict) and fd.get("/Flags", 0) & 4)
         enc = pdf.get(d.get("/Encoding"))
         base = enc.get("/BaseEncoding") if isinstance(enc, dict) else enc
@@ -689,7 +698,7 @@ class Checker:
 
     def check_pages(self):
         for ref in self.pages:
-            page = self.pdf.get(ref) or {}
+            page = self.pdf.dict(ref)
             res = self.resources(ref)
             self.content_mcids[ref] = {}
             st = ContentState(self, ref)
@@ -715,7 +724,7 @@ class Checker:
         d, hops = self.pdf.get(page_ref), 0
         while isinstance(d, dict) and hops < 64:
             if "/Resources" in d:
-                return self.pdf.get(d["/Resources"]) or {}
+                return self.pdf.dict(d["/Resources"])
             d, hops = self.pdf.get(d.get("/Parent")), hops + 1
         return {}
 
@@ -746,7 +755,7 @@ class Checker:
         self.note_ids = {}        # Note /ID -> element refs
         if not isinstance(root, dict):
             return
-        self.rolemap = {name(k): name(v) for k, v in (pdf.get(root.get("/RoleMap")) or {}).items()}
+        self.rolemap = {name(k): name(v) for k, v in pdf.dict(root.get("/RoleMap")).items()}
         for k in self.rolemap:
             if k in STANDARD_TYPES:
                 self.fail("7.1-7", "02-004", "RoleMap", f"standard type {k} is remapped to "
@@ -790,7 +799,7 @@ class Checker:
         elif d["/P"] != parent:
             self.fail("7.1-12", None, where, f"{e.type} has /P {d['/P']}, but its parent is "
                       f"{parent}")
-        page = d.get("/Pg", page)
+        page = self.page_ref(d, page, where)
         for kid in as_list(d.get("/K")):
             if isinstance(kid, int):
                 e.kids.append(("mcid", page, kid))
@@ -798,7 +807,7 @@ class Checker:
                 continue
             kd = pdf.get(kid)
             if isinstance(kd, dict) and kd.get("/Type") == "/MCR":
-                pg = kd.get("/Pg", page)
+                pg = self.page_ref(kd, page, where)
                 if "/Stm" in kd:
                     e.kids.append(("stm", kd.get("/Stm"), kd.get("/MCID")))
                     self.add_mcid(kd.get("/Stm"), kd.get("/MCID"), ref, where)
@@ -807,7 +816,11 @@ class Checker:
                     self.add_mcid(pg, kd.get("/MCID"), ref, where)
             elif isinstance(kd, dict) and kd.get("/Type") == "/OBJR":
                 obj = kd.get("/Obj")
-                e.kids.append(("objr", kd.get("/Pg", page), obj))
+                if not is_ref(obj):
+                    self.fail("ISO32000-14.7.4.3", None, where,
+                              f"OBJR /Obj {obj!r} is not an object reference")
+                    continue
+                e.kids.append(("objr", self.page_ref(kd, page, where), obj))
                 self.objr.setdefault(obj, []).append(ref)
             elif isinstance(kid, str) and REF.fullmatch(kid):
                 e.kids.append(("elem", kid))
@@ -821,8 +834,18 @@ class Checker:
         if "/Lang" in d:
             self.check_lang(lang, where)
 
+    def page_ref(self, d, inherited, where):
+        """A /Pg entry (or the inherited page) as a page reference."""
+        if "/Pg" not in d:
+            return inherited
+        if is_ref(d["/Pg"]) and d["/Pg"] in self.page_number:
+            return d["/Pg"]
+        self.fail("ISO32000-14.7.2", None, where, f"/Pg {d['/Pg']!r} is not a page of the "
+                  "document")
+        return None
+
     def add_mcid(self, page, mcid, ref, where):
-        if not isinstance(mcid, int) or page is None:
+        if isinstance(mcid, bool) or not isinstance(mcid, int) or not is_ref(page):
             self.fail("ISO32000-14.7.4.2", None, where,
                       f"marked-content reference without a page or an integer MCID ({mcid!r})")
             return
@@ -923,11 +946,11 @@ class Checker:
                 self.note_ids.setdefault(note_id, []).append(e.ref)
         elif s == "Link":
             objrs = [k for k in e.kids if k[0] == "objr"]
-            if not any((self.pdf.get(k[2]) or {}).get("/Subtype") == "/Link" for k in objrs):
+            if not any(self.pdf.dict(k[2]).get("/Subtype") == "/Link" for k in objrs):
                 self.fail("ISO32000-14.8.4.4.2", "28-011", where,
                           "Link element holds no OBJR to a Link annotation")
             for _, pg, obj in objrs:
-                page = self.pdf.get(pg) or {}
+                page = self.pdf.dict(pg)
                 if obj not in as_list(self.pdf.get(page.get("/Annots"))):
                     self.fail("ISO32000-14.7.4.3", None, where,
                               f"OBJR to {obj} names {self.where_page(pg)}, whose /Annots does "
@@ -1018,8 +1041,12 @@ class Checker:
             if not isinstance(node, dict) or depth > 32:
                 self.fail("ISO32000-14.7.4.4", None, "ParentTree", "malformed number tree node")
                 return
-            nums = as_list(node.get("/Nums"))
+            nums = as_list(self.pdf.get(node.get("/Nums")))
             for k, v in zip(nums[0::2], nums[1::2]):
+                if not isinstance(k, int) or isinstance(k, bool):
+                    self.fail("ISO32000-14.7.4.4", None, "ParentTree", f"key {k!r} is not an "
+                              "integer")
+                    continue
                 if k in out:
                     self.fail("ISO32000-14.7.4.4", None, "ParentTree", f"key {k} appears twice")
                 out[k] = v
@@ -1036,14 +1063,19 @@ class Checker:
         if tree is None:
             return
         nxt = root.get("/ParentTreeNextKey")
-        if isinstance(nxt, int) and tree and nxt <= max(k for k in tree if isinstance(k, int)):
+        keys = [k for k in tree if isinstance(k, int)]
+        if isinstance(nxt, int) and keys and nxt <= max(keys):
             self.fail("ISO32000-14.7.4.4", None, "StructTreeRoot",
                       f"/ParentTreeNextKey {nxt} is not above every ParentTree key")
         used = {}
         for page in self.pages:
-            pd = self.pdf.get(page) or {}
+            pd = self.pdf.dict(page)
             mcids = self.content_mcids.get(page, {})
             key = pd.get("/StructParents")
+            if key is not None and (not isinstance(key, int) or isinstance(key, bool)):
+                self.fail("ISO32000-14.7.4.4", None, self.where_page(page),
+                          f"/StructParents {key!r} is not an integer")
+                continue
             if key is None:
                 if mcids:
                     self.fail("ISO32000-14.7.4.4", None, self.where_page(page),
@@ -1070,6 +1102,10 @@ class Checker:
                 continue
             key = ad.get("/StructParent")
             where = f"annotation {annot}"
+            if key is not None and (not isinstance(key, int) or isinstance(key, bool)):
+                self.fail("ISO32000-14.7.4.4", None, where, f"/StructParent {key!r} is not an "
+                          "integer")
+                continue
             if key is None:
                 self.fail("ISO32000-14.7.4.4", None, where,
                           "is in the structure tree but has no /StructParent")
@@ -1085,14 +1121,15 @@ class Checker:
 
     def check_annotations(self):
         for page in self.pages:
-            pd = self.pdf.get(page) or {}
+            pd = self.pdf.dict(page)
             for annot in as_list(self.pdf.get(pd.get("/Annots"))):
                 ad = self.pdf.get(annot)
                 if not isinstance(ad, dict):
                     continue
                 st = name(ad.get("/Subtype"))
                 where = f"{st} annotation {annot} on {self.where_page(page)}"
-                holders = [self.elements[r].std for r in self.objr.get(annot, [])
+                holders = [self.elements[r].std for r in
+                           (self.objr.get(annot, []) if is_ref(annot) else [])
                            if r in self.elements]
                 if st == "TrapNet":
                     self.fail("7.18.2-1", "28", where, "TrapNet annotations are not allowed")
@@ -1161,8 +1198,8 @@ class Checker:
                     lines.append("  " * (depth + 1) +
                                  f"[p{self.page_number.get(kid[1], '?')} mcid {kid[2]}] {t!r}")
                 elif kid[0] == "objr":
-                    ad = self.pdf.get(kid[2]) or {}
-                    a = self.pdf.get(ad.get("/A")) or {}
+                    ad = self.pdf.dict(kid[2])
+                    a = self.pdf.dict(ad.get("/A"))
                     lines.append("  " * (depth + 1) + f"[{name(ad.get('/Subtype'))} {kid[2]} "
                                  f"Contents={text(self.pdf.get(ad.get('/Contents')))!r} "
                                  f"URI={text(self.pdf.get(a.get('/URI')))!r}]")
@@ -1232,7 +1269,7 @@ class ContentState:
             tag = args[0] if args and isinstance(args[0], Name) else None
             props = args[1] if op == "BDC" and len(args) > 1 else None
             if isinstance(props, Name):
-                props = c.pdf.get((c.pdf.get(res.get("/Properties")) or {}).get("/" + props))
+                props = c.pdf.get(c.pdf.dict(res.get("/Properties")).get("/" + props))
                 props = json_to_content(props)
             props = props if isinstance(props, dict) else {}
             mcid = props.get("MCID") if isinstance(props.get("MCID"), int) else None
@@ -1287,7 +1324,7 @@ class ContentState:
         elif op == "n":
             self.path_open = False
         elif op == "Tf" and args and isinstance(args[0], Name):
-            fonts = c.pdf.get(res.get("/Font")) or {}
+            fonts = c.pdf.dict(res.get("/Font"))
             ref = fonts.get("/" + args[0])
             if ref not in c.fonts:
                 fd = c.pdf.get(ref)
@@ -1302,11 +1339,11 @@ class ContentState:
             if op in TEXT_SHOW:
                 self.show(op, args)
         elif op == "Do" and args and isinstance(args[0], Name):
-            xobjs = c.pdf.get(res.get("/XObject")) or {}
+            xobjs = c.pdf.dict(res.get("/XObject"))
             ref = xobjs.get("/" + args[0])
             xd = c.pdf.get(ref)
             if isinstance(xd, dict) and xd.get("/Subtype") == "/Form" and form_depth < 8:
-                fres = c.pdf.get(xd.get("/Resources")) or res
+                fres = c.pdf.dict(xd.get("/Resources")) or res
                 saved, self.stack = self.stack, list(self.stack)
                 self.forms.append(ref)
                 c.run_stream(self, ref, fres, f"form {ref} drawn on " + where, form_depth + 1)
