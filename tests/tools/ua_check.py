@@ -130,6 +130,7 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -1410,6 +1411,7 @@ def main(argv=None):
     ap.add_argument("pdf")
     ap.add_argument("--tree", action="store_true", help="print the structure tree")
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `--tree | head` ends quietly
     if not os.path.isfile(args.pdf):  # a FIFO or device would block qpdf forever
         print(f"error: {args.pdf}: not a regular file", file=sys.stderr)
         return 2
