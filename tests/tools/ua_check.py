@@ -14,10 +14,12 @@ grepping bytes. Exit status 2 means the file could not be read at all.
 
 Each failure line starts with the veraPDF PDF/UA-1 rule id (clause-test of
 PDF_UA/PDFUA-1.xml in veraPDF/veraPDF-validation-profiles, commit 6f2a87f,
-2025-08-21), or "ISO32000" for a tagged-PDF rule of ISO 32000-1 that PDF/UA-1
-relies on without numbering it, then the Matterhorn Protocol failure
-condition in brackets where one exists (only the checkpoint, e.g. [31], where
-we have not verified the failure condition's number), then the object or page.
+2025-08-21), or "ISO32000-<clause>" for a tagged-PDF rule of ISO 32000-1 that
+PDF/UA-1 relies on without numbering it, then the Matterhorn Protocol 1.02
+failure condition in brackets where one exists, then the object or page.
+Only 01-*, 02-* and 06-001 were cross-checked against a published list of
+the failure conditions here (the protocol's text is not available offline);
+where unsure we give only the checkpoint, e.g. [31].
 
 Rules checked
   File and catalog
@@ -91,8 +93,9 @@ Rules checked
     7.18.8-1 [28]      PrinterMark annotations not in the structure tree
   XObjects and fonts
     7.20-1   [30-001]  no reference XObjects
-    7.21.4.1-1 [31] every font used by a page is embedded (Type3 and Type0
-                       parents exempt, their descendants are checked)
+    7.21.4.1-1 [31] every font in the file is embedded (stricter: veraPDF
+                       asks it of fonts used; Type3 and Type0 parents exempt,
+                       their descendants are checked)
     7.21.3.2-1 [31] CIDFontType2 has /CIDToGIDMap
     7.21.6-2, 7.21.6-3 [31] non-symbolic TrueType fonts use
                        WinAnsi/MacRoman, symbolic ones have no /Encoding
