@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Our own PDF/A-2b checks (veraPDF is not available on Debian 12).
+"""Our own PDF/A-2b and PDF/A-2a checks (veraPDF is not available on Debian 12).
 
   pdfa_check.py FILE.pdf        prints one line per failed rule; exit 0 if none
 
@@ -7,7 +7,8 @@ It parses the file's objects with `qpdf --json` (version 2, streams decoded
 inline), the XMP packet as XML (xml.etree) and content streams with a small
 tokenizer, never by grepping bytes.
 
-Rules checked (ISO 19005-2 clause in brackets):
+Rules checked (ISO 19005-2 clause in brackets; with conformance A, the file
+must also pass the level A rules listed after these):
   * file header %PDF-1.n with n <= 7 and a binary comment line [6.1.2]
   * nothing after the last %%EOF but one optional end-of-line [6.1.3]
   * qpdf --check finds no syntax or stream errors [6.1]
@@ -21,7 +22,7 @@ Rules checked (ISO 19005-2 clause in brackets):
     and no /NeedsRendering true [6.9]
   * catalog /Metadata: a /Type /Metadata /Subtype /XML stream, not filtered;
     well-formed XML; the xpacket header without bytes/encoding attributes;
-    pdfaid:part 2 and pdfaid:conformance B [6.6.2, 6.6.4]
+    pdfaid:part 2 and pdfaid:conformance B or A [6.6.2, 6.6.4]
   * XMP consistent with the document information dictionary: Title =
     dc:title, Author = dc:creator, Subject = dc:description, Keywords =
     pdf:Keywords, Creator = xmp:CreatorTool, Producer = pdf:Producer,
@@ -60,6 +61,25 @@ Rules checked (ISO 19005-2 clause in brackets):
     only NextPage, PrevPage, FirstPage, LastPage; no /JS, no /AA [6.5, 6.6.1]
   * no embedded files in the name tree [6.8] (stricter than PDF/A-2, which
     allows embedded PDF/A files)
+Level A (only when the XMP says pdfaid:conformance A; veraPDF PDFA-2A rule ids):
+  * catalog /MarkInfo with /Marked true [6.7.2.2-1]
+  * catalog /StructTreeRoot [6.7.3.3-1]
+  * every structure type is standard or role-mapped to one, without cycles,
+    and no standard type is remapped [6.7.3.4-1, -2, -3]
+  * catalog /Lang present (stricter than 6.7.4, which lets structure elements
+    and marked content declare it; we always write it) and every /Lang in
+    the catalog, structure elements and marked-content property lists a
+    language tag [6.7.4-1]
+  * every font maps its codes to Unicode (/ToUnicode, or a simple font with a
+    standard encoding), every code a text operator shows is mapped, and none
+    to U+0000, U+FEFF or U+FFFE [6.2.11.7.2-1, -2] (ua_check.py's reading)
+  * the PDF/UA identification (pdfuaid) that our tagged files carry is
+    declared as an extension schema, its property `part` as Integer [6.6.2.3]
+  Level A rules not checked here: tagging itself (real content tagged,
+  artifacts, reading order, structure semantics) — that is
+  tests/tools/ua_check.py's job, which PDF/UA-1 makes stricter than PDF/A-2a —
+  and Private Use Area characters needing /ActualText (6.2.11.7.3), which
+  needs the glyphs each text operator uses.
 Not checked: glyph-width consistency between /Widths and the font programs
 (6.2.11.5), that font programs hold every glyph used (6.2.11.4.1), CMap and
 ToUnicode details (6.2.11.3, ToUnicode only matters for level U/A), Default
@@ -79,6 +99,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import ua_check  # the structure types, Unicode maps and content lexer, shared
+
 NS = {
     "x": "adobe:ns:meta/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -91,6 +113,7 @@ NS = {
     "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
     "pdfaType": "http://www.aiim.org/pdfa/ns/type#",
     "pdfaField": "http://www.aiim.org/pdfa/ns/field#",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
 }
 # The extension-schema namespaces and the prefixes PDF/A prescribes for them.
 EXTENSION_PREFIXES = {NS[p]: p for p in
@@ -316,6 +339,8 @@ def check(path):
             fail(f"6.6.2 XMP is not well-formed XML: {e}")
     if xmp is not None:
         check_xmp(xmp, data, info, fail)
+        if xmp_text(xmp, ".//rdf:Description/pdfaid:conformance") == "A":
+            check_level_a(path, pdf, root, xmp, fail)
 
     # Output intents.
     spaces, profiles = set(), set()
@@ -409,8 +434,6 @@ def check_xmp(xmp, data, info, fail):
     desc = ".//rdf:Description/"
     if xmp_text(xmp, desc + "pdfaid:part") != "2":
         fail("6.6.4 pdfaid:part must be 2")
-    # Tagged archives claim level A (issue 12); its extra rules are the
-    # tagged-PDF checks' (tests/tools/ua_check.py).
     if xmp_text(xmp, desc + "pdfaid:conformance") not in ("A", "B"):
         fail("6.6.4 pdfaid:conformance must be A or B")
     pairs = [
@@ -471,6 +494,96 @@ def check_xmp(xmp, data, info, fail):
                 continue
             if name not in declared.get(uri, set()):
                 fail(f"6.6.2.3 XMP property {{{uri}}}{name} has no extension schema")
+
+
+def check_level_a(path, pdf, root, xmp, fail):
+    """ISO 19005-2 level A: the logical structure, language and Unicode."""
+    # Unicode maps: ua_check's reading of the fonts and of the codes each text
+    # operator shows (PDF/UA-1 7.21.7 is the same rule as 6.2.11.7.2).
+    for f in ua_check.Checker(path).run():
+        rule, _, rest = f.partition(" ")
+        if rule in ("7.21.7-1", "7.21.7-2"):
+            fail(f"6.2.11.7.2-{rule[-1]} level A: {rest.split('] ', 1)[-1]}")
+    mark = pdf.resolve(root.get("/MarkInfo"))
+    if not isinstance(mark, dict) or mark.get("/Marked") is not True:
+        fail("6.7.2.2-1 level A: catalog /MarkInfo /Marked must be true")
+    tree = pdf.resolve(root.get("/StructTreeRoot"))
+    if not isinstance(tree, dict):
+        fail("6.7.3.3-1 level A: catalog /StructTreeRoot missing")
+        tree = {}
+    rolemap = {k[1:]: v[1:] for k, v in (pdf.resolve(tree.get("/RoleMap")) or {}).items()
+               if isinstance(v, str) and v.startswith("/")}
+    for k, v in sorted(rolemap.items()):
+        if k in ua_check.STANDARD_TYPES:
+            fail(f"6.7.3.4-3 level A: standard structure type {k} is remapped to {v}")
+    lang = ua_check.text(pdf.resolve(root.get("/Lang")))
+    if lang is None:
+        fail("6.7.4-1 level A: catalog /Lang missing (the document's language)")
+    elif not ua_check.LANG_TAG.fullmatch(lang):
+        fail(f"6.7.4-1 level A: catalog /Lang {lang!r} is not a language tag")
+    types = {}
+    for key, o in pdf.objects.items():
+        d = o.get("value") if "value" in o else o.get("stream", {}).get("dict")
+        if not key.startswith("obj:") or not isinstance(d, dict):
+            continue
+        if d.get("/Type") == "/StructElem" or ("/S" in d and "/P" in d and "/Type" not in d):
+            if isinstance(d.get("/S"), str):
+                types.setdefault(d["/S"][1:], key[4:])
+            elang = ua_check.text(pdf.resolve(d.get("/Lang")))
+            if "/Lang" in d and not ua_check.LANG_TAG.fullmatch(elang or ""):
+                fail(f"6.7.4-1 level A: structure element {key[4:]} /Lang {elang!r} is not a "
+                     "language tag")
+        if d.get("/Type") == "/Page":
+            for ref in as_refs(pdf, d.get("/Contents")):
+                check_property_list_langs(pdf, ref, d, fail)
+    for t, where in sorted(types.items()):
+        seen = [t]
+        while seen[-1] not in ua_check.STANDARD_TYPES:
+            nxt = rolemap.get(seen[-1])
+            if nxt is None:
+                fail(f"6.7.3.4-1 level A: structure type {t} ({where}) is not role-mapped to a "
+                     "standard type")
+                break
+            if nxt in seen:
+                fail(f"6.7.3.4-2 level A: circular role mapping {' -> '.join(seen + [nxt])}")
+                break
+            seen.append(nxt)
+    # The PDF/UA identification is an extension schema like pprec.
+    if xmp.find(".//rdf:Description/pdfuaid:part", NS) is not None:
+        for schema in xmp.iterfind(".//pdfaExtension:schemas/rdf:Bag/rdf:li", NS):
+            if xmp_text(schema, "pdfaSchema:namespaceURI") == NS["pdfuaid"]:
+                props = {xmp_text(p, "pdfaProperty:name"): xmp_text(p, "pdfaProperty:valueType")
+                         for p in schema.iterfind("pdfaSchema:property/rdf:Seq/rdf:li", NS)}
+                if props.get("part") != "Integer":
+                    fail("6.6.2.3 level A: the pdfuaid extension schema must describe `part` "
+                         f"as Integer, not {props.get('part')!r}")
+                break
+        else:
+            fail("6.6.2.3 level A: pdfuaid:part is used but pdfuaid is not declared as an "
+                 "extension schema")
+
+
+def as_refs(pdf, contents):
+    if isinstance(contents, str) and pdf.stream(contents) is None:
+        contents = pdf.resolve(contents)
+    return [c for c in (contents if isinstance(contents, list) else [contents])
+            if isinstance(c, str)]
+
+
+def check_property_list_langs(pdf, ref, page, fail):
+    s = pdf.stream(ref)
+    if s is None or "data" not in s:
+        return
+    try:
+        for op, args in ua_check.Lexer(base64.b64decode(s["data"])).operations():
+            if op == "BDC" and len(args) > 1 and isinstance(args[1], dict) and "Lang" in args[1]:
+                lang = args[1]["Lang"]
+                lang = lang.decode("latin-1") if isinstance(lang, bytes) else str(lang)
+                if not ua_check.LANG_TAG.fullmatch(lang):
+                    fail(f"6.7.4-1 level A: {ref}: marked-content /Lang {lang!r} is not a "
+                         "language tag")
+    except ua_check.LexError as e:
+        fail(f"6.7.4-1 level A: {ref}: content stream does not parse: {e}")
 
 
 def check_fonts(pdf, key, d, fail):
