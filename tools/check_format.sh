@@ -31,6 +31,7 @@ clang_format=$(command -v clang-format-14 || command -v clang-format || true)
 git_clang_format=$(command -v git-clang-format-14 || command -v git-clang-format || true)
 if [ -z "$clang_format" ] || [ -z "$git_clang_format" ]; then
   echo "check_format: clang-format (14) not found: apt-get install clang-format" >&2
+  [ "${CI:-}" = true ] && exit 1
   exit 77
 fi
 if ! git rev-parse --git-dir >/dev/null 2>&1; then
