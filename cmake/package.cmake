@@ -49,8 +49,12 @@ set(CPACK_PACKAGE_DESCRIPTION
   "into PDFs with libharu; panelpaperd serves the same over gRPC and keeps an archive of signed-off "
   "papers.")
 set(CPACK_PACKAGE_CONTACT "panelpaper maintainers <panelpaper@localhost>")
+# Installed with DESTDIR under the prefix /usr, so that install(CODE) above
+# sees CMAKE_INSTALL_PREFIX=/usr (CPack otherwise installs into a staging
+# prefix); CPACK_INSTALL_PREFIX is the prefix CPack uses then.
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_SET_DESTDIR ON)          # install(CODE) above sees CMAKE_INSTALL_PREFIX=/usr
 set(CPACK_STRIP_FILES ON)          # the build is RelWithDebInfo: ship stripped programs
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # panelpaper_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)

@@ -113,8 +113,10 @@ class PackageTest(unittest.TestCase):
     def test_systemd_unit_uses_the_package_paths(self):
         with open(os.path.join(self.root, "usr/lib/systemd/system/panelpaperd.service"), encoding="utf-8") as f:
             unit = f.read()
-        self.assertIn("ExecStart=/usr/bin/panelpaperd", unit)
-        self.assertNotIn("/usr/local", unit)
+        settings = "\n".join(l for l in unit.splitlines() if not l.startswith("#"))
+        self.assertIn("ExecStart=/usr/bin/panelpaperd", settings)
+        self.assertIn("Documentation=file:///usr/share/doc/panelpaper/README.md", settings)
+        self.assertNotIn("/usr/local", settings)
         self.assertIn("${CREDENTIALS_DIRECTORY}", unit)  # systemd's own variables kept
 
     def test_unpacked_cli_renders_with_its_own_fonts(self):
