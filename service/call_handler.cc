@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 #include "service/log.h"
 #include "service/request_converter.h"
@@ -165,15 +166,14 @@ SendBudget::SendBudget(size_t max_unsent_bytes, std::chrono::milliseconds stall_
 
 SendBudget::~SendBudget() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
   watchdog_.join();
 }
 
 size_t SendBudget::holders() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return claims_.size();
 }
 
@@ -203,12 +203,12 @@ void SendBudget::Release(size_t n, bool stranded) {
 }
 
 void SendBudget::Register(UnsentClaim* claim) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   claims_.insert(claim);
 }
 
 void SendBudget::Unregister(UnsentClaim* claim) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   claims_.erase(claim);
 }
 
@@ -219,8 +219,8 @@ void SendBudget::Watch() {
       stall_timeout_.count() > 0 ? stall_timeout_ / 4 : std::chrono::milliseconds(1000),
       std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
   int trims_due = 0;
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!cv_.wait_for(lock, tick, [this] { return stopping_; })) {
+  mu_.Lock();
+  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(tick))) {
     if (stall_timeout_.count() > 0) {
       const int64_t limit =
           NowNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(stall_timeout_).count();
@@ -241,11 +241,12 @@ void SendBudget::Watch() {
     if (stranded_.exchange(0) > 0) trims_due = 2;
     if (trims_due > 0) {
       --trims_due;
-      lock.unlock();
+      mu_.Unlock();
       malloc_trim(0);
-      lock.lock();
+      mu_.Lock();
     }
   }
+  mu_.Unlock();
 }
 
 // ---- UnsentClaim ----
@@ -302,8 +303,11 @@ CallRecord CallHandler::NewRecord(std::string_view method, const grpc::CallbackS
 }
 
 bool CallHandler::WaitIdle(std::chrono::system_clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(idle_mu_);
-  return idle_cv_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+  absl::MutexLock lock(&idle_mu_);
+  return idle_mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](std::atomic<int>* n) { return n->load() == 0; }, &in_flight_),
+      absl::FromChrono(deadline));
 }
 
 void CallHandler::CallEnded(const CallRecord& record) {
@@ -321,8 +325,7 @@ void CallHandler::CallEnded(const CallRecord& record) {
   }
   // The last use of `this`: once idle, the service may be destroyed.
   if (in_flight_.fetch_sub(1) == 1) {
-    std::lock_guard<std::mutex> lock(idle_mu_);
-    idle_cv_.notify_all();
+    absl::MutexLock lock(&idle_mu_);  // its release wakes WaitIdle
   }
 }
 
@@ -435,33 +438,43 @@ bool StreamCall::Reserve(size_t n) {
 }
 
 void StreamCall::Push(grpc::ByteBuffer message) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (closed_ || broken_) return;
-  queue_.push_back(std::move(message));
-  if (!writing_) WriteNext(std::move(lock));
+  mu_.Lock();
+  if (!closed_ && !broken_) {
+    queue_.push_back(std::move(message));
+    if (!writing_) return WriteNext();
+  }
+  mu_.Unlock();
 }
 
 void StreamCall::Send(std::vector<grpc::ByteBuffer> messages) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (closed_) return;
+  mu_.Lock();
+  if (closed_) {
+    mu_.Unlock();
+    return;
+  }
   if (!broken_) {
     for (grpc::ByteBuffer& m : messages) queue_.push_back(std::move(m));
   }
-  CloseLocked(std::move(lock), grpc::Status::OK);
+  CloseLocked(grpc::Status::OK);
 }
 
 void StreamCall::Close(const grpc::Status& status) {
-  CloseLocked(std::unique_lock<std::mutex>(mu_), status);
+  mu_.Lock();
+  CloseLocked(status);
 }
 
-void StreamCall::CloseLocked(std::unique_lock<std::mutex> lock, const grpc::Status& status) {
-  if (closed_) return;
+void StreamCall::CloseLocked(const grpc::Status& status) {
+  if (closed_) {
+    mu_.Unlock();
+    return;
+  }
   closed_ = true;
   final_ = status;
   if (!status.ok()) queue_.clear();
   // Rendered, but nobody reads the stream any more (OnDone names it).
   if (broken_ && status.ok()) final_ = kClientGone;
-  if (!writing_) WriteNext(std::move(lock));
+  if (!writing_) return WriteNext();
+  mu_.Unlock();
 }
 
 void StreamCall::Fail(const absl::Status& status) {
@@ -473,36 +486,46 @@ void StreamCall::Fail(const absl::Status& status) {
 }
 
 void StreamCall::OnWriteDone(bool ok) {
-  std::unique_lock<std::mutex> lock(mu_);
+  mu_.Lock();
   writing_ = false;
   if (!ok) {
     // The client went away mid-stream: no more writes. The worker may still
     // Push and Close; Close (or this, if it already has) finishes.
     broken_ = true;
     queue_.clear();
-    if (!closed_) return;
+    if (!closed_) {
+      mu_.Unlock();
+      return;
+    }
     if (final_.ok()) final_ = kClientGone;
   } else {
     record_.bytes_out += current_.Length();
     claim_.Progress();
   }
-  WriteNext(std::move(lock));
+  WriteNext();
 }
 
 void StreamCall::OnCancel() {
   cancelled_.store(true);
   // Nobody will read what is queued: drop it now (a write in flight ends
   // with OnWriteDone(false)).
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   broken_ = true;
   queue_.clear();
 }
 
 void StreamCall::OnDone() {
-  if ((cancelled_.load() || broken_) && record_.code == absl::StatusCode::kOk) {
+  bool broken;
+  size_t last_bytes;
+  {
+    absl::MutexLock lock(&mu_);  // uncontended: gRPC is done with the call
+    broken = broken_;
+    last_bytes = last_bytes_;
+  }
+  if ((cancelled_.load() || broken) && record_.code == absl::StatusCode::kOk) {
     MarkGone(&record_, claim_.stalled());
   }
-  if (record_.code == absl::StatusCode::kOk) record_.bytes_out += last_bytes_;
+  if (record_.code == absl::StatusCode::kOk) record_.bytes_out += last_bytes;
   claim_.End(/*delivered=*/record_.code == absl::StatusCode::kOk);
   CallHandler* handler = handler_;
   CallRecord record = std::move(record_);
@@ -513,8 +536,11 @@ void StreamCall::OnDone() {
 // Starts the next write, or finishes the call once it is closed and
 // drained. Takes the held lock: a finishing step releases it first and is
 // the last use of `this` (OnDone may run at once on another thread).
-void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
-  if (finished_) return;
+void StreamCall::WriteNext() {
+  if (finished_) {
+    mu_.Unlock();
+    return;
+  }
   if (!queue_.empty() && !broken_) {
     if (!headers_sent_) {
       headers_sent_ = true;
@@ -528,10 +554,11 @@ void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
       // sent when the call ends well (OnWriteDone is not called for it).
       finished_ = true;
       last_bytes_ = current_.Length();
-      lock.unlock();
+      mu_.Unlock();
       StartWriteAndFinish(&current_, grpc::WriteOptions(), grpc::Status::OK);
     } else {
       StartWrite(&current_);
+      mu_.Unlock();
     }
     return;
   }
@@ -542,9 +569,11 @@ void StreamCall::WriteNext(std::unique_lock<std::mutex> lock) {
       EchoRequestId(record_, context_, /*answered=*/final_.ok());
     }
     const grpc::Status status = final_;
-    lock.unlock();
+    mu_.Unlock();
     Finish(status);
+    return;
   }
+  mu_.Unlock();
 }
 
 }  // namespace pp::service

@@ -43,13 +43,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,8 +56,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "service/log.h"
 #include "service/metrics.h"
@@ -163,7 +163,7 @@ class SendBudget {
   // Reserved now; the most ever reserved at once; calls holding some.
   size_t unsent() const { return unsent_.load(); }
   size_t peak() const { return peak_.load(); }
-  size_t holders() const;
+  size_t holders() const ABSL_LOCKS_EXCLUDED(mu_);
   bool Full() const { return unsent_.load() >= max_; }
   // The refusal while full.
   absl::Status Exhausted() const;
@@ -172,9 +172,9 @@ class SendBudget {
   friend class UnsentClaim;
   bool TryReserve(size_t n);
   void Release(size_t n, bool stranded);
-  void Register(class UnsentClaim* claim);
-  void Unregister(class UnsentClaim* claim);
-  void Watch();
+  void Register(class UnsentClaim* claim) ABSL_LOCKS_EXCLUDED(mu_);
+  void Unregister(class UnsentClaim* claim) ABSL_LOCKS_EXCLUDED(mu_);
+  void Watch() ABSL_LOCKS_EXCLUDED(mu_);
 
   const size_t max_;
   const std::chrono::milliseconds stall_timeout_;
@@ -182,10 +182,9 @@ class SendBudget {
   std::atomic<size_t> peak_{0};
   std::atomic<size_t> stranded_{0};  // released unsent since the last trim
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::unordered_set<UnsentClaim*> claims_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  mutable absl::Mutex mu_;
+  std::unordered_set<UnsentClaim*> claims_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread watchdog_;
 };
 
@@ -292,8 +291,7 @@ class CallHandler {
   std::shared_ptr<SendBudget> budget_;
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
-  std::mutex idle_mu_;
-  std::condition_variable idle_cv_;
+  absl::Mutex idle_mu_;  // WaitIdle waits on it for in_flight_ == 0
   std::atomic<uint64_t> calls_{0};
   std::array<std::atomic<uint64_t>, kOutcomes.size()> counts_{};
   int metrics_pool_ = -1;
@@ -346,37 +344,42 @@ class StreamCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // As UnaryCall::Reserve; on false the call is answered (closed).
   bool Reserve(size_t n);
   // Queues a message (dropped once the stream has ended).
-  void Push(grpc::ByteBuffer message);
+  void Push(grpc::ByteBuffer message) ABSL_LOCKS_EXCLUDED(mu_);
   // Queues `messages` and closes the stream OK (the last message and the
   // status go in one step).
-  void Send(std::vector<grpc::ByteBuffer> messages);
+  void Send(std::vector<grpc::ByteBuffer> messages) ABSL_LOCKS_EXCLUDED(mu_);
   // Ends the stream after the queued messages (OK), or at once (an error:
   // whatever is queued is dropped). The worker's last use of the call.
-  void Close(const grpc::Status& status);
-  void Fail(const absl::Status& status);
+  void Close(const grpc::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
+  void Fail(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
 
  private:
-  void CloseLocked(std::unique_lock<std::mutex> lock, const grpc::Status& status);
-  void WriteNext(std::unique_lock<std::mutex> lock);
+  // Both are called with mu_ held and release it.
+  void CloseLocked(const grpc::Status& status) ABSL_UNLOCK_FUNCTION(mu_);
+  void WriteNext() ABSL_UNLOCK_FUNCTION(mu_);
 
   CallHandler* handler_;
   CallRecord record_;
   grpc::CallbackServerContext* context_;
   UnsentClaim claim_;
-  std::mutex mu_;
-  std::deque<grpc::ByteBuffer> queue_;
-  grpc::ByteBuffer current_;
-  grpc::Status final_;
-  size_t last_bytes_ = 0;  // the message sent with the status
-  bool writing_ = false;
-  bool closed_ = false;    // the worker is done with the call
-  bool broken_ = false;    // a write failed or the call was cancelled: nobody reads
-  bool finished_ = false;  // Finish (or StartWriteAndFinish) was called
-  bool headers_sent_ = false;  // the request id is echoed (initial or trailing metadata)
+  absl::Mutex mu_;
+  std::deque<grpc::ByteBuffer> queue_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer current_ ABSL_GUARDED_BY(mu_);
+  grpc::Status final_ ABSL_GUARDED_BY(mu_);
+  size_t last_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // the message sent with the status
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // The worker is done with the call.
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // A write failed or the call was cancelled: nobody reads.
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
+  // Finish (or StartWriteAndFinish) was called.
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // The request id is echoed (initial or trailing metadata).
+  bool headers_sent_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> cancelled_{false};
 };
 

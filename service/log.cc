@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
+#include "absl/base/const_init.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/stubs/logging.h"
 
 namespace pp::service {
@@ -22,8 +24,8 @@ namespace {
 
 std::atomic<int> g_format{static_cast<int>(LogFormat::kText)};
 
-std::mutex g_sink_mu;
-std::function<void(std::string_view)>* g_sink = nullptr;  // guarded by g_sink_mu
+ABSL_CONST_INIT absl::Mutex g_sink_mu(absl::kConstInit);
+std::function<void(std::string_view)>* g_sink ABSL_GUARDED_BY(g_sink_mu) = nullptr;
 
 std::string Timestamp() {
   const auto now = std::chrono::system_clock::now();
@@ -142,7 +144,7 @@ namespace {
 // test sink or, with the time in front (text) and a newline, to stderr.
 void Emit(LogLevel level, std::string body, bool json) {
   {
-    std::lock_guard<std::mutex> lock(g_sink_mu);
+    absl::MutexLock lock(&g_sink_mu);
     if (g_sink != nullptr) {
       (*g_sink)(body);
       return;
@@ -209,7 +211,7 @@ std::string LogfmtValue(std::string_view v) {
 }
 
 void SetLogSinkForTesting(std::function<void(std::string_view line)> sink) {
-  std::lock_guard<std::mutex> lock(g_sink_mu);
+  absl::MutexLock lock(&g_sink_mu);
   delete g_sink;
   g_sink = sink ? new std::function<void(std::string_view)>(std::move(sink)) : nullptr;
 }

@@ -4,8 +4,10 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
@@ -28,16 +30,16 @@ prometheus::Histogram::BucketBoundaries SecondsBuckets() {
 class PoolGauges : public prometheus::Collectable {
  public:
   int Add(std::string service, std::function<PoolState()> read) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     pools_[next_] = {std::move(service), std::move(read)};
     return next_++;
   }
   void Remove(int id) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     pools_.erase(id);
   }
   std::vector<prometheus::MetricFamily> Collect() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     struct Def {
       const char* name;
       const char* help;
@@ -69,9 +71,9 @@ class PoolGauges : public prometheus::Collectable {
   }
 
  private:
-  mutable std::mutex mu_;
-  int next_ = 0;
-  std::map<int, std::pair<std::string, std::function<PoolState()>>> pools_;
+  mutable absl::Mutex mu_;
+  int next_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<int, std::pair<std::string, std::function<PoolState()>>> pools_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -133,10 +135,10 @@ struct Metrics::Impl {
     prometheus::Counter* pages;
     prometheus::Counter* bytes;
   };
-  std::mutex mu;
-  std::map<std::pair<std::string, std::string>, PerMethod> methods;                       // guarded by mu
+  absl::Mutex mu;
+  std::map<std::pair<std::string, std::string>, PerMethod> methods ABSL_GUARDED_BY(mu);
   std::map<std::tuple<std::string, std::string, std::string, std::string>, prometheus::Counter*>
-      call_counters;                                                                     // guarded by mu
+      call_counters ABSL_GUARDED_BY(mu);
 };
 
 Metrics::Metrics(std::string version, std::string renderer_identity) : impl_(std::make_shared<Impl>()) {
@@ -150,7 +152,7 @@ void Metrics::Observe(const CallSample& s) {
   prometheus::Counter* calls;
   Impl::PerMethod* per;
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    absl::MutexLock lock(&impl_->mu);
     auto key = std::make_tuple(std::string(s.service), std::string(s.method), std::string(s.code),
                                std::string(s.outcome));
     auto it = impl_->call_counters.find(key);

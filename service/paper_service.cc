@@ -318,7 +318,7 @@ absl::StatusOr<PaperServiceImpl::Rendered> PaperServiceImpl::Render(
         o.interrupt = std::move(interrupt);
         return pp::RenderPaper(job.paper, *fonts_, o);
       },
-      [](const RenderedPdf& pdf) { return pdf.page_count; });
+      [](const RenderedPdf& rendered) { return rendered.page_count; });
   if (!pdf.ok()) return pdf.status();
   Rendered out;
   out.pages = pdf->page_count;
@@ -424,7 +424,7 @@ absl::StatusOr<PaperServiceImpl::RenderedPack> PaperServiceImpl::RenderPack(
         o.progress = progress;
         return pp::RenderPack(job.pack, *fonts_, o);
       },
-      [](const pp::RenderedPack& pack) { return pack.pdf.page_count; });
+      [](const pp::RenderedPack& rendered) { return rendered.pdf.page_count; });
   if (!pack.ok()) return pack.status();
   RenderedPack out;
   out.pdf.pages = pack->pdf.page_count;

@@ -7,6 +7,7 @@ namespace pp::service {
 
 RenderPool::RenderPool(int threads, int max_queued)
     : thread_count_(std::max(1, threads)), max_queued_(std::max(0, max_queued)) {
+  absl::MutexLock join_lock(&join_mu_);
   threads_.reserve(static_cast<size_t>(thread_count_));
   for (int i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { Work(); });
 }
@@ -15,23 +16,23 @@ RenderPool::~RenderPool() { Shutdown(); }
 
 bool RenderPool::TrySubmit(absl::AnyInvocable<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopping_) return false;
     // At most thread_count_ run and max_queued_ wait.
     if (static_cast<int>(queue_.size()) + running_ >= thread_count_ + max_queued_) return false;
     queue_.push_back(std::move(task));
   }
-  cv_.notify_one();
+  cv_.Signal();
   return true;
 }
 
 void RenderPool::Shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
-  std::lock_guard<std::mutex> join_lock(join_mu_);
+  cv_.SignalAll();
+  absl::MutexLock join_lock(&join_mu_);
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -39,12 +40,12 @@ void RenderPool::Shutdown() {
 }
 
 int RenderPool::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return static_cast<int>(queue_.size());
 }
 
 int RenderPool::running() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return running_;
 }
 
@@ -52,8 +53,8 @@ void RenderPool::Work() {
   while (true) {
     absl::AnyInvocable<void()> task;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      absl::MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait(&mu_);
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();
@@ -61,7 +62,7 @@ void RenderPool::Work() {
     }
     task();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       --running_;
     }
   }

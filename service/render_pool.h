@@ -16,13 +16,13 @@
 #ifndef PANELPAPER_SERVICE_RENDER_POOL_H_
 #define PANELPAPER_SERVICE_RENDER_POOL_H_
 
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
 
 namespace pp::service {
 
@@ -35,28 +35,28 @@ class RenderPool {
 
   // Queues `task` unless max_queued tasks already wait (or after Shutdown):
   // then returns false and does not run it.
-  bool TrySubmit(absl::AnyInvocable<void()> task);
+  bool TrySubmit(absl::AnyInvocable<void()> task) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Refuses new tasks, runs every admitted one, joins the threads. Idempotent.
-  void Shutdown();
+  void Shutdown() ABSL_LOCKS_EXCLUDED(mu_, join_mu_);
 
   int threads() const { return thread_count_; }
   int max_queued() const { return max_queued_; }
-  int queued() const;   // waiting, not yet started
-  int running() const;  // started, not yet finished
+  int queued() const ABSL_LOCKS_EXCLUDED(mu_);   // waiting, not yet started
+  int running() const ABSL_LOCKS_EXCLUDED(mu_);  // started, not yet finished
 
  private:
-  void Work();
+  void Work() ABSL_LOCKS_EXCLUDED(mu_);
 
   const int thread_count_;
   const int max_queued_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<absl::AnyInvocable<void()>> queue_;  // guarded by mu_
-  int running_ = 0;                               // guarded by mu_
-  bool stopping_ = false;                         // guarded by mu_
-  std::vector<std::thread> threads_;              // joined by Shutdown
-  std::mutex join_mu_;                            // serialises Shutdown
+  mutable absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::deque<absl::AnyInvocable<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Mutex join_mu_ ABSL_ACQUIRED_AFTER(mu_);                // serialises Shutdown
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(join_mu_);  // joined by Shutdown
 };
 
 }  // namespace pp::service

@@ -11,7 +11,7 @@ char32_t DecodeUtf8Slow(std::string_view s, size_t* pos) {
     *pos = i + 1;
     return b0;
   }
-  int len;
+  size_t len;
   char32_t cp;
   char32_t min;
   if ((b0 & 0xE0) == 0xC0) {
@@ -28,7 +28,7 @@ char32_t DecodeUtf8Slow(std::string_view s, size_t* pos) {
     *pos = i + 1;
     return kInvalidCodepoint;
   }
-  for (int k = 1; k < len; ++k) {
+  for (size_t k = 1; k < len; ++k) {
     const auto b = static_cast<unsigned char>(s[i + k]);
     if ((b & 0xC0) != 0x80) {
       *pos = i + 1;

@@ -419,7 +419,7 @@ absl::StatusOr<PageLayout> LayoutPack(const doc::Pack& pack, const text::FontSet
       e.page += start;
       layout.outline.push_back(std::move(e));
     }
-    for (const LayoutNote& n : papers[i]->notes) layout.notes.push_back(n);
+    for (const LayoutNote& note : papers[i]->notes) layout.notes.push_back(note);
     furniture.header_label = AgendaLabel(item.number);
     furniture.marking = item.paper->protective_marking;
     if (item.part == doc::Part::kTwo && furniture.marking.empty()) {

@@ -263,7 +263,7 @@ absl::StatusOr<std::shared_ptr<const FontSet>> FontSet::Load(const std::string& 
       const std::string& file = files[f];
       m->postscript_name = file.substr(file.find_last_of('/') + 1);
       m->postscript_name.resize(m->postscript_name.size() - 4);
-      faces[f * 4 + s] = *std::move(m);
+      faces[static_cast<size_t>(f * 4 + s)] = *std::move(m);
     }
   }
   return std::shared_ptr<const FontSet>(new FontSet(std::move(faces)));
@@ -311,7 +311,7 @@ std::string FontSet::RefusalKind(char32_t cp) const {
     return absl::StrCat(r->name, ", needs a bidi algorithm");
   }
   for (int f = 0; f < kFamilyCount; ++f) {
-    if (faces_[f * 4].Has(cp)) return "";
+    if (faces_[static_cast<size_t>(f * 4)].Has(cp)) return "";
   }
   return "not in any bundled font";
 }

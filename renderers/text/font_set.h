@@ -98,7 +98,8 @@ class FontSet {
   // else Liberation Sans, else DejaVu Sans. Characters no face has resolve
   // to Panel Sans (CheckText rejects them before layout).
   FaceId Resolve(Style style, char32_t cp) const {
-    if (cp < 0x100 && faces_[static_cast<int>(style)].Has(cp)) return FaceId(Family::kPanelSans, style);
+    if (cp < 0x100 && faces_[static_cast<size_t>(style)].Has(cp))
+      return FaceId(Family::kPanelSans, style);
     return ResolveSlow(style, cp);
   }
 

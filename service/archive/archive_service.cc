@@ -353,41 +353,45 @@ absl::StatusOr<std::string> ArchiveServiceImpl::DoVerify(const grpc::ByteBuffer&
 grpc::ServerUnaryReactor* ArchiveServiceImpl::ArchivePaper(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request,
                                                            grpc::ByteBuffer* response) {
-  auto* call = new UnaryCall(&handler_, NewRecord("ArchivePaper", *context, *request), context, response);
-  if (!Admit(context, call, /*write=*/true, /*sends_pdf=*/false)) return call;
-  handler_.Submit(call, [this, context, request](UnaryCall* call) {
+  auto* reactor =
+      new UnaryCall(&handler_, NewRecord("ArchivePaper", *context, *request), context, response);
+  if (!Admit(context, reactor, /*write=*/true, /*sends_pdf=*/false)) return reactor;
+  handler_.Submit(reactor, [this, context, request](UnaryCall* call) {
     call->Answer(DoArchive(context, *request, &call->record()));
   });
-  return call;
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ArchiveServiceImpl::ListArchivedPapers(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto* call = new UnaryCall(&handler_, NewRecord("ListArchivedPapers", *context, *request), context, response);
-  if (!Admit(context, call, /*write=*/false, /*sends_pdf=*/false)) return call;
-  handler_.Submit(call, [this, request](UnaryCall* call) {
+  auto* reactor = new UnaryCall(&handler_, NewRecord("ListArchivedPapers", *context, *request),
+                                context, response);
+  if (!Admit(context, reactor, /*write=*/false, /*sends_pdf=*/false)) return reactor;
+  handler_.Submit(reactor, [this, request](UnaryCall* call) {
     call->Answer(DoList(*request, &call->record()));
   });
-  return call;
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ArchiveServiceImpl::VerifyArchivedPaper(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto* call = new UnaryCall(&handler_, NewRecord("VerifyArchivedPaper", *context, *request), context, response);
-  if (!Admit(context, call, /*write=*/false, /*sends_pdf=*/false)) return call;
-  handler_.Submit(call, [this, request](UnaryCall* call) {
+  auto* reactor = new UnaryCall(&handler_, NewRecord("VerifyArchivedPaper", *context, *request),
+                                context, response);
+  if (!Admit(context, reactor, /*write=*/false, /*sends_pdf=*/false)) return reactor;
+  handler_.Submit(reactor, [this, request](UnaryCall* call) {
     call->Answer(DoVerify(*request, &call->record()));
   });
-  return call;
+  return reactor;
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  auto* call = new StreamCall(&handler_, NewRecord("GetArchivedPaper", *context, *request), context);
-  if (!Admit(context, call, /*write=*/false, /*sends_pdf=*/true)) return call;
-  handler_.Submit(call, [this, request](StreamCall* call) {
+  auto* reactor =
+      new StreamCall(&handler_, NewRecord("GetArchivedPaper", *context, *request), context);
+  if (!Admit(context, reactor, /*write=*/false, /*sends_pdf=*/true)) return reactor;
+  auto work = [this, request](StreamCall* call) {
     CallLog& log = call->record();
     pb::GetArchivedPaperRequest req;
     if (absl::Status s = Parse(*request, &req); !s.ok()) {
@@ -437,8 +441,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArchiveServiceImpl::GetArchivedPaper
     } while (offset < pdf->size());
     if (!call->Reserve(total)) return;
     call->Send(std::move(chunks));
-  }, /*sends_pdf=*/true);
-  return call;
+  };
+  handler_.Submit(reactor, std::move(work), /*sends_pdf=*/true);
+  return reactor;
 }
 
 }  // namespace pp::service::archive

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "service/archive/local_archive_store.h"
 #include "service/archive/postgres_archive_store.h"
 #include "service/files.h"
@@ -292,10 +293,9 @@ ArchiveHealthWatch::ArchiveHealthWatch(ArchiveServiceImpl* archive,
 
 ArchiveHealthWatch::~ArchiveHealthWatch() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
   thread_.join();
 }
 
@@ -303,13 +303,13 @@ void ArchiveHealthWatch::Run() {
   using Clock = std::chrono::steady_clock;
   bool serving = true;
   Clock::time_point next_probe = Clock::now() + probe_every_;
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+  mu_.Lock();
+  while (!mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Seconds(1))) {
     const bool probe = probe_every_.count() > 0 && Clock::now() >= next_probe;
     if (probe) next_probe = Clock::now() + probe_every_;
-    lock.unlock();
+    mu_.Unlock();
     const absl::Status health = archive_->IndexHealth(probe);
-    lock.lock();
+    mu_.Lock();
     // Only a corrupt index (DATA_LOSS) turns health off; a busy or
     // briefly unavailable index does not.
     const bool now_serving = !absl::IsDataLoss(health);
@@ -321,6 +321,7 @@ void ArchiveHealthWatch::Run() {
       report_(serving);
     }
   }
+  mu_.Unlock();
 }
 
 std::unique_ptr<ArchiveHealthWatch> WatchArchiveHealth(ArchiveServiceImpl* archive,

@@ -28,15 +28,15 @@
 #ifndef PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_SETUP_H_
 #define PANELPAPER_SERVICE_ARCHIVE_ARCHIVE_SETUP_H_
 
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "renderers/text/font_set.h"
 #include "service/archive/archive_service.h"
 #include "service/request_converter.h"
@@ -104,14 +104,13 @@ class ArchiveHealthWatch {
   ArchiveHealthWatch& operator=(const ArchiveHealthWatch&) = delete;
 
  private:
-  void Run();
+  void Run() ABSL_LOCKS_EXCLUDED(mu_);
 
   ArchiveServiceImpl* archive_;
   std::function<void(bool)> report_;
   std::chrono::milliseconds probe_every_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -309,7 +309,7 @@ LocalArchiveStore::~LocalArchiveStore() {
 }
 
 absl::Status LocalArchiveStore::InitSchema() {
-  std::lock_guard<std::mutex> lock(db_mu_);
+  absl::MutexLock lock(&db_mu_);
   sqlite3_busy_timeout(db_, 10000);
   {
     // WAL: readers never block the writer; synchronous=FULL: a committed
@@ -370,7 +370,7 @@ absl::Status LocalArchiveStore::Step(std::string_view name) {
 absl::Status LocalArchiveStore::Check(StoreCheckReport* report) {
   absl::StatusOr<std::vector<IndexedObject>> rows;
   {
-    std::lock_guard<std::mutex> lock(db_mu_);
+    absl::MutexLock lock(&db_mu_);
     rows = ReadIndexedObjects(db_);
   }
   if (!rows.ok()) {
@@ -402,7 +402,7 @@ absl::Status LocalArchiveStore::IndexHealth(bool probe) {
   };
   if (index_corrupt_.load()) return corrupt();
   if (!probe) return absl::OkStatus();
-  std::lock_guard<std::mutex> lock(probe_mu_);
+  absl::MutexLock lock(&probe_mu_);
   sqlite3* db = nullptr;
   const std::string index_path = options_.dir + "/index.sqlite3";
   int rc = sqlite3_open_v2(index_path.c_str(), &db,
@@ -672,7 +672,7 @@ absl::StatusOr<std::string> ReadRegularFile(const std::string& path) {
 }
 
 absl::StatusOr<ArchiveEntry> LocalArchiveStore::Lookup(std::string_view paper_id) {
-  std::lock_guard<std::mutex> lock(db_mu_);
+  absl::MutexLock lock(&db_mu_);
   const std::string sql = absl::StrCat("SELECT ", kColumns, " FROM papers WHERE paper_id = ?1");
   Stmt q(db_, sql.c_str());
   if (!q.ok()) return IndexError("look up a paper");
@@ -686,7 +686,7 @@ absl::StatusOr<ArchiveEntry> LocalArchiveStore::Lookup(std::string_view paper_id
 }
 
 absl::StatusOr<bool> LocalArchiveStore::ShaReferenced(std::string_view sha256) {
-  std::lock_guard<std::mutex> lock(db_mu_);
+  absl::MutexLock lock(&db_mu_);
   Stmt q(db_, "SELECT 1 FROM papers WHERE sha256 = ?1 LIMIT 1");
   if (!q.ok()) return IndexError("look up a PDF");
   q.Bind(1, sha256);
@@ -767,7 +767,7 @@ absl::Status LocalArchiveStore::WriteObject(std::string_view sha256, std::string
 }
 
 absl::Status LocalArchiveStore::Insert(const ArchiveEntry& e) {
-  std::lock_guard<std::mutex> lock(db_mu_);
+  absl::MutexLock lock(&db_mu_);
   Stmt q(db_,
          "INSERT INTO papers (paper_id, sha256, size_bytes, page_count, renderer_version, "
          "fonts_sha256, request_sha256, panel_name, meeting_date, agenda_item, title, "
@@ -811,7 +811,7 @@ absl::StatusOr<PutResult> LocalArchiveStore::Put(const ArchiveEntry& entry, std:
       entry.size_bytes != static_cast<int64_t>(pdf.size()) || Sha256Hex(pdf) != entry.sha256) {
     return absl::InvalidArgumentError("archive entry does not describe the PDF given (id, size, SHA-256)");
   }
-  std::lock_guard<std::mutex> put_lock(put_mu_);
+  absl::MutexLock put_lock(&put_mu_);
   // Immutability first: nothing is written for a taken id.
   if (absl::StatusOr<ArchiveEntry> existing = Lookup(entry.paper_id); existing.ok()) {
     if (existing->request_sha256 == entry.request_sha256) return PutResult{*std::move(existing), false};
@@ -904,7 +904,7 @@ absl::StatusOr<ListPage> LocalArchiveStore::List(const ListQuery& query) {
   const int limit = std::max(1, query.limit);
   absl::StrAppend(&sql, " ORDER BY meeting_date, paper_id LIMIT ", limit + 1);
 
-  std::lock_guard<std::mutex> lock(db_mu_);
+  absl::MutexLock lock(&db_mu_);
   Stmt q(db_, sql.c_str());
   if (!q.ok()) return IndexError("list papers");
   for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);

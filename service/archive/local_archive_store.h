@@ -54,13 +54,14 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "service/archive/archive_store.h"
 
 struct sqlite3;
@@ -90,7 +91,8 @@ class LocalArchiveStore final : public ArchiveStore {
   LocalArchiveStore(const LocalArchiveStore&) = delete;
   LocalArchiveStore& operator=(const LocalArchiveStore&) = delete;
 
-  absl::StatusOr<PutResult> Put(const ArchiveEntry& entry, std::string_view pdf) override;
+  absl::StatusOr<PutResult> Put(const ArchiveEntry& entry, std::string_view pdf) override
+      ABSL_LOCKS_EXCLUDED(put_mu_, db_mu_);
   absl::StatusOr<ArchiveEntry> Lookup(std::string_view paper_id) override;
   absl::StatusOr<std::string> ReadPdf(const ArchiveEntry& entry) override;
   absl::StatusOr<std::string> StoredSha256(const ArchiveEntry& entry) override;
@@ -103,29 +105,30 @@ class LocalArchiveStore final : public ArchiveStore {
 
  private:
   LocalArchiveStore(LocalStoreOptions options, int lock_fd, sqlite3* db);
-  absl::Status InitSchema();
+  absl::Status InitSchema() ABSL_LOCKS_EXCLUDED(db_mu_);
   absl::Status Check(StoreCheckReport* report);
   // A SQLite failure as a status; SQLITE_CORRUPT / SQLITE_NOTADB are
   // DATA_LOSS and mark the index corrupt.
-  absl::Status IndexError(std::string_view what);
+  absl::Status IndexError(std::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   // `s` with the store's directory taken out of its message (clients never
   // see server paths; the full message is logged by the caller).
   absl::Status ForClients(absl::Status s) const;
   absl::Status Step(std::string_view name);
   // Writes `pdf` to ObjectPath(sha256) by the sequence above (unless intact
   // bytes are there already); *wrote says whether it put a file there.
-  absl::Status WriteObject(std::string_view sha256, std::string_view pdf, bool* wrote);
-  absl::StatusOr<bool> ShaReferenced(std::string_view sha256);
-  absl::Status Insert(const ArchiveEntry& entry);
+  absl::Status WriteObject(std::string_view sha256, std::string_view pdf, bool* wrote)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(put_mu_);
+  absl::StatusOr<bool> ShaReferenced(std::string_view sha256) ABSL_LOCKS_EXCLUDED(db_mu_);
+  absl::Status Insert(const ArchiveEntry& entry) ABSL_LOCKS_EXCLUDED(db_mu_);
 
   LocalStoreOptions options_;
   int lock_fd_ = -1;
-  sqlite3* db_ = nullptr;
-  std::mutex db_mu_;   // one SQLite connection, one statement at a time
-  std::mutex put_mu_;  // Puts one at a time
+  absl::Mutex put_mu_ ABSL_ACQUIRED_BEFORE(db_mu_);  // Puts one at a time
+  absl::Mutex db_mu_;  // one SQLite connection, one statement at a time
+  sqlite3* db_ ABSL_GUARDED_BY(db_mu_) = nullptr;
   std::atomic<uint64_t> temp_counter_{0};
   std::atomic<bool> index_corrupt_{false};
-  std::mutex probe_mu_;  // one quick_check at a time
+  absl::Mutex probe_mu_;  // one quick_check at a time
 };
 
 // The store check's parts, shared by Open and store_admin.h. They never

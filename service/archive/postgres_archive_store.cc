@@ -391,8 +391,8 @@ PostgresArchiveStore::~PostgresArchiveStore() {
 
 absl::StatusOr<pg_conn*> PostgresArchiveStore::Acquire() {
   {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return !idle_.empty() || open_ < options_.connections; });
+    absl::MutexLock lock(&mu_);
+    while (idle_.empty() && open_ >= options_.connections) cv_.Wait(&mu_);
     if (!idle_.empty()) {
       PGconn* c = idle_.back();
       idle_.pop_back();
@@ -402,9 +402,9 @@ absl::StatusOr<pg_conn*> PostgresArchiveStore::Acquire() {
   }
   absl::StatusOr<PGconn*> c = Connect(options_.conninfo, "panelpaperd");
   if (!c.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     --open_;
-    cv_.notify_one();
+    cv_.Signal();
   }
   return c;
 }
@@ -413,7 +413,7 @@ void PostgresArchiveStore::Release(pg_conn* conn) {
   const bool reusable =
       PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (reusable) {
       idle_.push_back(conn);
     } else {
@@ -421,7 +421,7 @@ void PostgresArchiveStore::Release(pg_conn* conn) {
     }
   }
   if (!reusable) PQfinish(conn);
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 absl::StatusOr<ArchiveEntry> PostgresArchiveStore::Lookup(std::string_view paper_id) {

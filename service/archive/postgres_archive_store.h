@@ -46,16 +46,16 @@
 #ifndef PANELPAPER_SERVICE_ARCHIVE_POSTGRES_ARCHIVE_STORE_H_
 #define PANELPAPER_SERVICE_ARCHIVE_POSTGRES_ARCHIVE_STORE_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "service/archive/archive_store.h"
 
 struct pg_conn;
@@ -115,17 +115,17 @@ class PostgresArchiveStore final : public ArchiveStore {
  private:
   class Lease;
   explicit PostgresArchiveStore(PostgresStoreOptions options);
-  absl::StatusOr<pg_conn*> Acquire();
-  void Release(pg_conn* conn);
+  absl::StatusOr<pg_conn*> Acquire() ABSL_LOCKS_EXCLUDED(mu_);
+  void Release(pg_conn* conn) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Reads the stored bytes of `sha256`: NOT_FOUND when there is no row.
   absl::StatusOr<std::string> ReadBytes(std::string_view sha256);
 
   PostgresStoreOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<pg_conn*> idle_;
-  int open_ = 0;  // connections in existence (idle or leased)
+  absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::vector<pg_conn*> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;  // connections in existence (idle or leased)
 };
 
 }  // namespace pp::service::archive

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The hardening job; .ci/test runs it after the normal build's tests.
 #   1. Builds everything with clang, AddressSanitizer + UndefinedBehaviorSanitizer
-#      (PP_SANITIZE) and libFuzzer (PP_BUILD_FUZZERS) into ${ASAN_BUILD_DIR:-build-asan}.
+#      (PP_SANITIZE) and libFuzzer (PP_BUILD_FUZZERS) into ${ASAN_BUILD_DIR:-build-asan},
+#      warnings as errors (PP_WARNINGS_AS_ERRORS), among them clang's
+#      -Wthread-safety: Abseil's lock annotations (ABSL_GUARDED_BY & co.) in
+#      service/ are checked at compile time.
 #   2. Runs the whole ctest suite there. A sanitizer report aborts the process
 #      (-fno-sanitize-recover), so it fails its test. One exclusion:
 #        e2e.service -> replaced by e2e.service.sanitized, the same tests minus two
@@ -30,7 +33,7 @@ generator=()
 if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DPP_SANITIZE=ON -DPP_BUILD_FUZZERS=ON -DPP_BUILD_BENCHMARKS=OFF
+    -DPP_SANITIZE=ON -DPP_BUILD_FUZZERS=ON -DPP_BUILD_BENCHMARKS=OFF -DPP_WARNINGS_AS_ERRORS=ON
 fi
 cmake --build "$build" --parallel "$(nproc)"
 built=$SECONDS

@@ -158,7 +158,9 @@ TEST(LayoutPack, DuplexStartsEveryPaperOnARightHandPage) {
     }
   }
   for (const ItemPlacement& p : placed) {
-    if (p.included) EXPECT_EQ((p.first_page - 161) % 2, 0) << p.number;
+    if (p.included) {
+      EXPECT_EQ((p.first_page - 161) % 2, 0) << p.number;
+    }
   }
   EXPECT_GT(blanks, 0);
 }
@@ -181,7 +183,9 @@ TEST(LayoutPack, OutlineHasOneEntryPerItemWithSectionsNested) {
       ASSERT_LT(i + 1, layout->outline.size());
       EXPECT_EQ(layout->outline[i + 1].level, 1);  // the paper's sections, nested
     }
-    if (e.title == "1. Apologies for absence") EXPECT_EQ(e.page, 0);  // its agenda line
+    if (e.title == "1. Apologies for absence") {
+      EXPECT_EQ(e.page, 0);  // its agenda line
+    }
   }
 }
 

@@ -551,7 +551,9 @@ TEST(TableFlow, ATableOfUpToSixBodyRowsThatFitsAPageMovesWhole) {
     EXPECT_FALSE(t.Split(32, false).has_value());
     EXPECT_DOUBLE_EQ(t.MinHeadHeight(), t.Height());
     // ... unless forced (the top of an empty page).
-    if (rows > 1) EXPECT_TRUE(t.Split(32, true).has_value());
+    if (rows > 1) {
+      EXPECT_TRUE(t.Split(32, true).has_value());
+    }
   }
   // Seven rows, or a small table taller than a page, split as before.
   std::shared_ptr<TableData> seven = BuildTable(std::vector<RowSpec>(7, RowSpec{{1, 1}}), 2, 1000);

@@ -582,7 +582,8 @@ TEST(PaperService, DeadlineAbandonsTheRenderInsideLayout) {
   pb::RenderPaperResponse resp;
   const grpc::Status s = server.stub().RenderPaper(&ctx, LongPaper(2000), &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  const ServiceStats stats = server.WaitForStats([](const ServiceStats& s) { return s.calls == 1; });
+  const ServiceStats stats =
+      server.WaitForStats([](const ServiceStats& st) { return st.calls == 1; });
   EXPECT_EQ(stats.abandoned, 1u);
   EXPECT_EQ(stats.ok, 0u);
   EXPECT_THAT(log.AccessLines(),
