@@ -30,7 +30,7 @@ namespace pp {
 // Version of the rendering code: part of the PDF Producer and of the
 // renderer identity (renderers/identity.h: the same request renders to the
 // same bytes under one identity).
-inline constexpr char kRendererVersion[] = "0.3.0";
+inline constexpr char kRendererVersion[] = "0.4.0";
 
 struct RenderOptions {
   bool compress_content = true;

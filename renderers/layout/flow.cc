@@ -71,11 +71,8 @@ void DrawLine(const text::Line& line, const std::vector<std::string>& uris, doub
       TextItem& word = page->texts.back();
       word.text.pop_back();
       word.width -= line.added_hyphen;
-      TextItem hyphen = word;
-      hyphen.x = word.x + word.width;
-      hyphen.width = line.added_hyphen;
-      hyphen.text = "-";
-      hyphen.node = -1;
+      TextItem hyphen{word.face,         word.size, word.x + word.width, word.y,
+                      line.added_hyphen, "-",       word.color,          -1};
       if (word.text.empty()) page->texts.pop_back();
       page->texts.push_back(std::move(hyphen));
     }

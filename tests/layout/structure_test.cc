@@ -297,10 +297,10 @@ TEST(Structure, RepeatedTableHeaderIsAnArtifactAndRowsKeepTheirElements) {
   ASSERT_GT(l->pages.size(), 1u);
   int tagged_heads = 0, artifact_heads = 0;
   for (size_t i = 0; i < l->pages.size(); ++i) {
-    for (const TextItem& t : l->pages[i].texts) {
-      if (t.text.rfind("HEADCELL", 0) != 0) continue;
-      (t.node >= 0 ? tagged_heads : artifact_heads)++;
-      EXPECT_EQ(t.node >= 0, i == 0) << "page " << i;
+    for (const TextItem& item : l->pages[i].texts) {
+      if (item.text.rfind("HEADCELL", 0) != 0) continue;
+      (item.node >= 0 ? tagged_heads : artifact_heads)++;
+      EXPECT_EQ(item.node >= 0, i == 0) << "page " << i;
     }
   }
   EXPECT_EQ(tagged_heads, 1);
