@@ -24,7 +24,8 @@ faces and of every other file the renderer reads; a test
 The CJK face. "Panel CJK" is Debian's Droid Sans Fallback
 (fonts-droid-fallback, Apache-2.0; the non-"Full" file, which maps all
 11,172 Hangul syllables) cut to the CJK ranges of CJK_RANGES, without layout
-tables (vertical forms), hinting or the vertical metrics: ~33,000 of its
+tables (vertical forms), hinting or the vertical metrics, and with its
+composite glyphs decomposed (decompose_composite_glyphs): ~33,000 of its
 ~50,000 glyphs. It is renamed because "Droid" is a Google trademark (Apache-2.0
 grants no trademark rights) and says in its name table that it is a modified
 copy. The source file's digest is checked first (CJK_SOURCE_SHA256): another
@@ -40,6 +41,8 @@ import os
 import sys
 
 from fontTools import subset
+from fontTools.pens.recordingPen import DecomposingRecordingPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables import ttProgram
 
@@ -144,6 +147,25 @@ def cut(src, dst, style):
     font.save(dst)
 
 
+def decompose_composite_glyphs(font):
+    """Replaces every composite glyph by a simple glyph of its outlines.
+
+    Droid Sans Fallback builds ~31,000 of its CJK glyphs (all of Hangul, many
+    ideographs) from components. libharu's subsetter keeps only the glyphs a
+    document's text uses, not their components: a composite was embedded
+    without its outlines and printed blank (the text layer was still right).
+    """
+    glyf = font["glyf"]
+    glyph_set = font.getGlyphSet()
+    for name in font.getGlyphOrder():
+        if glyf[name].isComposite():
+            recording = DecomposingRecordingPen(glyph_set)
+            glyph_set[name].draw(recording)
+            pen = TTGlyphPen(None)
+            recording.replay(pen)
+            glyf[name] = pen.glyph()
+
+
 def cut_cjk(src, dst):
     with open(src, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
@@ -160,8 +182,14 @@ def cut_cjk(src, dst):
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
     options.drop_tables += ["GDEF", "GPOS", "GSUB", "gasp", "vhea", "vmtx", "DSIG"]
     options.notdef_outline = True
+    unicodes = [cp for first, last in CJK_RANGES for cp in range(first, last + 1)]
     sub = subset.Subsetter(options)
-    sub.populate(unicodes=[cp for first, last in CJK_RANGES for cp in range(first, last + 1)])
+    sub.populate(unicodes=unicodes)
+    sub.subset(font)
+    decompose_composite_glyphs(font)
+    # Again: the components the composites used are now unreferenced.
+    sub = subset.Subsetter(options)
+    sub.populate(unicodes=unicodes)
     sub.subset(font)
     add_placeholder_hinting_tables(font)
     name = font["name"]

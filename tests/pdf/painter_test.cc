@@ -20,6 +20,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "renderers/common/utf8.h"
 #include "renderers/identity.h"
 #include "renderers/layout/compose.h"
 #include "renderers/pdf/hpdf_internals.h"
@@ -369,6 +370,57 @@ TEST(Paint, LoadsUtf8FallbackFacesOnlyWhenUsed) {
   EXPECT_THAT(*greek, HasSubstr("DejaVuSans"));
   EXPECT_THAT(*greek, Not(HasSubstr("PanelCJK")));
   EXPECT_THAT(*latin, Not(HasSubstr("PanelCJK")));
+}
+
+// Every CJK character is drawn, not only present in the text layer. Droid
+// Sans Fallback builds Hangul and many ideographs from component glyphs,
+// which libharu's subsetter does not embed: they printed blank until the
+// cut decomposed them (fonts/cut_fonts.py). Each character on a line of its
+// own, rasterised with pdftoppm at 72 dpi: every line has ink.
+TEST(Paint, EveryCjkCharacterHasInk) {
+  const std::u32string chars = U"张伟김민준山田太郎北京市公安局警視庁서울특별시경찰청やまだカタ。、「」（）";
+  layout::PageLayout l;
+  l.width = 595;
+  l.height = 842;
+  l.pages.emplace_back();
+  l.labels.push_back({0, 1});
+  l.info.title = "t";
+  for (size_t i = 0; i < chars.size(); ++i) {
+    std::string utf8;
+    AppendUtf8(chars[i], &utf8);
+    const text::Span span{utf8, text::Style::kRegular, -1};
+    const text::Line line = text::SetLine({&span, 1}, Fonts(), 20);
+    const double x = 72 + 200 * static_cast<double>(i / 25);
+    layout::DrawLine(line, {}, 20, {0, 0, 0}, x, 800 - 30 * static_cast<double>(i % 25), &l.pages[0]);
+  }
+  auto pdf = Paint(l, Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  const std::string base = ::testing::TempDir() + "cjk-ink";
+  std::ofstream(base + ".pdf", std::ios::binary | std::ios::trunc) << *pdf;
+  const std::string cmd = "pdftoppm -q -r 72 -gray -singlefile " + base + ".pdf " + base;
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "pdftoppm is missing";
+  std::ifstream in(base + ".pgm", std::ios::binary);
+  std::string magic;
+  int w = 0, h = 0, maxval = 0;
+  in >> magic >> w >> h >> maxval;
+  in.get();
+  std::string pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove((base + ".pdf").c_str());
+  std::remove((base + ".pgm").c_str());
+  ASSERT_EQ(magic, "P5");
+  ASSERT_EQ(pixels.size(), static_cast<size_t>(w) * static_cast<size_t>(h));
+  for (size_t i = 0; i < chars.size(); ++i) {
+    const int x0 = 72 + 200 * static_cast<int>(i / 25);
+    const int baseline = 842 - (800 - 30 * static_cast<int>(i % 25));
+    int ink = 0;
+    for (int y = baseline - 20; y < baseline + 4; ++y) {
+      for (int x = x0; x < x0 + 22; ++x) {
+        ink += static_cast<unsigned char>(pixels[static_cast<size_t>(y) * w + x]) < 128 ? 1 : 0;
+      }
+    }
+    EXPECT_GE(ink, 4) << "character " << i << " U+" << std::hex << static_cast<unsigned>(chars[i])
+                      << " printed blank";
+  }
 }
 
 // A CJK name loads Panel CJK, once, whatever the style; pdftotext gives the
