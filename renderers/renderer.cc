@@ -84,7 +84,7 @@ class FallbackFields {
       if ((families & (1u << f)) == 0) continue;
       Found& found = found_[f];
       std::string at = path();
-      if (at == found.last) continue;
+      if (at.empty() || at == found.last) continue;  // unnamed: a paper built in code
       found.last = at;
       if (found.named.size() < kMaxNamed) {
         found.named.push_back(std::move(at));

@@ -18,6 +18,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "renderers/common/utf8.h"
@@ -514,6 +515,36 @@ TEST(Render, WarnsWhenFallbackFontsDrawText) {
   ASSERT_EQ(cjk->warnings.size(), 1u);
   EXPECT_THAT(cjk->warnings[0].message, HasSubstr("U+5F20, U+4F1F, U+AE40"));
   EXPECT_THAT(cjk->warnings[0].message, HasSubstr("PanelCJK-Regular"));
+  EXPECT_THAT(cjk->warnings[0].message, Not(HasSubstr("; in")));  // the test paper has no paths
+
+  // With field paths (as converted requests have), the warning names the
+  // fields the face drew, in order, each once, at most 8.
+  paper.path = "paper";
+  paper.title = "Visit of 张伟";
+  paper.sections[0].path = "paper.sections[0]";
+  paper.sections[0].heading = "Ωmega";
+  auto& para = std::get<doc::Paragraph>(paper.sections[0].blocks[0]);
+  para.path = "paper.sections[0].blocks[0].paragraph";
+  para.runs.push_back(para.runs[0]);  // two runs of one paragraph: named once
+  for (int i = 0; i < 9; ++i) {
+    doc::Paragraph more;
+    more.path = absl::StrCat("paper.sections[0].blocks[", i + 1, "].paragraph");
+    more.runs.push_back({"김민준", false, false, ""});
+    paper.sections[0].blocks.push_back(more);
+  }
+  auto named = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(named.ok()) << named.status();
+  ASSERT_EQ(named->warnings.size(), 2u);
+  EXPECT_THAT(named->warnings[0].message, HasSubstr("LiberationSans-Regular"));
+  EXPECT_THAT(named->warnings[0].message, ::testing::EndsWith("; in paper.sections[0].heading"));
+  EXPECT_THAT(named->warnings[1].message,
+              ::testing::EndsWith("; in paper.title, paper.sections[0].blocks[0].paragraph, "
+                                  "paper.sections[0].blocks[1].paragraph, "
+                                  "paper.sections[0].blocks[2].paragraph, "
+                                  "paper.sections[0].blocks[3].paragraph, "
+                                  "paper.sections[0].blocks[4].paragraph, "
+                                  "paper.sections[0].blocks[5].paragraph, "
+                                  "paper.sections[0].blocks[6].paragraph and 3 more fields"));
 }
 
 TEST(Paint, EmptyLayoutIsAnError) {
