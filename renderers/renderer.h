@@ -54,12 +54,17 @@ struct RenderedPdf {
 
 // Remarks on a finished layout: text drawn with a fallback face (characters
 // outside Windows-1252 that Arial-metric Panel Sans lacks come from
-// Liberation Sans or DejaVu Sans, which embeds a larger font).
+// Liberation Sans, DejaVu Sans or Panel CJK, which embeds a larger font).
+// Given the paper laid out, each such remark ends with the fields whose
+// text the face draws ("; in paper.title, paper.sections[0].blocks[2]",
+// at most 8, then "and N more").
 std::vector<RenderWarning> LayoutWarnings(const layout::PageLayout& layout,
-                                          const text::FontSet& fonts);
+                                          const text::FontSet& fonts,
+                                          const doc::Paper* paper = nullptr);
 // The same for pages [begin, end) (a pack's item).
 std::vector<RenderWarning> PageWarnings(const layout::PageLayout& layout, size_t begin, size_t end,
-                                        const text::FontSet& fonts);
+                                        const text::FontSet& fonts,
+                                        const doc::Paper* paper = nullptr);
 
 // "panelpaper 0.2.0"
 std::string Producer();

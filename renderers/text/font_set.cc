@@ -234,6 +234,19 @@ absl::StatusOr<FaceMetrics> LoadTrueTypeMetrics(const std::string& path) {
   return m;
 }
 
+namespace {
+
+// LoadTrueTypeMetrics() with the PostScript name taken from the file name.
+absl::StatusOr<FaceMetrics> LoadFace(const std::string& file) {
+  absl::StatusOr<FaceMetrics> m = LoadTrueTypeMetrics(file);
+  if (!m.ok()) return m.status();
+  m->postscript_name = file.substr(file.find_last_of('/') + 1);
+  m->postscript_name.resize(m->postscript_name.size() - 4);
+  return m;
+}
+
+}  // namespace
+
 FontSet::FontSet(std::vector<FaceMetrics> faces) : faces_(std::move(faces)) {}
 
 std::shared_ptr<const FontSet> FontSet::FromFaces(std::vector<FaceMetrics> faces) {
@@ -250,21 +263,27 @@ absl::StatusOr<std::shared_ptr<const FontSet>> FontSet::Load(const std::string& 
                                                  "DejaVuSans-Oblique.ttf",
                                                  "DejaVuSans-BoldOblique.ttf"};
   std::vector<FaceMetrics> faces(kFaceCount);
+  constexpr int kStyledFamilies = 3;  // Panel Sans, Liberation, DejaVu: four styles each
   for (int s = 0; s < 4; ++s) {
-    const std::string files[kFamilyCount] = {
+    const std::string files[kStyledFamilies] = {
         absl::StrCat(dir, "/PanelSans-", kStyleNames[s], ".ttf"),
         absl::StrCat(dir, "/liberation/LiberationSans-", kStyleNames[s], ".ttf"),
         absl::StrCat(dir, "/dejavu/", kDejaVuNames[s]),
     };
-    for (int f = 0; f < kFamilyCount; ++f) {
-      absl::StatusOr<FaceMetrics> m = LoadTrueTypeMetrics(files[f]);
+    for (int f = 0; f < kStyledFamilies; ++f) {
+      absl::StatusOr<FaceMetrics> m = LoadFace(files[f]);
       if (!m.ok()) return m.status();
       m->single_byte = (f == static_cast<int>(Family::kPanelSans));
-      const std::string& file = files[f];
-      m->postscript_name = file.substr(file.find_last_of('/') + 1);
-      m->postscript_name.resize(m->postscript_name.size() - 4);
       faces[static_cast<size_t>(f * 4 + s)] = *std::move(m);
     }
+  }
+  // One CJK face, in the Regular slot: Resolve() falls back to it from the
+  // other styles (ResolveSlow), so the font is embedded at most once.
+  absl::StatusOr<FaceMetrics> cjk = LoadFace(absl::StrCat(dir, "/droid/PanelCJK-Regular.ttf"));
+  if (!cjk.ok()) return cjk.status();
+  faces[FaceId(Family::kCjk, Style::kRegular).index] = *std::move(cjk);
+  for (const Style s : {Style::kBold, Style::kItalic, Style::kBoldItalic}) {
+    faces[FaceId(Family::kCjk, s).index].postscript_name = "PanelCJK-none";
   }
   return std::shared_ptr<const FontSet>(new FontSet(std::move(faces)));
 }

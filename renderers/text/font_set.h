@@ -7,7 +7,7 @@
 // em truncated exactly as libharu writes them into the PDF's /W and /Widths
 // arrays, so what layout measures is what a viewer positions.
 //
-// Faces. Three families × four styles:
+// Faces. Four families × four styles:
 //   kPanelSans   Liberation Sans cut to Windows-1252 (fonts/cut_fonts.py),
 //                embedded with the cheap single-byte WinAnsiEncoding. Every
 //                character it has is drawn with it.
@@ -15,6 +15,11 @@
 //                embedded as UTF-8 (CID) only when a document needs it.
 //   kDejaVu      DejaVu Sans, the wide-coverage fallback (symbols, arrows,
 //                more scripts), also UTF-8 and only on demand.
+//   kCjk         "Panel CJK", Droid Sans Fallback cut to the CJK ranges
+//                (fonts/cut_fonts.py): Chinese, Japanese and Korean names.
+//                One face: only its Regular slot is filled, so bold and
+//                italic CJK text is drawn upright and regular (below). UTF-8
+//                and only on demand: a paper without CJK never loads it.
 // Resolve() picks the first family that has the character; if no face of
 // the requested style has it (DejaVu Sans's obliques lack a few scripts),
 // the same search runs without the italic, then without the bold.
@@ -50,12 +55,12 @@ constexpr Style StyleOf(bool bold, bool italic) {
   return static_cast<Style>((bold ? 1 : 0) | (italic ? 2 : 0));
 }
 
-enum class Family : uint8_t { kPanelSans = 0, kLiberation = 1, kDejaVu = 2 };
+enum class Family : uint8_t { kPanelSans = 0, kLiberation = 1, kDejaVu = 2, kCjk = 3 };
 
-inline constexpr int kFamilyCount = 3;
+inline constexpr int kFamilyCount = 4;
 inline constexpr int kFaceCount = kFamilyCount * 4;
 
-// One of the twelve faces: family * 4 + style.
+// One of the sixteen face slots: family * 4 + style.
 struct FaceId {
   uint8_t index = 0;
   constexpr FaceId() = default;
@@ -86,8 +91,10 @@ struct FaceMetrics {
 
 class FontSet {
  public:
-  // Loads the twelve faces from `dir` (the layout <build>/fonts has:
-  // PanelSans-*.ttf, liberation/LiberationSans-*.ttf, dejavu/DejaVuSans*.ttf).
+  // Loads the thirteen faces from `dir` (the layout <build>/fonts has:
+  // PanelSans-*.ttf, liberation/LiberationSans-*.ttf, dejavu/DejaVuSans*.ttf,
+  // droid/PanelCJK-Regular.ttf); kCjk's bold and italic slots stay empty
+  // (no file, no glyphs).
   static absl::StatusOr<std::shared_ptr<const FontSet>> Load(const std::string& dir);
 
   // A set built from given faces (tests use fixed-width fakes). `faces`
@@ -95,8 +102,8 @@ class FontSet {
   static std::shared_ptr<const FontSet> FromFaces(std::vector<FaceMetrics> faces);
 
   // The face that draws cp in `style`: Panel Sans if it has the character,
-  // else Liberation Sans, else DejaVu Sans. Characters no face has resolve
-  // to Panel Sans (CheckText rejects them before layout).
+  // else Liberation Sans, else DejaVu Sans, else Panel CJK. Characters no
+  // face has resolve to Panel Sans (CheckText rejects them before layout).
   FaceId Resolve(Style style, char32_t cp) const {
     if (cp < 0x100 && faces_[static_cast<size_t>(style)].Has(cp))
       return FaceId(Family::kPanelSans, style);

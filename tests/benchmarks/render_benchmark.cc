@@ -180,6 +180,56 @@ void BM_RenderPack50Papers(benchmark::State& state) {
 }
 BENCHMARK(BM_RenderPack50Papers)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// What CJK names cost: tests/testdata/requests/cjk-names.json (a page with
+// names in Chinese, Japanese and Korean characters, drawn with the 3.3 MB
+// Panel CJK face) against the same request with every character of U+3000
+// and above replaced by "X" (no Panel CJK; the Liberation fallback for "ō"
+// stays in both). The difference is the CJK face's load, subset and save.
+panelpaper::v1::RenderPaperRequest CjkRequest(bool keep_cjk) {
+  std::ifstream in(PP_BENCH_CJK_FIXTURE);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string json = ss.str();
+  if (!keep_cjk) {
+    std::string latin;
+    for (size_t i = 0; i < json.size();) {
+      const auto c = static_cast<unsigned char>(json[i]);
+      // Three-byte UTF-8 sequences starting E3..EF are U+3000..U+FFFF.
+      if (c >= 0xE3 && c <= 0xEF) {
+        latin += 'X';
+        i += 3;
+      } else {
+        latin += json[i++];
+      }
+    }
+    json = latin;
+  }
+  panelpaper::v1::RenderPaperRequest req;
+  if (!google::protobuf::util::JsonStringToMessage(json, &req).ok()) std::abort();
+  return req;
+}
+
+void RenderCjk(benchmark::State& state, bool keep_cjk) {
+  const auto& fonts = Fonts();
+  const auto req = CjkRequest(keep_cjk);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto job = pp::service::ConvertRenderPaperRequest(req, fonts, pp::service::Limits{});
+    if (!job.ok()) state.SkipWithError("conversion failed");
+    pp::RenderOptions options;
+    options.compress_content = job->compress_content;
+    auto pdf = pp::RenderPaper(job->paper, fonts, options);
+    if (!pdf.ok()) state.SkipWithError("render failed");
+    bytes = pdf->bytes.size();
+    benchmark::DoNotOptimize(pdf->bytes.data());
+  }
+  state.counters["pdf_KiB"] = static_cast<double>(bytes) / 1024.0;
+}
+void BM_RenderCjkNames(benchmark::State& state) { RenderCjk(state, true); }
+BENCHMARK(BM_RenderCjkNames)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_RenderCjkNamesReplacedByLatin(benchmark::State& state) { RenderCjk(state, false); }
+BENCHMARK(BM_RenderCjkNamesReplacedByLatin)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // The worst shapes of issue 11 (a request within the limits): tables of
 // 4,999-character words (the longest word the validator allows), whose
 // cells run over many pages and split on every one. Each must render or be

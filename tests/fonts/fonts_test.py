@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Tests of fonts/: the cut "Panel Sans" faces are reproducible, and every
-file the renderer reads from the fonts folder has the digest committed in
-fonts/fonts.sha256.
+"""Tests of fonts/: the cut "Panel Sans" and "Panel CJK" faces are
+reproducible, and every file the renderer reads from the fonts folder has the
+digest committed in fonts/fonts.sha256.
 
-usage: fonts_test.py SOURCE_DIR BUILD_FONTS_DIR
+usage: fonts_test.py SOURCE_DIR BUILD_FONTS_DIR DROID_SANS_FALLBACK_TTF
 """
 import hashlib
 import importlib.util
@@ -13,7 +13,7 @@ import tempfile
 import unittest
 from unittest import mock
 
-SOURCE_DIR = BUILD_FONTS_DIR = None
+SOURCE_DIR = BUILD_FONTS_DIR = DROID_SANS_FALLBACK = None
 
 
 def load_cut_fonts():
@@ -79,6 +79,42 @@ class CutFontsTest(unittest.TestCase):
                 self.assertEqual(cut["head"].created, src["head"].created, style)
 
 
+class CutCjkTest(unittest.TestCase):
+    """One cut (~30 s), at a clock far from the build's: a timestamp written
+    by fontTools would make it differ from the committed digest, which the
+    build's own cut matches (CommittedDigestsTest)."""
+
+    def test_a_cut_at_another_time_matches_fonts_sha256_and_keeps_the_timestamps(self):
+        from fontTools.ttLib import TTFont
+        cut_fonts = load_cut_fonts()
+        with tempfile.TemporaryDirectory() as out:
+            dst = os.path.join(out, "PanelCJK-Regular.ttf")
+            with mock.patch("time.time", return_value=1_000_000_000.0):
+                cut_fonts.cut_cjk(DROID_SANS_FALLBACK, dst)
+            self.assertEqual(sha256(dst), committed().get("droid/PanelCJK-Regular.ttf"),
+                             "a fresh CJK cut differs from fonts/fonts.sha256")
+            src, cut = TTFont(DROID_SANS_FALLBACK), TTFont(dst)
+            self.assertEqual(cut["head"].modified, src["head"].modified)
+            self.assertEqual(cut["head"].created, src["head"].created)
+            # Only the CJK ranges, and all of the source's characters in them.
+            ranges = cut_fonts.CJK_RANGES
+            in_ranges = lambda cp: any(a <= cp <= b for a, b in ranges)
+            kept = set(cut.getBestCmap())
+            self.assertTrue(all(in_ranges(cp) for cp in kept))
+            self.assertEqual(kept, {cp for cp in src.getBestCmap() if in_ranges(cp)})
+            self.assertEqual(len([cp for cp in kept if 0xAC00 <= cp <= 0xD7A3]), 11172)
+            self.assertEqual(cut["name"].getDebugName(6), "PanelCJK-Regular")
+
+    def test_another_source_face_is_refused_by_name(self):
+        cut_fonts = load_cut_fonts()
+        with tempfile.TemporaryDirectory() as out:
+            with self.assertRaises(SystemExit) as e:
+                cut_fonts.cut_cjk(os.path.join(SOURCE_DIR, "fonts", "dejavu", "DejaVuSans.ttf"),
+                                  os.path.join(out, "x.ttf"))
+            self.assertIn("expected " + cut_fonts.CJK_SOURCE_SHA256, str(e.exception))
+            self.assertFalse(os.path.exists(os.path.join(out, "x.ttf")))
+
+
 class CommittedDigestsTest(unittest.TestCase):
     def test_every_font_and_icc_file_of_the_build_matches_fonts_sha256(self):
         digests = committed()
@@ -96,7 +132,7 @@ class CommittedDigestsTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4:
         sys.exit(__doc__)
-    SOURCE_DIR, BUILD_FONTS_DIR = sys.argv[1], sys.argv[2]
+    SOURCE_DIR, BUILD_FONTS_DIR, DROID_SANS_FALLBACK = sys.argv[1], sys.argv[2], sys.argv[3]
     unittest.main(argv=sys.argv[:1], verbosity=2)

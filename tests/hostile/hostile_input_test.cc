@@ -281,15 +281,18 @@ TEST(HostileInput, CharactersOutsideTheBasicMultilingualPlaneAreRefused) {
 }
 
 TEST(HostileInput, ACharacterNoBundledFontHasIsRefused) {
-  for (const char* text : {"Kanji \xe4\xb8\x80", "Private use \xee\x80\x80", "Hangul \xea\xb0\x80"}) {
+  // Yi, CJK extension A (not in Droid Sans Fallback), private use.
+  for (const char* text : {"Yi \xea\x80\x80", "Private use \xee\x80\x80", "Ext A \xe3\x90\x80"}) {
     SCOPED_TRACE(text);
     const Outcome o = RunPaper(TextRequest(text));
     ExpectInvalid(o, {kRun0});
     EXPECT_THAT(BadRequestDescriptions(o.status), ElementsAre(HasSubstr("not in any bundled font")));
   }
   // Characters only the fallback faces have render (Greek, Cyrillic from
-  // Liberation Sans; arrows and box drawing from DejaVu Sans).
-  ExpectRendered(RunPaper(TextRequest("\xce\xb1\xce\xb2 \xd0\x96 \xe2\x86\x92 \xe2\x94\x80 \xe2\x82\xac")),
+  // Liberation Sans; arrows and box drawing from DejaVu Sans; kanji and
+  // Hangul from Panel CJK).
+  ExpectRendered(RunPaper(TextRequest("\xce\xb1\xce\xb2 \xd0\x96 \xe2\x86\x92 \xe2\x94\x80 \xe2\x82\xac "
+                                      "Kanji \xe4\xb8\x80 Hangul \xea\xb0\x80")),
                  "fallback_faces");
 }
 
@@ -299,7 +302,8 @@ TEST(HostileInput, ACharacterOnlyTheUprightFacesHaveRendersInEveryStyle) {
   // them, so every style must draw them (found comparing the fonts' cmaps
   // with CheckText; the render used to fail with an INTERNAL libharu error).
   const std::string text = "Tifinagh \xe2\xb4\xb0\xe2\xb4\xb1, Ogham \xe1\x9a\x81, "
-                           "BOM [\xef\xbb\xbf], private use \xef\x80\x81";
+                           "BOM [\xef\xbb\xbf], private use \xef\x80\x81, "
+                           "CJK (one upright face) \xe5\xbc\xa0\xe4\xbc\x9f \xea\xb9\x80";
   pb::RenderPaperRequest req = TextRequest(text);
   pb::Paragraph* p = req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph();
   for (const auto& [bold, italic] : {std::pair{true, false}, {false, true}, {true, true}}) {

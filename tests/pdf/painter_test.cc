@@ -18,8 +18,10 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "renderers/common/utf8.h"
 #include "renderers/identity.h"
 #include "renderers/layout/compose.h"
 #include "renderers/pdf/hpdf_internals.h"
@@ -145,7 +147,7 @@ TEST(LibharuLoops, GlyphLookupEqualsLibharusForEveryBundledFace) {
         "liberation/LiberationSans-Bold.ttf", "liberation/LiberationSans-Italic.ttf",
         "liberation/LiberationSans-BoldItalic.ttf", "dejavu/DejaVuSans.ttf",
         "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSans-Oblique.ttf",
-        "dejavu/DejaVuSans-BoldOblique.ttf"}) {
+        "dejavu/DejaVuSans-BoldOblique.ttf", "droid/PanelCJK-Regular.ttf"}) {
     HPDF_Doc pdf = HPDF_New(nullptr, nullptr);
     ASSERT_NE(pdf, nullptr);
     const std::string path = dir + "/" + file;
@@ -166,7 +168,7 @@ TEST(LibharuLoops, GlyphLookupEqualsLibharusForEveryBundledFace) {
     HPDF_Free(pdf);
     ++faces;
   }
-  EXPECT_EQ(faces, 12);
+  EXPECT_EQ(faces, 13);
   dlclose(lib);
 }
 
@@ -224,16 +226,19 @@ TEST(FontMetrics, MatchLibharuWidthsForEveryFace) {
   HPDF_Doc pdf = HPDF_New(nullptr, nullptr);
   ASSERT_NE(pdf, nullptr);
   HPDF_UseUTFEncodings(pdf);
+  int faces = 0;
   for (int i = 0; i < text::kFaceCount; ++i) {
     text::FaceId id;
     id.index = static_cast<uint8_t>(i);
     const text::FaceMetrics& face = Fonts().face(id);
+    if (face.file.empty()) continue;  // Panel CJK's empty bold and italic slots
+    ++faces;
     const char* name = HPDF_LoadTTFontFromFile(pdf, face.file.c_str(), HPDF_TRUE);
     ASSERT_NE(name, nullptr) << face.file;
     HPDF_Font font = HPDF_GetFont(pdf, name, face.single_byte ? "WinAnsiEncoding" : "UTF-8");
     ASSERT_NE(font, nullptr) << face.file;
     int checked = 0;
-    for (char32_t cp = 0x20; cp < 0x2200; ++cp) {
+    for (char32_t cp = 0x20; cp < 0x10000; ++cp) {
       if (!face.Has(cp)) continue;
       EXPECT_EQ(HPDF_Font_GetUnicodeWidth(font, static_cast<HPDF_UNICODE>(cp)),
                 Fonts().Advance(id, cp))
@@ -242,6 +247,7 @@ TEST(FontMetrics, MatchLibharuWidthsForEveryFace) {
     }
     EXPECT_GT(checked, 90) << face.file;
   }
+  EXPECT_EQ(faces, 13);
   HPDF_Free(pdf);
 }
 
@@ -293,12 +299,55 @@ TEST(FontSet, RefusesWhatCannotBeShown) {
   EXPECT_THAT(std::string(Fonts().CheckText("\xD7\xA9").message()), HasSubstr("right to left"));
   EXPECT_THAT(std::string(Fonts().CheckText("\xE0\xA4\x95").message()), HasSubstr("shaping"));
   EXPECT_THAT(std::string(Fonts().CheckText("e\xCC\x81").message()), HasSubstr("U+0301"));
-  EXPECT_THAT(std::string(Fonts().CheckText("\xE4\xB8\xAD").message()),
+  EXPECT_THAT(std::string(Fonts().CheckText("\xEA\x80\x80").message()),  // U+A000, Yi
               HasSubstr("not in any bundled font"));
   EXPECT_THAT(std::string(Fonts().CheckText("a\tb").message()), HasSubstr("U+0009"));
   EXPECT_TRUE(Fonts().CheckText("line\nbreak").ok());
   EXPECT_FALSE(Fonts().CheckText("line\nbreak", /*allow_newline=*/false).ok());
   EXPECT_THAT(std::string(Fonts().CheckText("\xC3").message()), HasSubstr("malformed UTF-8"));
+}
+
+// Chinese, Japanese and Korean names: every style of a CJK character is
+// drawn with the one Panel CJK face (its Regular slot), which has nothing
+// of Windows-1252, Latin, Greek or Cyrillic, so no other text reaches it.
+TEST(FontSet, ResolvesCjkToPanelCjkInEveryStyle) {
+  const text::FaceId cjk(text::Family::kCjk, text::Style::kRegular);
+  EXPECT_EQ(Fonts().face(cjk).postscript_name, "PanelCJK-Regular");
+  for (const text::Style s : {text::Style::kRegular, text::Style::kBold, text::Style::kItalic,
+                              text::Style::kBoldItalic}) {
+    for (const char32_t cp : {U'张', U'伟', U'山', U'田', U'や', U'ま', U'カ', U'김', U'민', U'준',
+                              U'\u3001', U'\u300C', U'\uFF08', U'\u3131'}) {
+      EXPECT_EQ(Fonts().Resolve(s, cp), cjk) << static_cast<unsigned>(cp);
+    }
+  }
+  // Nothing a paper without CJK writes goes to it: every BMP character
+  // another face has resolves to that face.
+  for (char32_t cp = 0x20; cp < 0x3000; ++cp) {
+    for (int s = 0; s < 4; ++s) {
+      EXPECT_NE(Fonts().Resolve(static_cast<text::Style>(s), cp).family(), text::Family::kCjk)
+          << std::hex << static_cast<unsigned>(cp);
+    }
+  }
+  for (int s = 1; s < 4; ++s) {
+    EXPECT_FALSE(Fonts().face(text::FaceId(text::Family::kCjk, static_cast<text::Style>(s))).Has(U'张'));
+  }
+}
+
+// The CJK face makes CJK names renderable and nothing else: right-to-left
+// scripts, scripts that need shaping (Hangul Jamo among them: a syllable
+// is sent precomposed) and characters outside the CJK ranges stay refused.
+TEST(FontSet, AcceptsCjkNamesAndStillRefusesRightToLeftAndShapingScripts) {
+  EXPECT_TRUE(Fonts().CheckText("张伟 (Zhang Wei), 山田太郎「やまだ」, カタカナ, 김민준, 王芳。").ok());
+  EXPECT_THAT(std::string(Fonts().CheckText("张伟 שלום").message()),
+              HasSubstr("U+05E9 (Hebrew, right to left)"));
+  EXPECT_THAT(std::string(Fonts().CheckText("김민준 مرحبا").message()),
+              HasSubstr("U+0645 (Arabic, right to left)"));
+  EXPECT_THAT(std::string(Fonts().CheckText("\xE1\x84\x80").message()),  // U+1100
+              HasSubstr("Hangul Jamo, needs text shaping"));
+  EXPECT_THAT(std::string(Fonts().CheckText("\xE0\xA4\x95").message()), HasSubstr("shaping"));
+  // CJK extension A: not in Droid Sans Fallback.
+  EXPECT_THAT(std::string(Fonts().CheckText("\xE3\x90\x80").message()),  // U+3400
+              HasSubstr("U+3400 (not in any bundled font)"));
 }
 
 TEST(Paint, WritesAPdfWithEmbeddedSubsetFonts) {
@@ -320,6 +369,93 @@ TEST(Paint, LoadsUtf8FallbackFacesOnlyWhenUsed) {
   EXPECT_THAT(*greek, HasSubstr("Identity-H"));
   EXPECT_THAT(*greek, HasSubstr("LiberationSans"));
   EXPECT_THAT(*greek, HasSubstr("DejaVuSans"));
+  EXPECT_THAT(*greek, Not(HasSubstr("PanelCJK")));
+  EXPECT_THAT(*latin, Not(HasSubstr("PanelCJK")));
+}
+
+// Every CJK character is drawn, not only present in the text layer. Droid
+// Sans Fallback builds Hangul and many ideographs from component glyphs,
+// which libharu's subsetter does not embed: they printed blank until the
+// cut decomposed them (fonts/cut_fonts.py). Each character on a line of its
+// own, rasterised with pdftoppm at 72 dpi: every line has ink.
+TEST(Paint, EveryCjkCharacterHasInk) {
+  const std::u32string chars = U"张伟김민준山田太郎北京市公安局警視庁서울특별시경찰청やまだカタ。、「」（）";
+  layout::PageLayout l;
+  l.width = 595;
+  l.height = 842;
+  l.pages.emplace_back();
+  l.labels.push_back({0, 1});
+  l.info.title = "t";
+  for (size_t i = 0; i < chars.size(); ++i) {
+    std::string utf8;
+    AppendUtf8(chars[i], &utf8);
+    const text::Span span{utf8, text::Style::kRegular, -1};
+    const text::Line line = text::SetLine({&span, 1}, Fonts(), 20);
+    const double x = 72 + 200 * static_cast<double>(i / 25);
+    layout::DrawLine(line, {}, 20, {0, 0, 0}, x, 800 - 30 * static_cast<double>(i % 25), &l.pages[0]);
+  }
+  auto pdf = Paint(l, Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  const std::string base = ::testing::TempDir() + "cjk-ink";
+  std::ofstream(base + ".pdf", std::ios::binary | std::ios::trunc) << *pdf;
+  const std::string cmd = "pdftoppm -q -r 72 -gray -singlefile " + base + ".pdf " + base;
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "pdftoppm is missing";
+  std::ifstream in(base + ".pgm", std::ios::binary);
+  std::string magic;
+  int w = 0, h = 0, maxval = 0;
+  in >> magic >> w >> h >> maxval;
+  in.get();
+  std::string pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove((base + ".pdf").c_str());
+  std::remove((base + ".pgm").c_str());
+  ASSERT_EQ(magic, "P5");
+  ASSERT_EQ(pixels.size(), static_cast<size_t>(w) * static_cast<size_t>(h));
+  for (size_t i = 0; i < chars.size(); ++i) {
+    const int x0 = 72 + 200 * static_cast<int>(i / 25);
+    const int baseline = 842 - (800 - 30 * static_cast<int>(i % 25));
+    int ink = 0;
+    for (int y = baseline - 20; y < baseline + 4; ++y) {
+      for (int x = x0; x < x0 + 22; ++x) {
+        ink += static_cast<unsigned char>(pixels[static_cast<size_t>(y) * w + x]) < 128 ? 1 : 0;
+      }
+    }
+    EXPECT_GE(ink, 4) << "character " << i << " U+" << std::hex << static_cast<unsigned>(chars[i])
+                      << " printed blank";
+  }
+}
+
+// A CJK name loads Panel CJK, once, whatever the style; pdftotext gives the
+// name back.
+TEST(Paint, LoadsThePanelCjkFaceOnceWhenCjkIsUsed) {
+  layout::PageLayout l = OneLine("Chair: 张伟 and 김민준");
+  const layout::PageLayout bold = OneLine("山田太郎", text::Style::kBold);
+  l.pages[0].texts.insert(l.pages[0].texts.end(), bold.pages[0].texts.begin(),
+                          bold.pages[0].texts.end());
+  for (layout::TextItem& t : l.pages[0].texts) {
+    if (t.text == "山田太郎") t.y -= 20;
+  }
+  auto pdf = Paint(l, Fonts());
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  size_t fonts = 0;
+  for (size_t at = pdf->find("/BaseFont /"); at != std::string::npos;
+       at = pdf->find("/BaseFont /", at + 1)) {
+    fonts += pdf->compare(at + 18, 16, "PanelCJK-Regular") == 0 ? 1 : 0;
+  }
+  // A Type 0 font and its CIDFontType2 descendant name it: one font.
+  EXPECT_EQ(fonts, 2u) << "Panel CJK embedded more than once, or not at all";
+  const std::string path = ::testing::TempDir() + "cjk.pdf";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << *pdf;
+  std::string out;
+  if (FILE* p = popen(("pdftotext -q " + path + " - 2>&1").c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  std::remove(path.c_str());
+  if (out.empty()) GTEST_SKIP() << "pdftotext is missing";
+  EXPECT_THAT(out, HasSubstr("Chair: 张伟 and 김민준"));
+  EXPECT_THAT(out, HasSubstr("山田太郎"));
 }
 
 // libharu's UTF-8 fonts get from the painter an identity ToUnicode CMap of
@@ -373,6 +509,42 @@ TEST(Render, WarnsWhenFallbackFontsDrawText) {
   EXPECT_THAT(fallback->warnings[0].message, HasSubstr("LiberationSans"));
   EXPECT_THAT(fallback->warnings[1].message, HasSubstr("U+2713"));
   EXPECT_THAT(fallback->warnings[1].message, HasSubstr("DejaVuSans"));
+  std::get<doc::Paragraph>(paper.sections[0].blocks[0]).runs[0].text = "张伟 and 김민준 ";
+  auto cjk = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(cjk.ok()) << cjk.status();
+  ASSERT_EQ(cjk->warnings.size(), 1u);
+  EXPECT_THAT(cjk->warnings[0].message, HasSubstr("U+5F20, U+4F1F, U+AE40"));
+  EXPECT_THAT(cjk->warnings[0].message, HasSubstr("PanelCJK-Regular"));
+  EXPECT_THAT(cjk->warnings[0].message, Not(HasSubstr("; in")));  // the test paper has no paths
+
+  // With field paths (as converted requests have), the warning names the
+  // fields the face drew, in order, each once, at most 8.
+  paper.path = "paper";
+  paper.title = "Visit of 张伟";
+  paper.sections[0].path = "paper.sections[0]";
+  paper.sections[0].heading = "Ωmega";
+  auto& para = std::get<doc::Paragraph>(paper.sections[0].blocks[0]);
+  para.path = "paper.sections[0].blocks[0].paragraph";
+  para.runs.push_back(para.runs[0]);  // two runs of one paragraph: named once
+  for (int i = 0; i < 9; ++i) {
+    doc::Paragraph more;
+    more.path = absl::StrCat("paper.sections[0].blocks[", i + 1, "].paragraph");
+    more.runs.push_back({"김민준", false, false, ""});
+    paper.sections[0].blocks.push_back(more);
+  }
+  auto named = RenderPaper(paper, Fonts());
+  ASSERT_TRUE(named.ok()) << named.status();
+  ASSERT_EQ(named->warnings.size(), 2u);
+  EXPECT_THAT(named->warnings[0].message, HasSubstr("LiberationSans-Regular"));
+  EXPECT_THAT(named->warnings[0].message, ::testing::EndsWith("; in paper.sections[0].heading"));
+  EXPECT_THAT(named->warnings[1].message,
+              ::testing::EndsWith("; in paper.title, paper.sections[0].blocks[0].paragraph, "
+                                  "paper.sections[0].blocks[1].paragraph, "
+                                  "paper.sections[0].blocks[2].paragraph, "
+                                  "paper.sections[0].blocks[3].paragraph, "
+                                  "paper.sections[0].blocks[4].paragraph, "
+                                  "paper.sections[0].blocks[5].paragraph, "
+                                  "paper.sections[0].blocks[6].paragraph and 3 more fields"));
 }
 
 TEST(Paint, EmptyLayoutIsAnError) {

@@ -1023,6 +1023,44 @@ TEST(ConvertRenderPaperRequest, UnrenderableCharactersUseCheckTextDescription) {
               HasSubstr("U+1F600"));
 }
 
+// With the bundled fonts (Panel CJK among them), Chinese, Japanese and
+// Korean names are accepted in every kind of text field; right-to-left
+// scripts are still refused, with their script named, in the same pass.
+TEST(BundledFonts, CjkNamesAreAcceptedAndRightToLeftScriptsStillRefused) {
+  static const auto* const fonts = [] {
+    auto f = text::FontSet::Load(PP_FONTS_DIR);
+    EXPECT_TRUE(f.ok()) << f.status();
+    return new std::shared_ptr<const text::FontSet>(f.ok() ? *f : nullptr);
+  }();
+  ASSERT_NE(*fonts, nullptr);
+  pb::RenderPaperRequest req = MinimalRequest();
+  const std::string zh = "张伟", ja = "山田太郎（やまだ・タロウ）", ko = "김민준";
+  req.mutable_paper()->set_title("Panel members " + zh + ", " + ja + ", " + ko);
+  req.mutable_paper()->set_report_by(ko + " (Chief Officer)");
+  req.mutable_paper()->mutable_sections(0)->set_heading(ja);
+  req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph()
+      ->mutable_runs(0)->set_text("Chair: " + zh + "\nSecretary: " + ja + "。");
+  pb::Table* table = AddTable(&req);
+  table->mutable_rows(1)->mutable_cells(0)->mutable_paragraphs(0)->mutable_runs(0)->set_text(ko);
+  absl::StatusOr<RenderJob> job = ConvertRenderPaperRequest(req, **fonts, Limits{});
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->paper.title, "Panel members " + zh + ", " + ja + ", " + ko);
+  EXPECT_EQ(job->paper.report_by, ko + " (Chief Officer)");
+
+  req.mutable_paper()->set_report_by(ko + " \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D");  // + Hebrew
+  req.mutable_paper()->mutable_sections(0)->set_heading(zh + " \xD8\xB3");        // + Arabic
+  const absl::Status status = ConvertRenderPaperRequest(req, **fonts, Limits{}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(InvalidFields(status),
+              UnorderedElementsAreArray({"paper.report_by", "paper.sections[0].heading"}));
+  EXPECT_EQ(DescriptionOf(status, "paper.report_by"),
+            "has characters the renderer cannot draw: U+05E9 (Hebrew, right to left), "
+            "U+05DC (Hebrew, right to left), U+05D5 (Hebrew, right to left), "
+            "U+05DD (Hebrew, right to left)");
+  EXPECT_EQ(DescriptionOf(status, "paper.sections[0].heading"),
+            "has characters the renderer cannot draw: U+0633 (Arabic, right to left)");
+}
+
 // ---- Pasted text (NormalizePasted) -----------------------------------------------
 
 // The first paragraph's first run text after conversion of `text`.
