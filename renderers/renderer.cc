@@ -26,7 +26,8 @@ class FallbackFields {
   FallbackFields(const doc::Paper& paper, const text::FontSet& fonts) : fonts_(fonts) {
     const std::string& p = paper.path;
     for (size_t i = 0; i < paper.organisation_lines.size(); ++i) {
-      Text(paper.organisation_lines[i], [&] { return absl::StrCat(p, ".organisation_lines[", i, "]"); });
+      Text(paper.organisation_lines[i],
+           [&] { return absl::StrCat(p, ".organisation_lines[", i, "]"); });
     }
     Text(paper.panel_name, [&] { return p + ".panel_name"; });
     Text(paper.title, [&] { return p + ".title"; });
@@ -45,11 +46,13 @@ class FallbackFields {
     }
     for (const doc::Section& section : paper.sections) {
       Text(section.heading, [&] { return section.path + ".heading"; });
-      for (const doc::Block& block : section.blocks) std::visit([&](const auto& b) { Block(b); }, block);
+      for (const doc::Block& block : section.blocks)
+        std::visit([&](const auto& b) { Block(b); }, block);
     }
     if (paper.sign_off) {
       const doc::SignOff& so = *paper.sign_off;
-      for (const std::string* f : {&so.approved_by, &so.role, &so.meeting, &so.decision_reference}) {
+      for (const std::string* f :
+           {&so.approved_by, &so.role, &so.meeting, &so.decision_reference}) {
         Text(*f, [&] { return p + ".sign_off"; });
       }
     }
@@ -60,7 +63,8 @@ class FallbackFields {
     const Found& f = found_[family];
     if (f.named.empty()) return "";
     std::string out = absl::StrCat("; in ", absl::StrJoin(f.named, ", "));
-    if (f.more > 0) absl::StrAppend(&out, " and ", f.more, f.more == 1 ? " more field" : " more fields");
+    if (f.more > 0)
+      absl::StrAppend(&out, " and ", f.more, f.more == 1 ? " more field" : " more fields");
     return out;
   }
 
@@ -101,7 +105,9 @@ class FallbackFields {
     for (const doc::List& l : item.sublists) Block(l);
   }
   void Block(const doc::Paragraph& b) { Runs(b.runs, b.path); }
-  void Block(const doc::Subheading& b) { Text(b.text, [&] { return b.path; }); }
+  void Block(const doc::Subheading& b) {
+    Text(b.text, [&] { return b.path; });
+  }
   void Block(const doc::List& b) {
     for (const doc::ListItem& item : b.items) Item(item);
   }
@@ -114,7 +120,8 @@ class FallbackFields {
     Text(b.caption, [&] { return b.path + ".caption"; });
   }
   void Block(const doc::ImprovementTable& b) {
-    for (const std::string& h : b.column_headings) Text(h, [&] { return b.path + ".column_headings"; });
+    for (const std::string& h : b.column_headings)
+      Text(h, [&] { return b.path + ".column_headings"; });
     for (const doc::ImprovementGroup& g : b.groups) {
       Text(g.name, [&] { return g.path + ".name"; });
       for (const doc::ImprovementArea& a : g.areas) {
@@ -142,7 +149,8 @@ class FallbackFields {
       Text(a.label, [&] { return b.path; });
       Text(a.title, [&] { return b.path; });
     }
-    for (const doc::BackgroundPaper& bp : b.background_papers) Text(bp.title, [&] { return b.path; });
+    for (const doc::BackgroundPaper& bp : b.background_papers)
+      Text(bp.title, [&] { return b.path; });
   }
 
   const text::FontSet& fonts_;

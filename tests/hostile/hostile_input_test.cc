@@ -291,9 +291,10 @@ TEST(HostileInput, ACharacterNoBundledFontHasIsRefused) {
   // Characters only the fallback faces have render (Greek, Cyrillic from
   // Liberation Sans; arrows and box drawing from DejaVu Sans; kanji and
   // Hangul from Panel CJK).
-  ExpectRendered(RunPaper(TextRequest("\xce\xb1\xce\xb2 \xd0\x96 \xe2\x86\x92 \xe2\x94\x80 \xe2\x82\xac "
-                                      "Kanji \xe4\xb8\x80 Hangul \xea\xb0\x80")),
-                 "fallback_faces");
+  ExpectRendered(
+      RunPaper(TextRequest("\xce\xb1\xce\xb2 \xd0\x96 \xe2\x86\x92 \xe2\x94\x80 \xe2\x82\xac "
+                           "Kanji \xe4\xb8\x80 Hangul \xea\xb0\x80")),
+      "fallback_faces");
 }
 
 TEST(HostileInput, ACharacterOnlyTheUprightFacesHaveRendersInEveryStyle) {
@@ -301,9 +302,10 @@ TEST(HostileInput, ACharacterOnlyTheUprightFacesHaveRendersInEveryStyle) {
   // its oblique (and for the last, its bold) faces lack: validation accepts
   // them, so every style must draw them (found comparing the fonts' cmaps
   // with CheckText; the render used to fail with an INTERNAL libharu error).
-  const std::string text = "Tifinagh \xe2\xb4\xb0\xe2\xb4\xb1, Ogham \xe1\x9a\x81, "
-                           "BOM [\xef\xbb\xbf], private use \xef\x80\x81, "
-                           "CJK (one upright face) \xe5\xbc\xa0\xe4\xbc\x9f \xea\xb9\x80";
+  const std::string text =
+      "Tifinagh \xe2\xb4\xb0\xe2\xb4\xb1, Ogham \xe1\x9a\x81, "
+      "BOM [\xef\xbb\xbf], private use \xef\x80\x81, "
+      "CJK (one upright face) \xe5\xbc\xa0\xe4\xbc\x9f \xea\xb9\x80";
   pb::RenderPaperRequest req = TextRequest(text);
   pb::Paragraph* p = req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph();
   for (const auto& [bold, italic] : {std::pair{true, false}, {false, true}, {true, true}}) {

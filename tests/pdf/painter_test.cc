@@ -329,7 +329,8 @@ TEST(FontSet, ResolvesCjkToPanelCjkInEveryStyle) {
     }
   }
   for (int s = 1; s < 4; ++s) {
-    EXPECT_FALSE(Fonts().face(text::FaceId(text::Family::kCjk, static_cast<text::Style>(s))).Has(U'张'));
+    EXPECT_FALSE(
+        Fonts().face(text::FaceId(text::Family::kCjk, static_cast<text::Style>(s))).Has(U'张'));
   }
 }
 
@@ -337,7 +338,8 @@ TEST(FontSet, ResolvesCjkToPanelCjkInEveryStyle) {
 // scripts, scripts that need shaping (Hangul Jamo among them: a syllable
 // is sent precomposed) and characters outside the CJK ranges stay refused.
 TEST(FontSet, AcceptsCjkNamesAndStillRefusesRightToLeftAndShapingScripts) {
-  EXPECT_TRUE(Fonts().CheckText("张伟 (Zhang Wei), 山田太郎「やまだ」, カタカナ, 김민준, 王芳。").ok());
+  EXPECT_TRUE(
+      Fonts().CheckText("张伟 (Zhang Wei), 山田太郎「やまだ」, カタカナ, 김민준, 王芳。").ok());
   EXPECT_THAT(std::string(Fonts().CheckText("张伟 שלום").message()),
               HasSubstr("U+05E9 (Hebrew, right to left)"));
   EXPECT_THAT(std::string(Fonts().CheckText("김민준 مرحبا").message()),
@@ -379,7 +381,8 @@ TEST(Paint, LoadsUtf8FallbackFacesOnlyWhenUsed) {
 // cut decomposed them (fonts/cut_fonts.py). Each character on a line of its
 // own, rasterised with pdftoppm at 72 dpi: every line has ink.
 TEST(Paint, EveryCjkCharacterHasInk) {
-  const std::u32string chars = U"张伟김민준山田太郎北京市公安局警視庁서울특별시경찰청やまだカタ。、「」（）";
+  const std::u32string chars =
+      U"张伟김민준山田太郎北京市公安局警視庁서울특별시경찰청やまだカタ。、「」（）";
   layout::PageLayout l;
   l.width = 595;
   l.height = 842;
@@ -392,7 +395,8 @@ TEST(Paint, EveryCjkCharacterHasInk) {
     const text::Span span{utf8, text::Style::kRegular, -1};
     const text::Line line = text::SetLine({&span, 1}, Fonts(), 20);
     const double x = 72 + 200 * static_cast<double>(i / 25);
-    layout::DrawLine(line, {}, 20, {0, 0, 0}, x, 800 - 30 * static_cast<double>(i % 25), &l.pages[0]);
+    layout::DrawLine(line, {}, 20, {0, 0, 0}, x, 800 - 30 * static_cast<double>(i % 25),
+                     &l.pages[0]);
   }
   auto pdf = Paint(l, Fonts());
   ASSERT_TRUE(pdf.ok()) << pdf.status();

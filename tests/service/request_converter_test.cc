@@ -1038,8 +1038,12 @@ TEST(BundledFonts, CjkNamesAreAcceptedAndRightToLeftScriptsStillRefused) {
   req.mutable_paper()->set_title("Panel members " + zh + ", " + ja + ", " + ko);
   req.mutable_paper()->set_report_by(ko + " (Chief Officer)");
   req.mutable_paper()->mutable_sections(0)->set_heading(ja);
-  req.mutable_paper()->mutable_sections(0)->mutable_blocks(0)->mutable_paragraph()
-      ->mutable_runs(0)->set_text("Chair: " + zh + "\nSecretary: " + ja + "。");
+  req.mutable_paper()
+      ->mutable_sections(0)
+      ->mutable_blocks(0)
+      ->mutable_paragraph()
+      ->mutable_runs(0)
+      ->set_text("Chair: " + zh + "\nSecretary: " + ja + "。");
   pb::Table* table = AddTable(&req);
   table->mutable_rows(1)->mutable_cells(0)->mutable_paragraphs(0)->mutable_runs(0)->set_text(ko);
   absl::StatusOr<RenderJob> job = ConvertRenderPaperRequest(req, **fonts, Limits{});
@@ -1048,7 +1052,7 @@ TEST(BundledFonts, CjkNamesAreAcceptedAndRightToLeftScriptsStillRefused) {
   EXPECT_EQ(job->paper.report_by, ko + " (Chief Officer)");
 
   req.mutable_paper()->set_report_by(ko + " \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D");  // + Hebrew
-  req.mutable_paper()->mutable_sections(0)->set_heading(zh + " \xD8\xB3");        // + Arabic
+  req.mutable_paper()->mutable_sections(0)->set_heading(zh + " \xD8\xB3");       // + Arabic
   const absl::Status status = ConvertRenderPaperRequest(req, **fonts, Limits{}).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(InvalidFields(status),

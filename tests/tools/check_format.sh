@@ -13,7 +13,7 @@
 # that commit is refused with the command to deepen it. ctest:
 # format.changed_lines (this tree) and format.checker (tests/tools/format_test.py).
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
 print_base=0
 base="${FORMAT_BASE:-}"
 while (($#)); do
@@ -70,5 +70,5 @@ case "$out" in
 esac
 echo "$out"
 echo "check_format: lines changed since $(git rev-parse --short "$base") are not formatted as .clang-format says." >&2
-echo "  fix: git clang-format-14 $base   (formats only the changed lines; then commit)" >&2
+echo "  fix: git clang-format-14 --extensions cc,h,proto $base   (formats only the changed lines; then commit)" >&2
 exit 1
