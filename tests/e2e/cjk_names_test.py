@@ -12,12 +12,12 @@ the CLI warns that the fallback face drew them. A paper without CJK
 (row-spans.json) does not embed Panel CJK. When the poppler tools are missing
 the test is skipped (exit 77) — except under CI=true, where it fails.
 """
-import argparse
 import os
-import shutil
 import subprocess
 import sys
 import unittest
+
+import cli_e2e_main
 
 ARGS = None
 FIXTURE = "tests/testdata/requests/cjk-names.json"
@@ -66,22 +66,5 @@ class CjkNames(unittest.TestCase):
         self.assertNotIn("PanelCJK", fonts_of(pdf))
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--source-dir", required=True)
-    parser.add_argument("--work-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    if any(shutil.which(t) is None for t in ("pdftotext", "pdffonts")):
-        if os.environ.get("CI") == "true":
-            print("pdftotext or pdffonts is missing")
-            return 1
-        print("skipped: pdftotext or pdffonts is missing")
-        return 77
-    result = unittest.main(argv=[sys.argv[0]] + rest, exit=False).result
-    return 0 if result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_e2e_main.main(tools=("pdftotext", "pdffonts")))

@@ -15,13 +15,13 @@ shared action and owner beside it (never an empty cell), and that the
 grouped header prints whole. When pdftotext is missing the test is skipped
 (exit 77) — except under CI=true, where it fails.
 """
-import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import unittest
+
+import cli_e2e_main
 
 ARGS = None
 FIXTURE = "tests/testdata/requests/row-spans.json"
@@ -83,22 +83,5 @@ class RowSpans(unittest.TestCase):
         self.assertEqual(self.stderr.strip(), "")
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--source-dir", required=True)
-    parser.add_argument("--work-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
-        if os.environ.get("CI") == "true":
-            print("pdftotext is missing")
-            return 1
-        print("skipped: pdftotext is missing")
-        return 77
-    result = unittest.main(argv=[sys.argv[0]] + rest, exit=False).result
-    return 0 if result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_e2e_main.main(tools=("pdftotext", "pdfinfo")))
